@@ -1,0 +1,325 @@
+//! Access tokens: JWTs whose algorithm is pinned by configuration (HS256, EdDSA or RS256).
+//! A token with any other algorithm (including `none`), signature, issuer or audience is
+//! rejected. Asymmetric keys are published at `/.well-known/jwks.json` with their `kid`
+//! (the RFC 7638 thumbprint); previous public keys stay accepted until removed, so keys
+//! rotate without signing anyone out.
+
+use std::path::Path;
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use jsonwebtoken::{
+    decode, decode_header, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation,
+};
+use rand::rngs::OsRng;
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+
+use crate::config::{JwtAlgorithm, JwtSettings};
+use crate::error::ApiError;
+
+pub const PASSWORD_CHANGE_SCOPE: &str = "password_change";
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Claims {
+    pub iss: String,
+    pub aud: String,
+    pub sub: String,
+    pub iat: i64,
+    pub exp: i64,
+    pub jti: String,
+    pub roles: Vec<String>,
+    /// The user's security version when the token was issued; older than the stored one
+    /// means revoked.
+    pub sv: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+}
+
+struct VerifyingKey {
+    kid: Option<String>,
+    key: DecodingKey,
+}
+
+pub struct JwtKeys {
+    algorithm: Algorithm,
+    encoding: EncodingKey,
+    signing_kid: Option<String>,
+    verifying: Vec<VerifyingKey>,
+    jwks: Value,
+    validation: Validation,
+    issuer: String,
+    audience: String,
+    access_ttl_secs: u64,
+}
+
+/// A public key as published in the JWKS, with the key that verifies with it.
+struct PublicKey {
+    jwk: Value,
+    kid: String,
+    key: DecodingKey,
+}
+
+impl JwtKeys {
+    /// Builds the keys from configuration. `secret_was_generated` tells the caller to warn.
+    pub fn from_settings(
+        settings: &JwtSettings,
+        previous_files: &[std::path::PathBuf],
+    ) -> anyhow::Result<(Self, bool)> {
+        let mut generated = false;
+        let (algorithm, encoding, signing_kid, mut verifying, mut keys) = match settings.algorithm {
+            JwtAlgorithm::HS256 => {
+                let secret = match &settings.secret {
+                    Some(s) => s.as_bytes().to_vec(),
+                    None => {
+                        generated = true;
+                        let mut bytes = vec![0u8; 32];
+                        OsRng.fill_bytes(&mut bytes);
+                        bytes
+                    }
+                };
+                (
+                    Algorithm::HS256,
+                    EncodingKey::from_secret(&secret),
+                    None,
+                    vec![VerifyingKey {
+                        kid: None,
+                        key: DecodingKey::from_secret(&secret),
+                    }],
+                    Vec::new(),
+                )
+            }
+            JwtAlgorithm::EdDSA | JwtAlgorithm::RS256 => {
+                let path = settings.private_key_file.as_deref().ok_or_else(|| {
+                    anyhow::anyhow!("PASSGATE__JWT__PRIVATE_KEY_FILE is required")
+                })?;
+                let pem = read(path)?;
+                let (algorithm, encoding, public) = if settings.algorithm == JwtAlgorithm::EdDSA {
+                    use ed25519_dalek::pkcs8::DecodePrivateKey;
+                    let signing = ed25519_dalek::SigningKey::from_pkcs8_pem(&pem).map_err(|e| {
+                        anyhow::anyhow!(
+                            "PASSGATE__JWT__PRIVATE_KEY_FILE: not a PKCS#8 Ed25519 key: {e}"
+                        )
+                    })?;
+                    (
+                        Algorithm::EdDSA,
+                        EncodingKey::from_ed_pem(pem.as_bytes())?,
+                        ed25519_public(&signing.verifying_key())?,
+                    )
+                } else {
+                    use rsa::pkcs8::DecodePrivateKey;
+                    let private = rsa::RsaPrivateKey::from_pkcs8_pem(&pem).map_err(|e| {
+                        anyhow::anyhow!(
+                            "PASSGATE__JWT__PRIVATE_KEY_FILE: not a PKCS#8 RSA key: {e}"
+                        )
+                    })?;
+                    (
+                        Algorithm::RS256,
+                        EncodingKey::from_rsa_pem(pem.as_bytes())?,
+                        rsa_public(&private.to_public_key())?,
+                    )
+                };
+                let kid = public.kid.clone();
+                (
+                    algorithm,
+                    encoding,
+                    Some(kid.clone()),
+                    vec![VerifyingKey {
+                        kid: Some(kid),
+                        key: public.key,
+                    }],
+                    vec![public.jwk],
+                )
+            }
+        };
+        for file in previous_files {
+            if algorithm == Algorithm::HS256 {
+                anyhow::bail!(
+                    "PASSGATE__JWT__PREVIOUS_PUBLIC_KEY_FILES is only for EdDSA and RS256"
+                );
+            }
+            let pem = read(file)?;
+            let public = if algorithm == Algorithm::EdDSA {
+                use ed25519_dalek::pkcs8::DecodePublicKey;
+                let key = ed25519_dalek::VerifyingKey::from_public_key_pem(&pem).map_err(|e| {
+                    anyhow::anyhow!(
+                        "PASSGATE__JWT__PREVIOUS_PUBLIC_KEY_FILES: {}: {e}",
+                        file.display()
+                    )
+                })?;
+                ed25519_public(&key)?
+            } else {
+                use rsa::pkcs8::DecodePublicKey;
+                let key = rsa::RsaPublicKey::from_public_key_pem(&pem).map_err(|e| {
+                    anyhow::anyhow!(
+                        "PASSGATE__JWT__PREVIOUS_PUBLIC_KEY_FILES: {}: {e}",
+                        file.display()
+                    )
+                })?;
+                rsa_public(&key)?
+            };
+            verifying.push(VerifyingKey {
+                kid: Some(public.kid),
+                key: public.key,
+            });
+            keys.push(public.jwk);
+        }
+
+        let mut validation = Validation::new(algorithm);
+        validation.algorithms = vec![algorithm];
+        validation.set_issuer(&[&settings.issuer]);
+        validation.set_audience(&[&settings.audience]);
+        validation.set_required_spec_claims(&["exp", "iat", "iss", "aud", "sub"]);
+        validation.leeway = 5;
+
+        Ok((
+            Self {
+                algorithm,
+                encoding,
+                signing_kid,
+                verifying,
+                jwks: json!({ "keys": keys }),
+                validation,
+                issuer: settings.issuer.clone(),
+                audience: settings.audience.clone(),
+                access_ttl_secs: settings.access_ttl_secs,
+            },
+            generated,
+        ))
+    }
+
+    pub fn access_ttl_secs(&self) -> u64 {
+        self.access_ttl_secs
+    }
+
+    pub fn jwks(&self) -> &Value {
+        &self.jwks
+    }
+
+    /// Issues an access token. `restricted` tokens carry `scope: "password_change"`.
+    pub fn issue(
+        &self,
+        user_id: &str,
+        roles: Vec<String>,
+        security_version: i64,
+        restricted: bool,
+    ) -> Result<String, ApiError> {
+        let now = chrono::Utc::now().timestamp();
+        let claims = Claims {
+            iss: self.issuer.clone(),
+            aud: self.audience.clone(),
+            sub: user_id.to_owned(),
+            iat: now,
+            exp: now + self.access_ttl_secs as i64,
+            jti: uuid::Uuid::now_v7().to_string(),
+            roles,
+            sv: security_version,
+            scope: restricted.then(|| PASSWORD_CHANGE_SCOPE.to_owned()),
+        };
+        self.sign(&claims)
+    }
+
+    /// Signs arbitrary claims with the current key (tests use this to craft expired tokens).
+    pub fn sign(&self, claims: &Claims) -> Result<String, ApiError> {
+        let mut header = Header::new(self.algorithm);
+        header.kid = self.signing_kid.clone();
+        encode(&header, claims, &self.encoding).map_err(ApiError::internal)
+    }
+
+    /// Verifies signature, algorithm, issuer, audience and expiry. Every failure is the same
+    /// `invalid_token`, so the answer never says which check failed.
+    pub fn verify(&self, token: &str) -> Result<Claims, ApiError> {
+        let header = decode_header(token).map_err(|_| ApiError::InvalidToken)?;
+        if header.alg != self.algorithm {
+            return Err(ApiError::InvalidToken);
+        }
+        let key = match &header.kid {
+            Some(kid) => self
+                .verifying
+                .iter()
+                .find(|k| k.kid.as_deref() == Some(kid.as_str())),
+            None => self.verifying.first(),
+        }
+        .ok_or(ApiError::InvalidToken)?;
+        decode::<Claims>(token, &key.key, &self.validation)
+            .map(|data| data.claims)
+            .map_err(|_| ApiError::InvalidToken)
+    }
+}
+
+fn read(path: &Path) -> anyhow::Result<String> {
+    std::fs::read_to_string(path)
+        .map_err(|e| anyhow::anyhow!("cannot read key file {}: {e}", path.display()))
+}
+
+fn ed25519_public(key: &ed25519_dalek::VerifyingKey) -> anyhow::Result<PublicKey> {
+    let x = URL_SAFE_NO_PAD.encode(key.to_bytes());
+    let kid = thumbprint(&json!({ "crv": "Ed25519", "kty": "OKP", "x": x }));
+    Ok(PublicKey {
+        jwk: json!({ "kty": "OKP", "crv": "Ed25519", "x": x, "kid": kid, "alg": "EdDSA", "use": "sig" }),
+        key: DecodingKey::from_ed_components(&x)?,
+        kid,
+    })
+}
+
+fn rsa_public(key: &rsa::RsaPublicKey) -> anyhow::Result<PublicKey> {
+    use rsa::traits::PublicKeyParts;
+    let n = URL_SAFE_NO_PAD.encode(key.n().to_bytes_be());
+    let e = URL_SAFE_NO_PAD.encode(key.e().to_bytes_be());
+    let kid = thumbprint(&json!({ "e": e, "kty": "RSA", "n": n }));
+    Ok(PublicKey {
+        jwk: json!({ "kty": "RSA", "n": n, "e": e, "kid": kid, "alg": "RS256", "use": "sig" }),
+        key: DecodingKey::from_rsa_components(&n, &e)?,
+        kid,
+    })
+}
+
+/// RFC 7638: SHA-256 over the required members in lexicographic order (serde_json's
+/// `json!` keeps keys sorted), base64url.
+fn thumbprint(required: &Value) -> String {
+    URL_SAFE_NO_PAD.encode(Sha256::digest(required.to_string().as_bytes()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hs256() -> JwtKeys {
+        let settings = JwtSettings {
+            secret: Some("s".repeat(32)),
+            ..JwtSettings::default()
+        };
+        JwtKeys::from_settings(&settings, &[]).unwrap().0
+    }
+
+    #[test]
+    fn issued_tokens_verify_and_carry_claims() {
+        let keys = hs256();
+        let token = keys.issue("u1", vec!["user".into()], 3, true).unwrap();
+        let claims = keys.verify(&token).unwrap();
+        assert_eq!(claims.sub, "u1");
+        assert_eq!(claims.sv, 3);
+        assert_eq!(claims.scope.as_deref(), Some(PASSWORD_CHANGE_SCOPE));
+    }
+
+    #[test]
+    fn tokens_from_another_secret_or_tampered_are_rejected() {
+        let keys = hs256();
+        let other = JwtKeys::from_settings(
+            &JwtSettings {
+                secret: Some("t".repeat(32)),
+                ..JwtSettings::default()
+            },
+            &[],
+        )
+        .unwrap()
+        .0;
+        let token = other.issue("u1", vec![], 1, false).unwrap();
+        assert!(keys.verify(&token).is_err());
+        let mut good = keys.issue("u1", vec![], 1, false).unwrap();
+        good.push('x');
+        assert!(keys.verify(&good).is_err());
+    }
+}

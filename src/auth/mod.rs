@@ -1,0 +1,9 @@
+//! Who is calling: JWT keys and token issue/verify, opaque token helpers, and the `Caller`
+//! extractor that enforces signature, security version, scope and roles for every route.
+
+pub mod caller;
+pub mod jwt;
+pub mod opaque;
+
+pub use caller::{Admin, AnyUser, Authenticated, Caller, PasswordAdmin, SelfService};
+pub use jwt::{Claims, JwtKeys};

@@ -1,0 +1,33 @@
+//! The command line: `serve` (default), `migrate`, `openapi`, `create-admin`.
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "passgate",
+    version,
+    about = "Password-management identity service"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Apply pending migrations, then serve HTTP (the default).
+    Serve,
+    /// Apply pending migrations and exit.
+    Migrate,
+    /// Print the OpenAPI document to stdout.
+    Openapi,
+    /// Create an admin, or give an existing user the admin role.
+    CreateAdmin {
+        #[arg(long)]
+        email: String,
+        /// A password usable as it is. Without it, a temporary password is generated,
+        /// printed once, and must be changed at first sign-in.
+        #[arg(long)]
+        password: Option<String>,
+    },
+}

@@ -1,0 +1,540 @@
+//! Typed settings: built-in defaults, then an optional TOML file, then `PASSGATE__SECTION__KEY`
+//! environment variables. Loaded and validated once at start-up; invalid values stop the
+//! process with one line that names the key.
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    pub environment: Environment,
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub jwt: JwtSettings,
+    pub hashing: HashingSettings,
+    pub policy: PolicySettings,
+    pub lockout: LockoutSettings,
+    pub mail: MailSettings,
+    pub reset: ResetSettings,
+    pub admin: AdminSettings,
+    pub cors: CorsSettings,
+    pub pages: PagesSettings,
+    pub log: LogSettings,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Environment {
+    Development,
+    Production,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerSettings {
+    pub host: String,
+    pub port: u16,
+    /// Number of HTTP worker threads; 0 means one per CPU.
+    pub workers: usize,
+    pub max_body_bytes: usize,
+    pub public_url: String,
+    /// Peers whose `X-Forwarded-For` header is believed (comma-separated IP addresses).
+    pub trusted_proxies: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DatabaseSettings {
+    pub url: String,
+    pub max_connections: u32,
+    pub connect_timeout_secs: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum JwtAlgorithm {
+    HS256,
+    EdDSA,
+    RS256,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct JwtSettings {
+    pub secret: Option<String>,
+    pub issuer: String,
+    pub audience: String,
+    pub algorithm: JwtAlgorithm,
+    pub private_key_file: Option<PathBuf>,
+    /// Comma-separated PEM public key files still accepted and published (key rotation).
+    pub previous_public_key_files: String,
+    pub access_ttl_secs: u64,
+    pub refresh_ttl_secs: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HashingSettings {
+    pub memory_kib: u32,
+    pub iterations: u32,
+    pub parallelism: u32,
+    /// Hashing threads; 0 means one per CPU.
+    pub max_concurrent: usize,
+    /// Jobs allowed to wait for a hashing thread; 0 means 64 per hashing thread.
+    pub queue: usize,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PolicySettings {
+    pub min_length: usize,
+    pub max_length: usize,
+    /// zxcvbn score (0-4) a new password must reach; 0 turns the check off.
+    pub min_strength: u8,
+    /// How many earlier passwords (besides the current one) a new password may not repeat.
+    pub history: usize,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LockoutSettings {
+    pub max_failures: u32,
+    pub base_secs: u64,
+    pub max_secs: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MailTransport {
+    Log,
+    Smtp,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MailSettings {
+    pub transport: MailTransport,
+    pub smtp_url: String,
+    pub from: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ResetSettings {
+    pub link_template: String,
+    pub token_ttl_secs: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AdminSettings {
+    pub max_bulk: usize,
+    pub temporary_password_ttl_secs: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CorsSettings {
+    /// Comma-separated origins, e.g. `https://app.example.com,http://localhost:5173`.
+    pub allowed_origins: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PagesSettings {
+    pub enabled: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Human,
+    Json,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogSettings {
+    pub format: LogFormat,
+    /// A `tracing` filter directive, e.g. `info` or `passgate=debug,info`.
+    pub level: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            environment: Environment::Development,
+            server: ServerSettings::default(),
+            database: DatabaseSettings::default(),
+            jwt: JwtSettings::default(),
+            hashing: HashingSettings::default(),
+            policy: PolicySettings::default(),
+            lockout: LockoutSettings::default(),
+            mail: MailSettings::default(),
+            reset: ResetSettings::default(),
+            admin: AdminSettings::default(),
+            cors: CorsSettings::default(),
+            pages: PagesSettings::default(),
+            log: LogSettings::default(),
+        }
+    }
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        Self {
+            host: "127.0.0.1".into(),
+            port: 8080,
+            workers: 0,
+            max_body_bytes: 1_048_576,
+            public_url: "http://localhost:8080".into(),
+            trusted_proxies: String::new(),
+        }
+    }
+}
+
+impl Default for DatabaseSettings {
+    fn default() -> Self {
+        Self {
+            url: "sqlite://passgate.db".into(),
+            max_connections: 10,
+            connect_timeout_secs: 5,
+        }
+    }
+}
+
+impl Default for JwtSettings {
+    fn default() -> Self {
+        Self {
+            secret: None,
+            issuer: "passgate".into(),
+            audience: "passgate".into(),
+            algorithm: JwtAlgorithm::HS256,
+            private_key_file: None,
+            previous_public_key_files: String::new(),
+            access_ttl_secs: 900,
+            refresh_ttl_secs: 1_209_600,
+        }
+    }
+}
+
+impl Default for HashingSettings {
+    fn default() -> Self {
+        Self {
+            memory_kib: 19_456,
+            iterations: 2,
+            parallelism: 1,
+            max_concurrent: 0,
+            queue: 0,
+        }
+    }
+}
+
+impl Default for PolicySettings {
+    fn default() -> Self {
+        Self {
+            min_length: 15,
+            max_length: 256,
+            min_strength: 3,
+            history: 1,
+        }
+    }
+}
+
+impl Default for LockoutSettings {
+    fn default() -> Self {
+        Self {
+            max_failures: 10,
+            base_secs: 60,
+            max_secs: 3600,
+        }
+    }
+}
+
+impl Default for MailSettings {
+    fn default() -> Self {
+        Self {
+            transport: MailTransport::Log,
+            smtp_url: "smtp://127.0.0.1:25".into(),
+            from: "passgate@localhost".into(),
+        }
+    }
+}
+
+impl Default for ResetSettings {
+    fn default() -> Self {
+        Self {
+            link_template: "{public_url}/reset-password?token={token}".into(),
+            token_ttl_secs: 1800,
+        }
+    }
+}
+
+impl Default for AdminSettings {
+    fn default() -> Self {
+        Self {
+            max_bulk: 1000,
+            temporary_password_ttl_secs: 7 * 24 * 3600,
+        }
+    }
+}
+
+impl Default for CorsSettings {
+    fn default() -> Self {
+        Self {
+            allowed_origins: String::new(),
+        }
+    }
+}
+
+impl Default for PagesSettings {
+    fn default() -> Self {
+        Self { enabled: true }
+    }
+}
+
+impl Default for LogSettings {
+    fn default() -> Self {
+        Self {
+            format: LogFormat::Human,
+            level: "info".into(),
+        }
+    }
+}
+
+/// A configuration problem, worded for the one line printed before the process exits.
+#[derive(Debug, thiserror::Error)]
+#[error("configuration error: {0}")]
+pub struct ConfigError(pub String);
+
+impl Settings {
+    /// Defaults → `passgate.toml` (or the file named by `PASSGATE_CONFIG`) → environment.
+    pub fn load() -> Result<Self, ConfigError> {
+        let file = std::env::var("PASSGATE_CONFIG").ok();
+        let mut builder = config::Config::builder().add_source(
+            config::Config::try_from(&Settings::default())
+                .map_err(|e| ConfigError(e.to_string()))?,
+        );
+        builder = match &file {
+            Some(path) => builder.add_source(config::File::with_name(path).required(true)),
+            None => builder.add_source(config::File::with_name("passgate.toml").required(false)),
+        };
+        let settings: Settings = builder
+            .add_source(
+                config::Environment::with_prefix("PASSGATE")
+                    .prefix_separator("__")
+                    .separator("__")
+                    .try_parsing(true),
+            )
+            .build()
+            .and_then(|c| c.try_deserialize())
+            .map_err(|e| ConfigError(describe_config_error(e)))?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    /// Rules the types alone cannot express. Each message names the variable to fix.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let fail = |key: &str, why: &str| Err(ConfigError(format!("PASSGATE__{key}: {why}")));
+        if self.server.max_body_bytes < 1024 {
+            return fail("SERVER__MAX_BODY_BYTES", "must be at least 1024");
+        }
+        if !(self.database.url.starts_with("sqlite://")
+            || self.database.url.starts_with("postgres://")
+            || self.database.url.starts_with("postgresql://"))
+        {
+            return fail(
+                "DATABASE__URL",
+                "must start with sqlite:// or postgres:// (or postgresql://)",
+            );
+        }
+        if self.database.max_connections == 0 {
+            return fail("DATABASE__MAX_CONNECTIONS", "must be at least 1");
+        }
+        if self.database.connect_timeout_secs == 0 {
+            return fail("DATABASE__CONNECT_TIMEOUT_SECS", "must be at least 1");
+        }
+        if self.jwt.access_ttl_secs == 0 || self.jwt.refresh_ttl_secs == 0 {
+            return fail(
+                "JWT__ACCESS_TTL_SECS / PASSGATE__JWT__REFRESH_TTL_SECS",
+                "must be positive",
+            );
+        }
+        if self.jwt.algorithm != JwtAlgorithm::HS256 && self.jwt.private_key_file.is_none() {
+            return fail(
+                "JWT__PRIVATE_KEY_FILE",
+                "is required when PASSGATE__JWT__ALGORITHM is EdDSA or RS256",
+            );
+        }
+        if self.environment == Environment::Production && self.jwt.algorithm == JwtAlgorithm::HS256
+        {
+            match &self.jwt.secret {
+                None => return fail("JWT__SECRET", "must be set in production"),
+                Some(s) if s.len() < 32 => {
+                    return fail("JWT__SECRET", "must be at least 32 bytes in production")
+                }
+                _ => {}
+            }
+        }
+        if self.environment == Environment::Production && self.mail.transport == MailTransport::Log
+        {
+            return fail(
+                "MAIL__TRANSPORT",
+                "`log` prints messages (with reset links) and is refused in production; use smtp",
+            );
+        }
+        if let Err(e) = argon2::Params::new(
+            self.hashing.memory_kib,
+            self.hashing.iterations,
+            self.hashing.parallelism,
+            None,
+        ) {
+            return fail(
+                "HASHING__MEMORY_KIB / ITERATIONS / PARALLELISM",
+                &format!("not valid argon2id parameters ({e})"),
+            );
+        }
+        if self.policy.min_length == 0 || self.policy.max_length < self.policy.min_length {
+            return fail(
+                "POLICY__MIN_LENGTH / PASSGATE__POLICY__MAX_LENGTH",
+                "need 1 <= min_length <= max_length",
+            );
+        }
+        if self.policy.min_strength > 4 {
+            return fail("POLICY__MIN_STRENGTH", "must be between 0 and 4");
+        }
+        if self.lockout.max_failures == 0 {
+            return fail("LOCKOUT__MAX_FAILURES", "must be at least 1");
+        }
+        if !self.reset.link_template.contains("{token}") {
+            return fail("RESET__LINK_TEMPLATE", "must contain {token}");
+        }
+        if self.admin.max_bulk == 0 {
+            return fail("ADMIN__MAX_BULK", "must be at least 1");
+        }
+        for origin in self.cors_origins() {
+            if origin == "*" || !(origin.starts_with("http://") || origin.starts_with("https://")) {
+                return fail(
+                    "CORS__ALLOWED_ORIGINS",
+                    &format!("`{origin}` is not an origin like https://app.example.com (`*` is never allowed)"),
+                );
+            }
+        }
+        for proxy in self.trusted_proxy_list() {
+            if proxy.parse::<std::net::IpAddr>().is_err() {
+                return fail(
+                    "SERVER__TRUSTED_PROXIES",
+                    &format!("`{proxy}` is not an IP address"),
+                );
+            }
+        }
+        Ok(())
+    }
+
+    pub fn cors_origins(&self) -> Vec<String> {
+        split_list(&self.cors.allowed_origins)
+    }
+
+    pub fn trusted_proxy_list(&self) -> Vec<String> {
+        split_list(&self.server.trusted_proxies)
+    }
+
+    pub fn previous_public_key_files(&self) -> Vec<PathBuf> {
+        split_list(&self.jwt.previous_public_key_files)
+            .into_iter()
+            .map(PathBuf::from)
+            .collect()
+    }
+
+    pub fn hashing_threads(&self) -> usize {
+        match self.hashing.max_concurrent {
+            0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            n => n,
+        }
+    }
+
+    pub fn hashing_queue(&self) -> usize {
+        match self.hashing.queue {
+            0 => 64 * self.hashing_threads(),
+            n => n,
+        }
+    }
+
+    pub fn http_workers(&self) -> usize {
+        match self.server.workers {
+            0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            n => n,
+        }
+    }
+
+    /// The reset link for a token, built only from configuration, never from request headers.
+    pub fn reset_link(&self, token: &str) -> String {
+        self.reset
+            .link_template
+            .replace("{public_url}", self.server.public_url.trim_end_matches('/'))
+            .replace("{token}", token)
+    }
+}
+
+fn split_list(raw: &str) -> Vec<String> {
+    raw.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// `config` names the key as `section.key`; users set `PASSGATE__SECTION__KEY`, so say both.
+fn describe_config_error(e: config::ConfigError) -> String {
+    let text = e.to_string();
+    match text.rfind(" for key `") {
+        Some(at) => {
+            let key = text[at + 10..].trim_end_matches('`').to_owned();
+            let var = format!("PASSGATE__{}", key.replace('.', "__").to_uppercase());
+            format!("{var}: {}", &text[..at])
+        }
+        None => text,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid() {
+        Settings::default().validate().unwrap();
+    }
+
+    #[test]
+    fn production_refuses_missing_secret_and_log_mail() {
+        let mut s = Settings {
+            environment: Environment::Production,
+            ..Settings::default()
+        };
+        assert!(s.validate().unwrap_err().0.contains("JWT__SECRET"));
+        s.jwt.secret = Some("short".into());
+        assert!(s.validate().unwrap_err().0.contains("JWT__SECRET"));
+        s.jwt.secret = Some("x".repeat(40));
+        assert!(s.validate().unwrap_err().0.contains("MAIL__TRANSPORT"));
+        s.mail.transport = MailTransport::Smtp;
+        s.validate().unwrap();
+    }
+
+    #[test]
+    fn reset_link_uses_public_url() {
+        let s = Settings::default();
+        assert_eq!(
+            s.reset_link("abc"),
+            "http://localhost:8080/reset-password?token=abc"
+        );
+    }
+
+    #[test]
+    fn wildcard_origin_is_refused() {
+        let mut s = Settings::default();
+        s.cors.allowed_origins = "*".into();
+        assert!(s.validate().is_err());
+    }
+}

@@ -1,0 +1,233 @@
+//! Storage: one code path for SQLite and PostgreSQL through a `MultiConnection` enum behind
+//! an r2d2 pool. Queries live next to the table they serve; they take `&mut DbConn` and know
+//! nothing of HTTP or flows.
+
+pub mod audit;
+pub mod models;
+pub mod refresh_tokens;
+pub mod schema;
+pub mod users;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::r2d2::{Pool, PooledConnection};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+use tokio::sync::Semaphore;
+
+use crate::config::DatabaseSettings;
+use crate::error::ApiError;
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// Any key will do, as long as every passgate instance uses the same one.
+const MIGRATION_LOCK_KEY: i64 = 0x7061_7373_6761_7465; // "passgate"
+
+#[derive(diesel::MultiConnection)]
+pub enum DbConn {
+    Pg(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Opens connections of the configured backend (the URL's scheme decides, never a guess).
+#[derive(Debug, Clone)]
+pub struct ConnectionManager {
+    backend: Backend,
+    target: String,
+}
+
+impl ConnectionManager {
+    pub fn new(url: &str) -> Self {
+        match url.strip_prefix("sqlite://") {
+            Some(path) => Self {
+                backend: Backend::Sqlite,
+                target: path.to_owned(),
+            },
+            None => Self {
+                backend: Backend::Postgres,
+                target: url.to_owned(),
+            },
+        }
+    }
+
+    pub fn connect(&self) -> ConnectionResult<DbConn> {
+        match self.backend {
+            Backend::Postgres => PgConnection::establish(&self.target).map(DbConn::Pg),
+            Backend::Sqlite => {
+                let mut conn = SqliteConnection::establish(&self.target)?;
+                // WAL lets readers run beside the one writer; busy_timeout makes writers
+                // queue instead of failing with SQLITE_BUSY.
+                conn.batch_execute(
+                    "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; \
+                     PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
+                )
+                .map_err(|e| ConnectionError::BadConnection(e.to_string()))?;
+                Ok(DbConn::Sqlite(conn))
+            }
+        }
+    }
+}
+
+impl diesel::r2d2::ManageConnection for ConnectionManager {
+    type Connection = DbConn;
+    type Error = diesel::r2d2::Error;
+
+    fn connect(&self) -> Result<DbConn, Self::Error> {
+        ConnectionManager::connect(self).map_err(diesel::r2d2::Error::ConnectionError)
+    }
+
+    fn is_valid(&self, conn: &mut DbConn) -> Result<(), Self::Error> {
+        conn.batch_execute("SELECT 1")
+            .map_err(diesel::r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, _conn: &mut DbConn) -> bool {
+        std::thread::panicking()
+    }
+}
+
+pub type PooledConn = PooledConnection<ConnectionManager>;
+
+/// The database handle shared by the app: a pool plus a bound on blocking threads.
+#[derive(Clone)]
+pub struct Db {
+    pool: Pool<ConnectionManager>,
+    backend: Backend,
+    // At most one blocking thread per pooled connection: the rest wait asynchronously,
+    // so a burst never piles up threads blocked on the pool.
+    permits: Arc<Semaphore>,
+    acquire_timeout: Duration,
+}
+
+impl Db {
+    pub fn connect(settings: &DatabaseSettings) -> anyhow::Result<Self> {
+        let manager = ConnectionManager::new(&settings.url);
+        let backend = manager.backend;
+        let acquire_timeout = Duration::from_secs(settings.connect_timeout_secs);
+        let pool = Pool::builder()
+            .max_size(settings.max_connections)
+            .min_idle(Some(1))
+            .connection_timeout(acquire_timeout)
+            .test_on_check_out(false)
+            .build(manager)?;
+        Ok(Self {
+            pool,
+            backend,
+            permits: Arc::new(Semaphore::new(settings.max_connections as usize)),
+            acquire_timeout,
+        })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Runs blocking database work off the async workers. Pool exhaustion or an unreachable
+    /// database within the connect timeout becomes 503 `unavailable`, never a hang.
+    pub async fn run<T, F>(&self, work: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let permit =
+            tokio::time::timeout(self.acquire_timeout, self.permits.clone().acquire_owned())
+                .await
+                .map_err(|_| ApiError::Unavailable)?
+                .map_err(|_| ApiError::Unavailable)?;
+        let pool = self.pool.clone();
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            let mut conn = pool.get().map_err(|e| {
+                tracing::warn!(error = %e, "database connection unavailable");
+                ApiError::Unavailable
+            })?;
+            work(&mut conn)
+        })
+        .await
+        .map_err(ApiError::internal)?
+    }
+
+    pub fn pool_state(&self) -> (u32, u32) {
+        let state = self.pool.state();
+        (
+            state.connections - state.idle_connections,
+            state.idle_connections,
+        )
+    }
+
+    /// Applies pending migrations. On PostgreSQL a session advisory lock serialises
+    /// instances that start at once, so each migration runs exactly once.
+    pub fn migrate(&self) -> anyhow::Result<()> {
+        let mut conn = self.pool.get()?;
+        match &mut *conn {
+            DbConn::Sqlite(c) => {
+                c.run_pending_migrations(SQLITE_MIGRATIONS)
+                    .map_err(|e| anyhow::anyhow!("migration failed: {e}"))?;
+            }
+            DbConn::Pg(c) => {
+                c.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})"))?;
+                let result = c
+                    .run_pending_migrations(POSTGRES_MIGRATIONS)
+                    .map(|_| ())
+                    .map_err(|e| anyhow::anyhow!("migration failed: {e}"));
+                c.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})"))?;
+                result?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A write transaction. Every state change and its audit event go through one of these.
+///
+/// On SQLite the first statement takes the write lock, so a transaction that reads before
+/// it writes cannot fail to upgrade its snapshot under concurrency (SQLITE_BUSY_SNAPSHOT is
+/// not retried by busy_timeout); PostgreSQL needs nothing extra.
+pub fn write_tx<T, F>(conn: &mut DbConn, work: F) -> Result<T, ApiError>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, ApiError>,
+{
+    conn.transaction(|c| {
+        if let DbConn::Sqlite(sqlite) = c {
+            diesel::sql_query("UPDATE write_gate SET id = id WHERE 0 = 1").execute(sqlite)?;
+        }
+        work(c)
+    })
+}
+
+/// Answers whether the database responds (for `/readyz`).
+pub fn ping(conn: &mut DbConn) -> Result<(), ApiError> {
+    conn.batch_execute("SELECT 1")
+        .map_err(|_| ApiError::Unavailable)
+}
+
+/// Escapes `%`, `_` and `\` so user input is matched literally by `LIKE … ESCAPE '\'`.
+pub fn like_pattern(fragment: &str) -> String {
+    let mut out = String::with_capacity(fragment.len() + 2);
+    out.push('%');
+    for c in fragment.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
+}
+
+pub fn now() -> chrono::NaiveDateTime {
+    // Microsecond precision: what both backends store, so a value read back compares equal.
+    let now = chrono::Utc::now();
+    chrono::DateTime::from_timestamp_micros(now.timestamp_micros())
+        .unwrap_or(now)
+        .naive_utc()
+}

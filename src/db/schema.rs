@@ -1,0 +1,73 @@
+// The tables of migrations/{sqlite,postgres}; both backends share this one schema.
+
+diesel::table! {
+    users (id) {
+        id -> Text,
+        email -> Text,
+        email_normalized -> Text,
+        display_name -> Nullable<Text>,
+        roles -> Text,
+        password_hash -> Nullable<Text>,
+        password_expires_at -> Nullable<Timestamp>,
+        security_version -> BigInt,
+        password_changed_at -> Nullable<Timestamp>,
+        password_change_required -> Bool,
+        disabled -> Bool,
+        failed_attempts -> Integer,
+        lockout_count -> Integer,
+        locked_until -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        last_sign_in_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    refresh_tokens (id) {
+        id -> Text,
+        user_id -> Text,
+        family_id -> Text,
+        token_hash -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        rotated_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    password_history (id) {
+        id -> Text,
+        user_id -> Text,
+        password_hash -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    audit_events (id) {
+        id -> Text,
+        occurred_at -> Timestamp,
+        action -> Text,
+        actor_id -> Nullable<Text>,
+        target_user_id -> Nullable<Text>,
+        client_ip -> Nullable<Text>,
+        outcome -> Text,
+        details -> Text,
+    }
+}
+
+diesel::table! {
+    write_gate (id) {
+        id -> Integer,
+    }
+}
+
+diesel::joinable!(refresh_tokens -> users (user_id));
+diesel::joinable!(password_history -> users (user_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    users,
+    refresh_tokens,
+    password_history,
+    audit_events
+);

@@ -1,0 +1,197 @@
+//! Queries on `users`.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::models::{AuthState, NewUser, UserRow};
+use super::schema::users::dsl as u;
+use super::{like_pattern, DbConn};
+use crate::error::ApiError;
+
+pub fn insert(conn: &mut DbConn, user: &NewUser) -> Result<(), ApiError> {
+    diesel::insert_into(u::users)
+        .values(user)
+        .execute(conn)
+        .map_err(|e| match ApiError::from(e) {
+            ApiError::Conflict(_) => {
+                ApiError::Conflict("A user with this email already exists.".into())
+            }
+            other => other,
+        })?;
+    Ok(())
+}
+
+pub fn find(conn: &mut DbConn, id: &str) -> Result<Option<UserRow>, ApiError> {
+    Ok(u::users
+        .find(id)
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn find_by_email(conn: &mut DbConn, normalized: &str) -> Result<Option<UserRow>, ApiError> {
+    Ok(u::users
+        .filter(u::email_normalized.eq(normalized))
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn auth_state(conn: &mut DbConn, id: &str) -> Result<Option<AuthState>, ApiError> {
+    Ok(u::users
+        .find(id)
+        .select((u::security_version, u::disabled))
+        .first::<AuthState>(conn)
+        .optional()?)
+}
+
+#[derive(Debug, Default)]
+pub struct ListFilter {
+    pub q: Option<String>,
+    pub role: Option<&'static str>,
+    pub after_id: Option<String>,
+    pub limit: i64,
+}
+
+/// Users in id (creation) order after the cursor; `limit + 1` rows so the caller can tell
+/// whether another page exists.
+pub fn list(conn: &mut DbConn, filter: &ListFilter) -> Result<Vec<UserRow>, ApiError> {
+    let mut query = u::users.select(UserRow::as_select()).into_boxed();
+    if let Some(q) = &filter.q {
+        let pattern = like_pattern(&q.to_lowercase());
+        query = query.filter(
+            u::email_normalized
+                .like(pattern.clone())
+                .escape('\\')
+                .or(lower(u::display_name).like(pattern).escape('\\')),
+        );
+    }
+    if let Some(role) = filter.role {
+        query = query.filter(
+            u::roles
+                .eq(role)
+                .or(u::roles.like(format!("{role},%")))
+                .or(u::roles.like(format!("%,{role}")))
+                .or(u::roles.like(format!("%,{role},%"))),
+        );
+    }
+    if let Some(after) = &filter.after_id {
+        query = query.filter(u::id.gt(after.clone()));
+    }
+    Ok(query
+        .order(u::id.asc())
+        .limit(filter.limit + 1)
+        .load(conn)?)
+}
+
+diesel::define_sql_function!(fn lower(x: diesel::sql_types::Nullable<diesel::sql_types::Text>) -> diesel::sql_types::Nullable<diesel::sql_types::Text>);
+
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = super::schema::users)]
+pub struct ProfileChange {
+    pub display_name: Option<String>,
+    pub roles: Option<String>,
+    pub disabled: Option<bool>,
+}
+
+pub fn update_profile(
+    conn: &mut DbConn,
+    id: &str,
+    change: &ProfileChange,
+    bump_security_version: bool,
+    now: NaiveDateTime,
+) -> Result<(), ApiError> {
+    let target = u::users.find(id);
+    if change.display_name.is_some() || change.roles.is_some() || change.disabled.is_some() {
+        diesel::update(target).set(change).execute(conn)?;
+    }
+    if bump_security_version {
+        diesel::update(target)
+            .set(u::security_version.eq(u::security_version + 1))
+            .execute(conn)?;
+    }
+    diesel::update(target)
+        .set(u::updated_at.eq(now))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// A successful sign-in clears the failure and lockout counts and records the time.
+pub fn record_sign_in(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> Result<(), ApiError> {
+    diesel::update(u::users.find(id))
+        .set((
+            u::last_sign_in_at.eq(now),
+            u::failed_attempts.eq(0),
+            u::lockout_count.eq(0),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Stores a re-hash of the same password (new parameters); nothing else changes.
+pub fn replace_hash_if_unchanged(
+    conn: &mut DbConn,
+    id: &str,
+    old_hash: &str,
+    new_hash: &str,
+) -> Result<(), ApiError> {
+    diesel::update(u::users.find(id).filter(u::password_hash.eq(old_hash)))
+        .set(u::password_hash.eq(new_hash))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Reserves one password attempt before the password is checked: one conditional UPDATE,
+/// so concurrent guesses are serialised by the row lock and at most `max` of them are ever
+/// checked between two successes. `false` when the account is locked or the attempts are
+/// used up.
+pub fn reserve_attempt(
+    conn: &mut DbConn,
+    id: &str,
+    now: NaiveDateTime,
+    max: i32,
+) -> Result<bool, ApiError> {
+    let changed = diesel::update(
+        u::users
+            .find(id)
+            .filter(u::locked_until.is_null().or(u::locked_until.le(now)))
+            .filter(u::failed_attempts.lt(max)),
+    )
+    .set(u::failed_attempts.eq(u::failed_attempts + 1))
+    .execute(conn)?;
+    Ok(changed == 1)
+}
+
+/// Gives back a reserved attempt that was never checked (the hashing queue was full).
+pub fn release_attempt(conn: &mut DbConn, id: &str) -> Result<(), ApiError> {
+    diesel::update(u::users.find(id).filter(u::failed_attempts.gt(0)))
+        .set(u::failed_attempts.eq(u::failed_attempts - 1))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn locked_until(conn: &mut DbConn, id: &str) -> Result<Option<NaiveDateTime>, ApiError> {
+    Ok(u::users.find(id).select(u::locked_until).first(conn)?)
+}
+
+pub fn lockout_count(conn: &mut DbConn, id: &str) -> Result<i32, ApiError> {
+    Ok(u::users.find(id).select(u::lockout_count).first(conn)?)
+}
+
+/// Locks the account when its attempts are used up. Conditional, so of several failures
+/// that finish at once exactly one locks (and is audited).
+pub fn lock_if_exhausted(
+    conn: &mut DbConn,
+    id: &str,
+    max: i32,
+    until: NaiveDateTime,
+) -> Result<bool, ApiError> {
+    let changed = diesel::update(u::users.find(id).filter(u::failed_attempts.ge(max)))
+        .set((
+            u::locked_until.eq(Some(until)),
+            u::failed_attempts.eq(0),
+            u::lockout_count.eq(u::lockout_count + 1),
+        ))
+        .execute(conn)?;
+    Ok(changed == 1)
+}

@@ -1,0 +1,11 @@
+//! Value types that can only hold valid values. Parse at the edge; everything below takes these.
+
+mod display_name;
+mod email;
+mod role;
+mod user_id;
+
+pub use display_name::DisplayName;
+pub use email::Email;
+pub use role::{may_reset, Role, RoleSet};
+pub use user_id::UserId;

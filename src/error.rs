@@ -1,0 +1,298 @@
+//! The one error type. Every failure a client can see is an `ApiError`, rendered here, and
+//! only here, as `application/problem+json` (RFC 9457) with the contract's stable `code`.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// One broken rule of a request field.
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq, Eq)]
+pub struct FieldError {
+    #[schema(example = "email")]
+    pub field: String,
+    #[schema(example = "invalid_email")]
+    pub code: String,
+    #[schema(example = "is not a valid email address")]
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: &str, code: &str, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            code: code.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// An RFC 9457 problem document.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "type": "urn:passgate:problem:invalid_credentials",
+    "title": "Invalid credentials",
+    "status": 401,
+    "detail": "The email or password is not correct.",
+    "code": "invalid_credentials"
+}))]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub problem_type: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    /// Stable machine-readable code (see the contract's table).
+    pub code: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<FieldError>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("malformed request: {0}")]
+    Malformed(String),
+    #[error("unsupported media type")]
+    UnsupportedMediaType,
+    #[error("payload too large")]
+    PayloadTooLarge,
+    #[error("validation failed")]
+    Validation(Vec<FieldError>),
+    #[error("password policy")]
+    PasswordPolicy(Vec<FieldError>),
+    #[error("invalid credentials")]
+    InvalidCredentials,
+    #[error("current password incorrect")]
+    CurrentPasswordIncorrect,
+    #[error("invalid token")]
+    InvalidToken,
+    #[error("password change required")]
+    PasswordChangeRequired,
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    #[error("not found")]
+    NotFound,
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("reset token invalid")]
+    ResetTokenInvalid,
+    #[error("rate limited")]
+    RateLimited { retry_after: u64 },
+    #[error("account locked")]
+    AccountLocked { retry_after: u64 },
+    #[error("batch too large")]
+    BatchTooLarge { max: usize },
+    #[error("password hashing queue full")]
+    Overloaded,
+    #[error("database unavailable")]
+    Unavailable,
+    #[error("internal error: {0}")]
+    Internal(#[source] anyhow::Error),
+}
+
+impl ApiError {
+    pub fn internal(e: impl Into<anyhow::Error>) -> Self {
+        Self::Internal(e.into())
+    }
+
+    pub fn validation(field: &str, code: &str, message: impl Into<String>) -> Self {
+        Self::Validation(vec![FieldError::new(field, code, message)])
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Malformed(_) => "malformed_request",
+            Self::UnsupportedMediaType => "unsupported_media_type",
+            Self::PayloadTooLarge => "payload_too_large",
+            Self::Validation(_) => "validation_failed",
+            Self::PasswordPolicy(_) => "password_policy",
+            Self::InvalidCredentials => "invalid_credentials",
+            Self::CurrentPasswordIncorrect => "current_password_incorrect",
+            Self::InvalidToken => "invalid_token",
+            Self::PasswordChangeRequired => "password_change_required",
+            Self::Forbidden(_) => "forbidden",
+            Self::NotFound => "not_found",
+            Self::MethodNotAllowed => "method_not_allowed",
+            Self::Conflict(_) => "conflict",
+            Self::ResetTokenInvalid => "reset_token_invalid",
+            Self::RateLimited { .. } => "rate_limited",
+            Self::AccountLocked { .. } => "account_locked",
+            Self::BatchTooLarge { .. } => "batch_too_large",
+            Self::Overloaded => "overloaded",
+            Self::Unavailable => "unavailable",
+            Self::Internal(_) => "internal_error",
+        }
+    }
+
+    fn title(&self) -> &'static str {
+        match self {
+            Self::Malformed(_) => "Malformed request",
+            Self::UnsupportedMediaType => "Unsupported media type",
+            Self::PayloadTooLarge => "Payload too large",
+            Self::Validation(_) => "Validation failed",
+            Self::PasswordPolicy(_) => "Password rejected by policy",
+            Self::InvalidCredentials => "Invalid credentials",
+            Self::CurrentPasswordIncorrect => "Current password incorrect",
+            Self::InvalidToken => "Invalid token",
+            Self::PasswordChangeRequired => "Password change required",
+            Self::Forbidden(_) => "Forbidden",
+            Self::NotFound => "Not found",
+            Self::MethodNotAllowed => "Method not allowed",
+            Self::Conflict(_) => "Conflict",
+            Self::ResetTokenInvalid => "Reset token invalid",
+            Self::RateLimited { .. } => "Too many requests",
+            Self::AccountLocked { .. } => "Account locked",
+            Self::BatchTooLarge { .. } => "Batch too large",
+            Self::Overloaded => "Overloaded",
+            Self::Unavailable => "Service unavailable",
+            Self::Internal(_) => "Internal server error",
+        }
+    }
+
+    fn detail(&self) -> String {
+        match self {
+            Self::Malformed(why) => why.clone(),
+            Self::UnsupportedMediaType => "Send the body as application/json.".into(),
+            Self::PayloadTooLarge => "The request body is larger than this server accepts.".into(),
+            Self::Validation(_) => "One or more fields break a rule; see `errors`.".into(),
+            Self::PasswordPolicy(_) => {
+                "The new password breaks the password policy; see `errors`.".into()
+            }
+            Self::InvalidCredentials => "The email or password is not correct.".into(),
+            Self::CurrentPasswordIncorrect => "The current password is not correct.".into(),
+            Self::InvalidToken => {
+                "The access token is missing, invalid, expired or revoked.".into()
+            }
+            Self::PasswordChangeRequired => {
+                "This token only allows changing the password (POST /v1/me/password).".into()
+            }
+            Self::Forbidden(why) => why.clone(),
+            Self::NotFound => "No such resource.".into(),
+            Self::MethodNotAllowed => "This method is not allowed on this resource.".into(),
+            Self::Conflict(why) => why.clone(),
+            Self::ResetTokenInvalid => {
+                "The reset token is unknown, expired or already used.".into()
+            }
+            Self::RateLimited { .. } => "Too many requests from this client; retry later.".into(),
+            Self::AccountLocked { .. } => {
+                "Too many failed attempts; the account is locked for a while.".into()
+            }
+            Self::BatchTooLarge { max } => format!("At most {max} users per request."),
+            Self::Overloaded => "The password-hashing queue is full; retry shortly.".into(),
+            Self::Unavailable => "The database is unreachable; retry shortly.".into(),
+            Self::Internal(_) => "An unexpected error occurred.".into(),
+        }
+    }
+
+    fn retry_after(&self) -> Option<u64> {
+        match self {
+            Self::RateLimited { retry_after } | Self::AccountLocked { retry_after } => {
+                Some((*retry_after).max(1))
+            }
+            Self::Overloaded | Self::Unavailable => Some(1),
+            _ => None,
+        }
+    }
+
+    pub fn problem(&self) -> Problem {
+        Problem {
+            problem_type: format!("urn:passgate:problem:{}", self.code()),
+            title: self.title().into(),
+            status: self.status_code().as_u16(),
+            detail: self.detail(),
+            code: self.code().into(),
+            errors: match self {
+                Self::Validation(errors) | Self::PasswordPolicy(errors) => Some(errors.clone()),
+                _ => None,
+            },
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::Malformed(_) | Self::CurrentPasswordIncorrect | Self::ResetTokenInvalid => {
+                StatusCode::BAD_REQUEST
+            }
+            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::Validation(_) | Self::PasswordPolicy(_) | Self::BatchTooLarge { .. } => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            Self::InvalidCredentials | Self::InvalidToken => StatusCode::UNAUTHORIZED,
+            Self::PasswordChangeRequired | Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::RateLimited { .. } | Self::AccountLocked { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::Overloaded | Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let Self::Internal(cause) = self {
+            tracing::error!(error = ?cause, "request failed");
+        }
+        let mut response = HttpResponse::build(self.status_code());
+        response.content_type("application/problem+json");
+        if let Some(secs) = self.retry_after() {
+            response.insert_header((header::RETRY_AFTER, secs.to_string()));
+        }
+        if matches!(self, Self::InvalidToken) {
+            response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+        }
+        response.json(self.problem())
+    }
+}
+
+impl From<diesel::result::Error> for ApiError {
+    fn from(e: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match e {
+            Error::NotFound => Self::NotFound,
+            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
+                Self::Conflict("A resource with these unique values already exists.".into())
+            }
+            Error::DatabaseError(
+                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+                _,
+            ) => Self::Unavailable,
+            other => Self::Internal(other.into()),
+        }
+    }
+}
+
+/// Actix's own extractor failures go through the same type, so no answer is ever plain text.
+pub fn json_error(err: actix_web::error::JsonPayloadError) -> ApiError {
+    use actix_web::error::JsonPayloadError as E;
+    match err {
+        E::ContentType => ApiError::UnsupportedMediaType,
+        E::Overflow { .. } | E::OverflowKnownLength { .. } => ApiError::PayloadTooLarge,
+        E::Deserialize(e) => ApiError::Malformed(format!("The JSON body could not be read: {e}")),
+        E::Payload(actix_web::error::PayloadError::Overflow) => ApiError::PayloadTooLarge,
+        other => ApiError::Malformed(format!("The body could not be read: {other}")),
+    }
+}
+
+pub fn query_error(err: actix_web::error::QueryPayloadError) -> ApiError {
+    ApiError::Malformed(format!("The query string could not be read: {err}"))
+}
+
+pub fn path_error(_err: actix_web::error::PathError) -> ApiError {
+    ApiError::NotFound
+}
+
+impl Problem {
+    /// One line for a terminal: the detail and every field error.
+    pub fn detail_with_errors(&self) -> String {
+        let mut line = self.detail.clone();
+        for e in self.errors.iter().flatten() {
+            line.push_str(&format!(" {}: {} ({});", e.field, e.message, e.code));
+        }
+        line
+    }
+}

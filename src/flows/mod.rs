@@ -1,0 +1,15 @@
+//! The use cases. Each parses its input into domain types, does its slow work (hashing)
+//! first, then every write — the change, its audit event, revoked sessions — in one
+//! transaction.
+
+pub mod audit_log;
+pub mod lockout;
+pub mod sessions;
+pub mod sign_in;
+pub mod users;
+
+/// Where a request came from, for audit events and notices.
+#[derive(Debug, Clone, Default)]
+pub struct Origin {
+    pub client_ip: Option<String>,
+}

@@ -1,0 +1,17 @@
+//! passgate: a password-management identity service.
+
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod flows;
+pub mod metrics;
+pub mod middleware;
+pub mod openapi;
+pub mod password;
+pub mod routes;
+pub mod startup;
+pub mod state;
+pub mod telemetry;

@@ -1,0 +1,74 @@
+use std::process::ExitCode;
+
+use clap::Parser;
+use passgate::cli::{Cli, Command};
+use passgate::config::Settings;
+use passgate::flows::users::create_or_promote_admin;
+use passgate::startup::{build_state, Application};
+use passgate::{openapi, telemetry};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let Some(Command::Openapi) = cli.command {
+        print!("{}", openapi::SPEC_JSON.as_str());
+        return ExitCode::SUCCESS;
+    }
+    let settings = match Settings::load() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+    };
+    telemetry::init(&settings.log);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli.command.unwrap_or(Command::Serve), settings)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
+    match command {
+        Command::Serve => {
+            let app = Application::build(settings).await?;
+            tracing::info!(port = app.port(), "passgate listening");
+            app.run_until_stopped().await?;
+        }
+        Command::Migrate => {
+            build_state(settings).await?;
+            println!("migrations applied");
+        }
+        Command::Openapi => unreachable!("handled before configuration is loaded"),
+        Command::CreateAdmin { email, password } => {
+            let state = build_state(settings).await?;
+            let (created, is_new) = create_or_promote_admin(&state, &email, password)
+                .await
+                .map_err(|e| anyhow::anyhow!("{}", e.problem().detail_with_errors()))?;
+            if is_new {
+                println!("created admin {} ({})", created.user.email, created.user.id);
+            } else {
+                println!(
+                    "gave the admin role to {} ({})",
+                    created.user.email, created.user.id
+                );
+            }
+            if let Some(password) = created.temporary_password {
+                println!("temporary password (change it at first sign-in): {password}");
+            }
+        }
+    }
+    Ok(())
+}

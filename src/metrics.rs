@@ -1,0 +1,125 @@
+//! Prometheus metrics. Labels carry route patterns and outcomes only — never an email, an
+//! id or a token — so cardinality stays bounded and nothing personal is exported.
+
+use prometheus::{
+    Encoder, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge,
+    IntGaugeVec, Opts, Registry, TextEncoder,
+};
+
+#[derive(Clone)]
+pub struct Metrics {
+    registry: Registry,
+    pub http_requests_total: IntCounterVec,
+    pub http_request_duration_seconds: HistogramVec,
+    pub hash_queue_depth: IntGauge,
+    pub hash_wait_seconds: Histogram,
+    pub hash_rejected_total: IntCounter,
+    pub sign_ins_total: IntCounterVec,
+    pub password_changes_total: IntCounterVec,
+    pub db_pool_connections: IntGaugeVec,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Metrics {
+    pub fn new() -> Self {
+        let registry = Registry::new();
+        let http_requests_total = IntCounterVec::new(
+            Opts::new("passgate_http_requests_total", "HTTP requests answered"),
+            &["method", "route", "status"],
+        )
+        .expect("valid metric");
+        let http_request_duration_seconds = HistogramVec::new(
+            HistogramOpts::new(
+                "passgate_http_request_duration_seconds",
+                "Time to answer an HTTP request",
+            )
+            .buckets(vec![
+                0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+            ]),
+            &["route"],
+        )
+        .expect("valid metric");
+        let hash_queue_depth = IntGauge::new(
+            "passgate_password_hash_queue_depth",
+            "Password-hashing jobs waiting for a hashing thread",
+        )
+        .expect("valid metric");
+        let hash_wait_seconds = Histogram::with_opts(
+            HistogramOpts::new(
+                "passgate_password_hash_wait_seconds",
+                "Time a password-hashing job waited in the queue",
+            )
+            .buckets(vec![
+                0.0005, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+            ]),
+        )
+        .expect("valid metric");
+        let hash_rejected_total = IntCounter::new(
+            "passgate_password_hash_rejected_total",
+            "Password-hashing jobs refused because the queue was full (scale on this)",
+        )
+        .expect("valid metric");
+        let sign_ins_total = IntCounterVec::new(
+            Opts::new("passgate_sign_ins_total", "Sign-in attempts by outcome"),
+            &["outcome"],
+        )
+        .expect("valid metric");
+        let password_changes_total = IntCounterVec::new(
+            Opts::new(
+                "passgate_password_changes_total",
+                "Password changes by kind",
+            ),
+            &["kind"],
+        )
+        .expect("valid metric");
+        let db_pool_connections = IntGaugeVec::new(
+            Opts::new(
+                "passgate_db_pool_connections",
+                "Database pool connections by state",
+            ),
+            &["state"],
+        )
+        .expect("valid metric");
+        for outcome in ["success", "failed", "locked"] {
+            sign_ins_total.with_label_values(&[outcome]);
+        }
+        for kind in ["self", "admin", "reset"] {
+            password_changes_total.with_label_values(&[kind]);
+        }
+        for c in [
+            Box::new(http_requests_total.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(http_request_duration_seconds.clone()),
+            Box::new(hash_queue_depth.clone()),
+            Box::new(hash_wait_seconds.clone()),
+            Box::new(hash_rejected_total.clone()),
+            Box::new(sign_ins_total.clone()),
+            Box::new(password_changes_total.clone()),
+            Box::new(db_pool_connections.clone()),
+        ] {
+            registry.register(c).expect("metric registered once");
+        }
+        Self {
+            registry,
+            http_requests_total,
+            http_request_duration_seconds,
+            hash_queue_depth,
+            hash_wait_seconds,
+            hash_rejected_total,
+            sign_ins_total,
+            password_changes_total,
+            db_pool_connections,
+        }
+    }
+
+    pub fn render(&self) -> String {
+        let mut buf = Vec::new();
+        // Encoding into a Vec cannot fail for well-formed metrics.
+        let _ = TextEncoder::new().encode(&self.registry.gather(), &mut buf);
+        String::from_utf8(buf).unwrap_or_default()
+    }
+}

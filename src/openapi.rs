@@ -1,0 +1,124 @@
+//! The OpenAPI document, generated from the handlers' annotations. `openapi/openapi.json` in
+//! the repository is this document; a test fails when they differ.
+
+use std::sync::LazyLock;
+
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::error::{FieldError, Problem};
+use crate::flows::audit_log::{AuditEvent, AuditEventPage};
+use crate::flows::sessions::TokenPair;
+use crate::flows::users::{CreatedUser, User, UserPage};
+use crate::password::Policy;
+use crate::routes;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "passgate",
+        description = "Password-management identity service: sign-in with JWT roles, change your own password, \
+self-service reset by emailed link, and admin reset for one or many users.\n\n\
+Every error is `application/problem+json` (RFC 9457) with a stable `code`. \
+Token, password and reset responses carry `Cache-Control: no-store`; every response carries \
+`X-Content-Type-Options: nosniff`, `Referrer-Policy: no-referrer` and `X-Request-Id`.\n\n\
+**Who may reset whom** (admin routes): `admin` may reset anyone but themself; `password_admin` may \
+reset users whose roles are only `user` and/or `password_admin`; nobody resets their own password \
+through the admin routes (use `POST /v1/me/password`)."
+    ),
+    paths(
+        routes::health::healthz,
+        routes::health::readyz,
+        routes::health::metrics,
+        routes::health::jwks,
+        routes::health::openapi_json,
+        routes::auth::sign_in,
+        routes::auth::refresh,
+        routes::auth::logout,
+        routes::me::get_me,
+        routes::policy::get_policy,
+        routes::policy::check_password,
+        routes::admin_users::list_users,
+        routes::admin_users::create_user,
+        routes::admin_users::get_user,
+        routes::admin_users::update_user,
+        routes::audit::list_events,
+    ),
+    components(schemas(
+        Problem, FieldError, TokenPair, User, UserPage, CreatedUser, AuditEvent, AuditEventPage, Policy,
+        routes::health::Status,
+        routes::auth::SignInRequest, routes::auth::RefreshRequest,
+        routes::admin_users::CreateUserRequest, routes::admin_users::UpdateUserRequest,
+        routes::policy::PolicyCheckRequest, routes::policy::PolicyCheckResult,
+    )),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "auth", description = "Sign-in and sessions"),
+        (name = "self", description = "The signed-in user's own account"),
+        (name = "password policy", description = "The rules every new password must pass"),
+        (name = "admin", description = "User administration (`password_admin` or `admin`)"),
+        (name = "operations", description = "Health, readiness, metrics, keys and this document"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some("An access token from `POST /v1/auth/token`."))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The document as served at `/openapi.json` and checked in at `openapi/openapi.json`.
+pub static SPEC_JSON: LazyLock<String> = LazyLock::new(|| {
+    let mut json = ApiDoc::openapi()
+        .to_pretty_json()
+        .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    json.push('\n');
+    json
+});
+
+/// Every documented path template with its methods, for telling 405 from 404.
+pub static ROUTES: LazyLock<Vec<(Vec<String>, Vec<String>)>> = LazyLock::new(|| {
+    let doc = ApiDoc::openapi();
+    doc.paths
+        .paths
+        .iter()
+        .map(|(path, item)| {
+            let segments = path.split('/').map(str::to_owned).collect();
+            let json = serde_json::to_value(item).unwrap_or_default();
+            let methods = [
+                "get", "put", "post", "delete", "options", "head", "patch", "trace",
+            ]
+            .iter()
+            .filter(|m| json.get(**m).is_some())
+            .map(|m| m.to_uppercase())
+            .collect();
+            (segments, methods)
+        })
+        .collect()
+});
+
+/// The methods allowed on a request path, if it matches a documented route.
+pub fn allowed_methods(path: &str) -> Option<&'static [String]> {
+    let wanted: Vec<&str> = path.split('/').collect();
+    ROUTES.iter().find_map(|(segments, methods)| {
+        (segments.len() == wanted.len()
+            && segments
+                .iter()
+                .zip(&wanted)
+                .all(|(s, w)| (s.starts_with('{') && !w.is_empty()) || s == w))
+        .then_some(methods.as_slice())
+    })
+}

@@ -1,0 +1,170 @@
+//! User administration: `/v1/admin/users`.
+
+use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
+
+use crate::auth::{Admin, Authenticated, PasswordAdmin};
+use crate::error::{ApiError, Problem};
+use crate::flows::users::{
+    self, CreatedUser, ListQuery, NewAccount, ProfileUpdate, User, UserPage,
+};
+use crate::state::AppState;
+
+use super::{origin, validated};
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct UserListParams {
+    /// Matches email or display name (case-insensitive substring).
+    pub q: Option<String>,
+    /// Only users holding this role: `user`, `password_admin` or `admin`.
+    pub role: Option<String>,
+    /// Page size, 1 to 200 (default 50).
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"email": "grace@example.com", "display_name": "Grace Hopper", "roles": ["user"]}))]
+pub struct CreateUserRequest {
+    #[validate(length(min = 1, max = 320, message = "must be 1 to 320 characters"))]
+    pub email: String,
+    pub display_name: Option<String>,
+    /// Defaults to `["user"]`; `user` is always included.
+    pub roles: Option<Vec<String>>,
+    /// Omit to have passgate generate a temporary password (shown once in the response).
+    pub password: Option<String>,
+    /// Defaults to true for a generated password and false for a given one.
+    pub require_change_on_next_sign_in: Option<bool>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"roles": ["user", "password_admin"], "disabled": false}))]
+pub struct UpdateUserRequest {
+    pub display_name: Option<String>,
+    /// The complete new set of roles; `user` is always included.
+    pub roles: Option<Vec<String>>,
+    pub disabled: Option<bool>,
+}
+
+/// List users (`password_admin` or `admin`).
+#[utoipa::path(get, path = "/v1/admin/users", tag = "admin", operation_id = "listUsers",
+    params(UserListParams),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of users in creation order", body = UserPage),
+        (status = 400, description = "`malformed_request`", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`invalid_token`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`forbidden` or `password_change_required`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed` (limit, role or cursor)", body = Problem, content_type = "application/problem+json"),
+    ))]
+#[get("/v1/admin/users")]
+pub async fn list_users(
+    state: web::Data<AppState>,
+    _caller: Authenticated<PasswordAdmin>,
+    params: web::Query<UserListParams>,
+) -> Result<HttpResponse, ApiError> {
+    let p = params.into_inner();
+    let page = users::list(
+        &state,
+        ListQuery {
+            q: p.q,
+            role: p.role,
+            limit: p.limit,
+            cursor: p.cursor,
+        },
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(page))
+}
+
+/// Create a user (`admin`). Without `password`, a temporary password is generated, shown
+/// once, and must be changed at first sign-in; it expires after
+/// `PASSGATE__ADMIN__TEMPORARY_PASSWORD_TTL_SECS`. A given password must pass the policy.
+#[utoipa::path(post, path = "/v1/admin/users", tag = "admin", operation_id = "createUser",
+    request_body = CreateUserRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Created", body = CreatedUser),
+        (status = 400, description = "`malformed_request`", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`invalid_token`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`forbidden` or `password_change_required`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`conflict`: the email is taken (case-insensitively)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed` or `password_policy`", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`overloaded` or `unavailable`", body = Problem, content_type = "application/problem+json"),
+    ))]
+#[post("/v1/admin/users")]
+pub async fn create_user(
+    state: web::Data<AppState>,
+    caller: Authenticated<Admin>,
+    req: HttpRequest,
+    body: web::Json<CreateUserRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let b = validated(body.into_inner())?;
+    let input = NewAccount {
+        email: b.email,
+        display_name: b.display_name,
+        roles: b.roles,
+        password: b.password,
+        require_change_on_next_sign_in: b.require_change_on_next_sign_in,
+    };
+    let created = users::create(&state, Some(&caller.user_id), input, origin(&req, &state)).await?;
+    Ok(HttpResponse::Created().json(created))
+}
+
+/// Read one user (`password_admin` or `admin`).
+#[utoipa::path(get, path = "/v1/admin/users/{id}", tag = "admin", operation_id = "getUser",
+    params(("id" = String, Path, description = "User id (UUID)")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The user", body = User),
+        (status = 401, description = "`invalid_token`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`forbidden` or `password_change_required`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
+    ))]
+#[get("/v1/admin/users/{id}")]
+pub async fn get_user(
+    state: web::Data<AppState>,
+    _caller: Authenticated<PasswordAdmin>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(users::get(&state, &id).await?))
+}
+
+/// Update a user (`admin`). Changing roles or `disabled` revokes the user's earlier tokens;
+/// disabling also ends every session. Admins cannot change their own roles or disable
+/// themselves.
+#[utoipa::path(patch, path = "/v1/admin/users/{id}", tag = "admin", operation_id = "updateUser",
+    params(("id" = String, Path, description = "User id (UUID)")),
+    request_body = UpdateUserRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The updated user", body = User),
+        (status = 400, description = "`malformed_request`", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`invalid_token`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`forbidden` or `password_change_required`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
+    ))]
+#[patch("/v1/admin/users/{id}")]
+pub async fn update_user(
+    state: web::Data<AppState>,
+    caller: Authenticated<Admin>,
+    req: HttpRequest,
+    id: web::Path<String>,
+    body: web::Json<UpdateUserRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let b = body.into_inner();
+    let change = ProfileUpdate {
+        display_name: b.display_name,
+        roles: b.roles,
+        disabled: b.disabled,
+    };
+    let user = users::update(&state, &caller.user_id, &id, change, origin(&req, &state)).await?;
+    Ok(HttpResponse::Ok().json(user))
+}

@@ -1,0 +1,78 @@
+//! Operational routes: liveness, readiness, metrics, published keys and the spec.
+
+use actix_web::{get, http::header::ContentType, web, HttpResponse};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::db;
+use crate::error::{ApiError, Problem};
+use crate::openapi::SPEC_JSON;
+use crate::state::AppState;
+
+#[derive(Serialize, ToSchema)]
+#[schema(example = json!({"status": "ok"}))]
+pub struct Status {
+    pub status: &'static str,
+}
+
+/// Liveness: 200 while the process runs.
+#[utoipa::path(get, path = "/healthz", tag = "operations", operation_id = "healthz",
+    responses((status = 200, description = "The process is running", body = Status)))]
+#[get("/healthz")]
+pub async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(Status { status: "ok" })
+}
+
+/// Readiness: 200 when the database answers, else 503 `unavailable`.
+#[utoipa::path(get, path = "/readyz", tag = "operations", operation_id = "readyz",
+    responses(
+        (status = 200, description = "The database answers", body = Status),
+        (status = 503, description = "`unavailable`: the database is unreachable", body = Problem, content_type = "application/problem+json"),
+    ))]
+#[get("/readyz")]
+pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    state.db.run(db::ping).await?;
+    Ok(HttpResponse::Ok().json(Status { status: "ready" }))
+}
+
+/// Prometheus metrics (text exposition format).
+#[utoipa::path(get, path = "/metrics", tag = "operations", operation_id = "metrics",
+    responses((status = 200, description = "Prometheus text format", body = String, content_type = "text/plain")))]
+#[get("/metrics")]
+pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    let (active, idle) = state.db.pool_state();
+    state
+        .metrics
+        .db_pool_connections
+        .with_label_values(&["active"])
+        .set(active as i64);
+    state
+        .metrics
+        .db_pool_connections
+        .with_label_values(&["idle"])
+        .set(idle as i64);
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .body(state.metrics.render())
+}
+
+/// The public keys that verify access tokens (empty under HS256).
+#[utoipa::path(get, path = "/.well-known/jwks.json", tag = "operations", operation_id = "jwks",
+    responses((status = 200, description = "JSON Web Key Set", body = Object,
+        example = json!({"keys": [{"kty": "OKP", "crv": "Ed25519", "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo", "kid": "kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k", "alg": "EdDSA", "use": "sig"}]}))))]
+#[get("/.well-known/jwks.json")]
+pub async fn jwks(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header(("Cache-Control", "public, max-age=300"))
+        .json(state.jwt.jwks())
+}
+
+/// This OpenAPI document.
+#[utoipa::path(get, path = "/openapi.json", tag = "operations", operation_id = "openapi",
+    responses((status = 200, description = "The OpenAPI 3.1 document", body = Object)))]
+#[get("/openapi.json")]
+pub async fn openapi_json() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(ContentType::json())
+        .body(SPEC_JSON.as_str())
+}

@@ -1,0 +1,91 @@
+//! HTTP only: one file per resource. Each handler reads the request, calls one flow and
+//! maps its result; the rules live in `flows/`.
+
+pub mod admin_users;
+pub mod audit;
+pub mod auth;
+pub mod health;
+pub mod me;
+pub mod policy;
+
+use std::net::IpAddr;
+
+use actix_web::{web, HttpRequest};
+use validator::Validate;
+
+use crate::error::{ApiError, FieldError};
+use crate::flows::Origin;
+use crate::state::AppState;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(health::healthz)
+        .service(health::readyz)
+        .service(health::metrics)
+        .service(health::jwks)
+        .service(health::openapi_json)
+        .service(auth::sign_in)
+        .service(auth::refresh)
+        .service(auth::logout)
+        .service(me::get_me)
+        .service(policy::get_policy)
+        .service(policy::check_password)
+        .service(admin_users::list_users)
+        .service(admin_users::create_user)
+        .service(admin_users::get_user)
+        .service(admin_users::update_user)
+        .service(audit::list_events);
+}
+
+/// Field rules declared on request types with `validator`, reported as `validation_failed`.
+pub fn validated<T: Validate>(body: T) -> Result<T, ApiError> {
+    body.validate().map_err(|errors| {
+        let mut fields: Vec<FieldError> = errors
+            .field_errors()
+            .into_iter()
+            .flat_map(|(field, list)| {
+                list.iter().map(move |e| {
+                    let message = e
+                        .message
+                        .as_ref()
+                        .map(|m| m.to_string())
+                        .unwrap_or_else(|| format!("breaks the rule `{}`", e.code));
+                    FieldError::new(&field, &e.code, message)
+                })
+            })
+            .collect();
+        fields.sort_by(|a, b| a.field.cmp(&b.field));
+        ApiError::Validation(fields)
+    })?;
+    Ok(body)
+}
+
+/// The client address: the TCP peer, unless the peer is a configured trusted proxy, in
+/// which case the right-most `X-Forwarded-For` entry that is not itself a trusted proxy.
+/// Request headers are never believed from anyone else.
+pub fn origin(req: &HttpRequest, state: &AppState) -> Origin {
+    Origin {
+        client_ip: client_ip(req, &state.trusted_proxies).map(|ip| ip.to_string()),
+    }
+}
+
+pub fn client_ip(req: &HttpRequest, trusted: &[IpAddr]) -> Option<IpAddr> {
+    let peer = req.peer_addr()?.ip();
+    if !trusted.contains(&peer) {
+        return Some(peer);
+    }
+    let forwarded = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .collect::<Vec<_>>();
+    for hop in forwarded.iter().rev() {
+        match hop.parse::<IpAddr>() {
+            Ok(ip) if trusted.contains(&ip) => continue,
+            Ok(ip) => return Some(ip),
+            Err(_) => return Some(peer),
+        }
+    }
+    Some(peer)
+}

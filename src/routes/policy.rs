@@ -1,0 +1,75 @@
+//! The password policy, public so frontends need not copy its rules.
+
+use actix_web::{get, post, web, HttpResponse};
+use secrecy::ExposeSecret;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::error::{ApiError, FieldError, Problem};
+use crate::password::{self, Policy, PolicyInput};
+use crate::state::AppState;
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"password": "violet kettle marches under seven bridges", "email": "ada@example.com", "display_name": "Ada Lovelace"}))]
+pub struct PolicyCheckRequest {
+    pub password: String,
+    /// Checked for `contains_user_info`.
+    pub email: Option<String>,
+    /// Checked for `contains_user_info`.
+    pub display_name: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"ok": false, "errors": [{"field": "password", "code": "too_short", "message": "must be at least 15 characters"}], "strength": 1}))]
+pub struct PolicyCheckResult {
+    pub ok: bool,
+    pub errors: Vec<FieldError>,
+    /// zxcvbn score, 0 (trivial) to 4 (strong).
+    pub strength: u8,
+}
+
+/// The password rules in force.
+#[utoipa::path(get, path = "/v1/password-policy", tag = "password policy", operation_id = "getPasswordPolicy",
+    responses((status = 200, description = "The rules in force", body = Policy)))]
+#[get("/v1/password-policy")]
+pub async fn get_policy(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok().json(&state.policy)
+}
+
+/// Check a candidate password against the policy (without history). Hashes nothing, stores
+/// nothing.
+#[utoipa::path(post, path = "/v1/password-policy/check", tag = "password policy", operation_id = "checkPassword",
+    request_body = PolicyCheckRequest,
+    responses(
+        (status = 200, description = "The verdict, with every broken rule", body = PolicyCheckResult),
+        (status = 400, description = "`malformed_request`", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "`payload_too_large`", body = Problem, content_type = "application/problem+json"),
+    ))]
+#[post("/v1/password-policy/check")]
+pub async fn check_password(
+    state: web::Data<AppState>,
+    body: web::Json<PolicyCheckRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let normalized = if state.policy.is_too_long(&body.password) {
+        None
+    } else {
+        Some(password::normalize(&body.password))
+    };
+    let candidate = normalized
+        .as_ref()
+        .map_or(body.password.as_str(), |p| p.expose_secret());
+    let report = state.policy.check(
+        "password",
+        PolicyInput {
+            password: candidate,
+            email: body.email.as_deref(),
+            display_name: body.display_name.as_deref(),
+        },
+    );
+    Ok(HttpResponse::Ok().json(PolicyCheckResult {
+        ok: report.errors.is_empty(),
+        errors: report.errors,
+        strength: report.strength,
+    }))
+}

@@ -1,0 +1,147 @@
+//! Builds everything — database pool and migrations, hashing pool, keys, routes — into a
+//! running server.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
+use actix_web::{web, App, HttpResponse, HttpServer};
+use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
+
+use crate::auth::JwtKeys;
+use crate::config::Settings;
+use crate::db::Db;
+use crate::error;
+use crate::flows::sign_in::dummy_hash;
+use crate::metrics::Metrics;
+use crate::middleware::{self, CorsOrigins};
+use crate::password::{Hasher, Policy};
+use crate::routes;
+use crate::state::AppState;
+
+/// Connects to the database (applying pending migrations), starts the hashing pool and
+/// loads the keys: everything a command needs, with or without the HTTP server.
+pub async fn build_state(settings: Settings) -> anyhow::Result<web::Data<AppState>> {
+    let db = Db::connect(&settings.database)
+        .map_err(|e| anyhow::anyhow!("cannot open the database (PASSGATE__DATABASE__URL): {e}"))?;
+    let migrator = db.clone();
+    tokio::task::spawn_blocking(move || migrator.migrate()).await??;
+
+    let metrics = Metrics::new();
+    let hasher = Hasher::new(
+        settings.hashing.memory_kib,
+        settings.hashing.iterations,
+        settings.hashing.parallelism,
+        settings.hashing_threads(),
+        settings.hashing_queue(),
+        metrics.clone(),
+    )?;
+    let (jwt, generated) =
+        JwtKeys::from_settings(&settings.jwt, &settings.previous_public_key_files())?;
+    if generated {
+        tracing::warn!(
+            "PASSGATE__JWT__SECRET is not set: using a random per-process secret. Tokens die \
+             on restart and are not accepted by other instances. Set it for real use."
+        );
+    }
+    let dummy_hash = dummy_hash(&hasher).await?;
+    let trusted_proxies = settings
+        .trusted_proxy_list()
+        .iter()
+        .filter_map(|p| p.parse().ok())
+        .collect();
+    Ok(web::Data::new(AppState {
+        policy: Policy::from_settings(&settings.policy),
+        settings: Arc::new(settings),
+        db,
+        hasher,
+        jwt,
+        metrics,
+        dummy_hash,
+        trusted_proxies,
+    }))
+}
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: web::Data<AppState>,
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))
+            .map_err(|e| {
+                anyhow::anyhow!(
+                    "cannot listen on {}:{}: {e}",
+                    settings.server.host,
+                    settings.server.port
+                )
+            })?;
+        let state = build_state(settings).await?;
+        Self::from_parts(listener, state)
+    }
+
+    pub fn from_parts(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Self> {
+        let port = listener.local_addr()?.port();
+        let server = run(listener, state.clone())?;
+        Ok(Self {
+            port,
+            server,
+            state,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn state(&self) -> web::Data<AppState> {
+        self.state.clone()
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+fn run(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Server> {
+    let settings = state.settings.clone();
+    let max_body = settings.server.max_body_bytes;
+    let origins = web::Data::new(CorsOrigins(settings.cors_origins()));
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .app_data(origins.clone())
+            .app_data(
+                web::JsonConfig::default()
+                    .limit(max_body)
+                    .error_handler(|err, _| error::json_error(err).into()),
+            )
+            .app_data(web::PayloadConfig::new(max_body))
+            .app_data(
+                web::QueryConfig::default().error_handler(|err, _| error::query_error(err).into()),
+            )
+            .app_data(
+                web::PathConfig::default().error_handler(|err, _| error::path_error(err).into()),
+            )
+            .configure(routes::configure)
+            .route(
+                "/docs",
+                web::get().to(|| async {
+                    HttpResponse::PermanentRedirect()
+                        .insert_header(("Location", "/docs/"))
+                        .finish()
+                }),
+            )
+            .service(SwaggerUi::new("/docs/{_:.*}").config(SwaggerConfig::from("/openapi.json")))
+            .default_service(web::to(middleware::fallback))
+            .wrap(from_fn(middleware::cors))
+            .wrap(from_fn(middleware::observe))
+    })
+    .workers(settings.http_workers())
+    .listen(listener)?
+    .run();
+    Ok(server)
+}

@@ -1,0 +1,24 @@
+//! What every request can reach: settings, the database, the hashing pool, the JWT keys and
+//! the metrics. Built once by `startup`, shared by reference.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use crate::auth::JwtKeys;
+use crate::config::Settings;
+use crate::db::Db;
+use crate::metrics::Metrics;
+use crate::password::{Hasher, Policy};
+
+pub struct AppState {
+    pub settings: Arc<Settings>,
+    pub db: Db,
+    pub hasher: Hasher,
+    pub jwt: JwtKeys,
+    pub policy: Policy,
+    pub metrics: Metrics,
+    /// A hash of a random password, verified against when the account is unknown or
+    /// disabled, so such sign-ins cost the same as real ones.
+    pub dummy_hash: String,
+    pub trusted_proxies: Vec<IpAddr>,
+}
