@@ -133,7 +133,7 @@ pub struct AdminSettings {
     pub temporary_password_ttl_secs: u64,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct CorsSettings {
     /// Comma-separated origins, e.g. `https://app.example.com,http://localhost:5173`.
@@ -276,14 +276,6 @@ impl Default for AdminSettings {
         Self {
             max_bulk: 1000,
             temporary_password_ttl_secs: 7 * 24 * 3600,
-        }
-    }
-}
-
-impl Default for CorsSettings {
-    fn default() -> Self {
-        Self {
-            allowed_origins: String::new(),
         }
     }
 }
@@ -536,5 +528,44 @@ mod tests {
         let mut s = Settings::default();
         s.cors.allowed_origins = "*".into();
         assert!(s.validate().is_err());
+    }
+}
+
+#[cfg(test)]
+mod env_example {
+    use super::Settings;
+
+    fn keys(value: &serde_json::Value, prefix: &str, out: &mut Vec<String>) {
+        match value.as_object() {
+            Some(map) => {
+                for (k, v) in map {
+                    let next = if prefix.is_empty() { k.to_uppercase() } else { format!("{prefix}__{}", k.to_uppercase()) };
+                    if v.is_object() {
+                        keys(v, &next, out);
+                    } else {
+                        out.push(format!("PASSGATE__{next}"));
+                    }
+                }
+            }
+            None => out.push(prefix.to_owned()),
+        }
+    }
+
+    #[test]
+    fn env_example_documents_every_setting() {
+        let mut all = Vec::new();
+        keys(&serde_json::to_value(Settings::default()).unwrap(), "", &mut all);
+        let example = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/.env.example")).unwrap();
+        let documented: Vec<&str> = example
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .filter_map(|l| l.split_once('=').map(|(k, _)| k.trim()))
+            .collect();
+        for key in &all {
+            assert!(documented.contains(&key.as_str()), "{key} is missing from .env.example");
+        }
+        for key in &documented {
+            assert!(all.iter().any(|k| k == key), "{key} in .env.example is not a setting");
+        }
     }
 }

@@ -62,7 +62,7 @@ pub async fn sign_in(
     let checkable = user.as_ref().filter(|u| {
         !u.disabled
             && u.password_hash.is_some()
-            && !u.password_expires_at.is_some_and(|expiry| expiry <= now)
+            && u.password_expires_at.is_none_or(|expiry| expiry > now)
     });
     let phc = checkable
         .and_then(|u| u.password_hash.clone())

@@ -1,0 +1,204 @@
+use std::sync::Once;
+
+use actix_web::web;
+use diesel::{Connection, PgConnection, RunQueryDsl};
+use passgate::config::Settings;
+use passgate::flows::users::{self, NewAccount};
+use passgate::flows::Origin;
+use passgate::startup::Application;
+use passgate::state::AppState;
+use reqwest::{Response, StatusCode};
+use serde_json::{json, Value};
+
+/// A password that passes the default policy.
+pub const STRONG: &str = "violet kettle marches under seven quiet bridges";
+pub const STRONG_2: &str = "amber lantern drifts past eleven sleepy harbors";
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub state: web::Data<AppState>,
+    _db: TestDb,
+}
+
+enum TestDb {
+    Sqlite(#[allow(dead_code)] tempfile::TempDir),
+    Postgres { server: String, name: String },
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let TestDb::Postgres { server, name } = self {
+            if let Ok(mut conn) = PgConnection::establish(server) {
+                let _ =
+                    diesel::sql_query(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                        .execute(&mut conn);
+            }
+        }
+    }
+}
+
+/// Where the test databases live: `PASSGATE_TEST_DATABASE_URL` (PostgreSQL) or SQLite.
+fn test_database(settings: &mut Settings) -> TestDb {
+    match std::env::var("PASSGATE_TEST_DATABASE_URL") {
+        Ok(server) if !server.is_empty() => {
+            let name = format!("passgate_test_{}", uuid::Uuid::new_v4().simple());
+            let mut conn = PgConnection::establish(&server)
+                .expect("PASSGATE_TEST_DATABASE_URL must reach PostgreSQL");
+            diesel::sql_query(format!("CREATE DATABASE \"{name}\""))
+                .execute(&mut conn)
+                .expect("create test database");
+            let (base, _) = server
+                .rsplit_once('/')
+                .expect("a database URL ends with /name");
+            settings.database.url = format!("{base}/{name}");
+            settings.database.max_connections = 4;
+            TestDb::Postgres { server, name }
+        }
+        _ => {
+            let dir = tempfile::tempdir().expect("temp dir");
+            settings.database.url =
+                format!("sqlite://{}", dir.path().join("passgate.db").display());
+            TestDb::Sqlite(dir)
+        }
+    }
+}
+
+/// Cheap hashing, one worker, a fixed secret: fast tests that still run the real code.
+pub fn test_settings() -> Settings {
+    let mut s = Settings::default();
+    s.server.port = 0;
+    s.server.workers = 1;
+    s.jwt.secret = Some("test-secret-that-is-long-enough-0123456789".into());
+    s.hashing.memory_kib = 256;
+    s.hashing.iterations = 1;
+    s.hashing.max_concurrent = 2;
+    s.log.level = "warn".into();
+    s
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
+    static LOGS: Once = Once::new();
+    LOGS.call_once(|| {
+        if std::env::var("TEST_LOG").is_ok() {
+            passgate::telemetry::init(&passgate::config::LogSettings {
+                level: "debug".into(),
+                ..Default::default()
+            });
+        }
+    });
+    let mut settings = test_settings();
+    let db = test_database(&mut settings);
+    tweak(&mut settings);
+    settings.validate().expect("test settings are valid");
+    let app = Application::build(settings).await.expect("app starts");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let state = app.state();
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        address,
+        client: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap(),
+        state,
+        _db: db,
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Response {
+        let mut req = self.client.get(self.url(path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        req.send().await.expect("request sent")
+    }
+
+    pub async fn post(&self, path: &str, body: Value, token: Option<&str>) -> Response {
+        let mut req = self.client.post(self.url(path)).json(&body);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        req.send().await.expect("request sent")
+    }
+
+    pub async fn patch(&self, path: &str, body: Value, token: Option<&str>) -> Response {
+        let mut req = self.client.patch(self.url(path)).json(&body);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        req.send().await.expect("request sent")
+    }
+
+    /// Creates a user directly through the flow (no HTTP), returning its id.
+    pub async fn create_user(&self, email: &str, password: &str, roles: &[&str]) -> String {
+        let created = users::create(
+            &self.state,
+            None,
+            NewAccount {
+                email: email.into(),
+                display_name: None,
+                roles: Some(roles.iter().map(|r| r.to_string()).collect()),
+                password: Some(password.into()),
+                require_change_on_next_sign_in: Some(false),
+            },
+            Origin::default(),
+        )
+        .await
+        .expect("user created");
+        created.user.id
+    }
+
+    pub async fn sign_in(&self, email: &str, password: &str) -> Response {
+        self.post(
+            "/v1/auth/token",
+            json!({ "email": email, "password": password }),
+            None,
+        )
+        .await
+    }
+
+    /// Signs in and returns the token pair; panics unless it succeeds.
+    pub async fn tokens(&self, email: &str, password: &str) -> Value {
+        let res = self.sign_in(email, password).await;
+        assert_eq!(res.status(), StatusCode::OK, "sign-in of {email} failed");
+        res.json().await.unwrap()
+    }
+
+    /// A signed-in admin: (user id, access token).
+    pub async fn admin(&self) -> (String, String) {
+        let id = self
+            .create_user("root@example.com", STRONG, &["admin"])
+            .await;
+        let tokens = self.tokens("root@example.com", STRONG).await;
+        (id, tokens["access_token"].as_str().unwrap().to_owned())
+    }
+}
+
+/// Reads a problem+json answer, checking its status, content type and code.
+pub async fn assert_problem(res: Response, status: u16, code: &str) -> Value {
+    assert_eq!(res.status().as_u16(), status, "unexpected status");
+    let content_type = res
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    assert_eq!(content_type, "application/problem+json");
+    let body: Value = res.json().await.expect("problem body is JSON");
+    assert_eq!(body["code"], code, "unexpected problem: {body}");
+    assert_eq!(body["status"], status);
+    for key in ["type", "title", "detail"] {
+        assert!(body[key].is_string(), "problem lacks {key}: {body}");
+    }
+    body
+}

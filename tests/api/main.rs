@@ -1,0 +1,13 @@
+//! Integration tests: each starts the real app on a random port with its own database — a
+//! SQLite file in a temporary directory, or, when `PASSGATE_TEST_DATABASE_URL` names a
+//! PostgreSQL server, a database created for the test and dropped after it.
+
+mod admin_users;
+mod audit;
+mod cli;
+mod hashing;
+mod helpers;
+mod lockout;
+mod operations;
+mod sign_in;
+mod tokens;

@@ -1,0 +1,206 @@
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+use crate::helpers::{assert_problem, spawn_app};
+
+#[tokio::test]
+async fn health_and_readiness_answer() {
+    let app = spawn_app().await;
+    let res = app.get("/healthz", None).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.json::<Value>().await.unwrap(), json!({"status": "ok"}));
+    assert_eq!(app.get("/readyz", None).await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn every_response_carries_security_headers_and_a_request_id() {
+    let app = spawn_app().await;
+    let res = app.get("/healthz", None).await;
+    assert_eq!(res.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(res.headers()["referrer-policy"], "no-referrer");
+    assert!(!res.headers()["x-request-id"].is_empty());
+
+    let echoed = app
+        .client
+        .get(app.url("/healthz"))
+        .header("x-request-id", "abc-123")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(echoed.headers()["x-request-id"], "abc-123");
+    let replaced = app
+        .client
+        .get(app.url("/healthz"))
+        .header("x-request-id", "bad id\twith spaces")
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(replaced.headers()["x-request-id"], "bad id\twith spaces");
+}
+
+#[tokio::test]
+async fn unknown_routes_and_wrong_methods_are_problems() {
+    let app = spawn_app().await;
+    assert_problem(app.get("/no/such/route", None).await, 404, "not_found").await;
+    let res = app.get("/v1/auth/token", None).await;
+    assert_eq!(res.headers()["allow"], "POST");
+    assert_problem(res, 405, "method_not_allowed").await;
+}
+
+#[tokio::test]
+async fn metrics_are_exported_by_route_pattern() {
+    let app = spawn_app().await;
+    app.get("/v1/admin/users/0190a0a0-0000-7000-8000-000000000000", None)
+        .await;
+    let text = app.get("/metrics", None).await.text().await.unwrap();
+    for name in [
+        "passgate_http_requests_total",
+        "passgate_http_request_duration_seconds",
+        "passgate_password_hash_queue_depth",
+        "passgate_password_hash_wait_seconds",
+        "passgate_password_hash_rejected_total",
+        "passgate_sign_ins_total",
+        "passgate_password_changes_total",
+        "passgate_db_pool_connections",
+    ] {
+        assert!(text.contains(name), "{name} missing from /metrics");
+    }
+    assert!(text.contains("route=\"/v1/admin/users/{id}\""));
+    assert!(
+        !text.contains("0190a0a0-0000"),
+        "raw ids must never become labels"
+    );
+}
+
+#[tokio::test]
+async fn the_served_spec_is_the_checked_in_one_and_docs_are_offline() {
+    let app = spawn_app().await;
+    let served = app.get("/openapi.json", None).await.text().await.unwrap();
+    let checked_in =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi/openapi.json"))
+            .unwrap();
+    assert_eq!(served, checked_in);
+    let doc: Value = serde_json::from_str(&served).unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
+
+    let redirect = app.get("/docs", None).await;
+    assert!(redirect.status().is_redirection());
+    let page = app.get("/docs/", None).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("swagger"), "the docs page is Swagger UI");
+    assert!(
+        !html.contains("https://"),
+        "the docs page loads nothing from elsewhere"
+    );
+}
+
+#[tokio::test]
+async fn jwks_is_empty_under_hs256() {
+    let app = spawn_app().await;
+    let body: Value = app
+        .get("/.well-known/jwks.json", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(body, json!({"keys": []}));
+}
+
+#[tokio::test]
+async fn cors_answers_listed_origins_only() {
+    let app = crate::helpers::spawn_app_with(|s| {
+        s.cors.allowed_origins = "http://app.example.test".into()
+    })
+    .await;
+    let preflight = app
+        .client
+        .request(reqwest::Method::OPTIONS, app.url("/v1/auth/token"))
+        .header("origin", "http://app.example.test")
+        .header("access-control-request-method", "POST")
+        .header("access-control-request-headers", "content-type")
+        .send()
+        .await
+        .unwrap();
+    assert!(preflight.status().is_success());
+    assert_eq!(
+        preflight.headers()["access-control-allow-origin"],
+        "http://app.example.test"
+    );
+    let allowed = preflight.headers()["access-control-allow-headers"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(allowed.contains("authorization") && allowed.contains("content-type"));
+
+    let actual = app
+        .client
+        .get(app.url("/v1/password-policy"))
+        .header("origin", "http://app.example.test")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        actual.headers()["access-control-allow-origin"],
+        "http://app.example.test"
+    );
+    assert!(actual.headers()["access-control-expose-headers"]
+        .to_str()
+        .unwrap()
+        .contains("x-request-id"));
+
+    let other = app
+        .client
+        .get(app.url("/v1/password-policy"))
+        .header("origin", "http://evil.example.test")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other.status(), StatusCode::OK);
+    assert!(other.headers().get("access-control-allow-origin").is_none());
+    let other_preflight = app
+        .client
+        .request(reqwest::Method::OPTIONS, app.url("/v1/auth/token"))
+        .header("origin", "http://evil.example.test")
+        .header("access-control-request-method", "POST")
+        .send()
+        .await
+        .unwrap();
+    assert!(other_preflight
+        .headers()
+        .get("access-control-allow-origin")
+        .is_none());
+}
+
+#[tokio::test]
+async fn password_policy_is_published_and_checkable() {
+    let app = spawn_app().await;
+    let policy: Value = app
+        .get("/v1/password-policy", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(policy["min_length"], 15);
+    assert_eq!(policy["max_length"], 256);
+    let res = app
+        .post(
+            "/v1/password-policy/check",
+            json!({"password": "password"}),
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let verdict: Value = res.json().await.unwrap();
+    assert_eq!(verdict["ok"], false);
+    let codes: Vec<&str> = verdict["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["code"].as_str().unwrap())
+        .collect();
+    assert!(
+        codes.contains(&"too_short") && codes.contains(&"common"),
+        "{codes:?}"
+    );
+}
