@@ -36,6 +36,7 @@ through the admin routes (use `POST /v1/me/password`)."
         routes::auth::refresh,
         routes::auth::logout,
         routes::me::get_me,
+        routes::me::change_password,
         routes::policy::get_policy,
         routes::policy::check_password,
         routes::admin_users::list_users,
@@ -47,7 +48,7 @@ through the admin routes (use `POST /v1/me/password`)."
     components(schemas(
         Problem, FieldError, TokenPair, User, UserPage, CreatedUser, AuditEvent, AuditEventPage, Policy,
         routes::health::Status,
-        routes::auth::SignInRequest, routes::auth::RefreshRequest,
+        routes::auth::SignInRequest, routes::auth::RefreshRequest, routes::me::ChangePasswordRequest,
         routes::admin_users::CreateUserRequest, routes::admin_users::UpdateUserRequest,
         routes::policy::PolicyCheckRequest, routes::policy::PolicyCheckResult,
     )),

@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod models;
+pub mod password_history;
 pub mod refresh_tokens;
 pub mod schema;
 pub mod users;

@@ -195,3 +195,51 @@ pub fn lock_if_exhausted(
         .execute(conn)?;
     Ok(changed == 1)
 }
+
+/// What a password change writes on the user row.
+pub struct PasswordChange<'a> {
+    pub new_hash: Option<&'a str>,
+    pub change_required: bool,
+    pub expires_at: Option<NaiveDateTime>,
+    pub now: NaiveDateTime,
+}
+
+/// Stores a new password (or none), bumps the security version so every earlier token
+/// dies, and clears the lockout. With `expected_hash`, only if the stored hash is still that
+/// one, so two concurrent changes cannot both succeed; returns whether the row changed.
+pub fn set_password(
+    conn: &mut DbConn,
+    id: &str,
+    expected_hash: Option<&str>,
+    change: &PasswordChange<'_>,
+) -> Result<bool, ApiError> {
+    let values = (
+        u::password_hash.eq(change.new_hash),
+        u::password_changed_at.eq(Some(change.now)),
+        u::password_change_required.eq(change.change_required),
+        u::password_expires_at.eq(change.expires_at),
+        u::security_version.eq(u::security_version + 1),
+        u::failed_attempts.eq(0),
+        u::lockout_count.eq(0),
+        u::locked_until.eq(None::<NaiveDateTime>),
+        u::updated_at.eq(change.now),
+    );
+    let changed = match expected_hash {
+        Some(old) => diesel::update(u::users.find(id).filter(u::password_hash.eq(old)))
+            .set(values)
+            .execute(conn)?,
+        None => diesel::update(u::users.find(id))
+            .set(values)
+            .execute(conn)?,
+    };
+    Ok(changed == 1)
+}
+
+/// Clears the failure count after a correct password (used when the request then fails
+/// for another reason, e.g. the new password breaks the policy).
+pub fn clear_failures(conn: &mut DbConn, id: &str) -> Result<(), ApiError> {
+    diesel::update(u::users.find(id))
+        .set((u::failed_attempts.eq(0), u::lockout_count.eq(0)))
+        .execute(conn)?;
+    Ok(())
+}

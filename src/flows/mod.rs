@@ -3,7 +3,9 @@
 //! transaction.
 
 pub mod audit_log;
+pub mod change_password;
 pub mod lockout;
+pub mod passwords;
 pub mod sessions;
 pub mod sign_in;
 pub mod users;

@@ -1,11 +1,18 @@
 //! The caller's own account: `/v1/me`.
 
-use actix_web::{get, web, HttpResponse};
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+use utoipa::ToSchema;
+use validator::Validate;
 
 use crate::auth::{Authenticated, SelfService};
 use crate::error::{ApiError, Problem};
+use crate::flows;
+use crate::flows::sessions::TokenPair;
 use crate::flows::users::{self, User};
 use crate::state::AppState;
+
+use super::{origin, validated};
 
 /// The signed-in user. Accepts restricted (`password_change`) tokens.
 #[utoipa::path(get, path = "/v1/me", tag = "self", operation_id = "getMe",
@@ -27,4 +34,49 @@ pub async fn get_me(
             other => other,
         })?;
     Ok(HttpResponse::Ok().json(user))
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"current_password": "hP7qk-2mWxa-Tz9Lr-c4NvE", "new_password": "violet kettle marches under seven bridges"}))]
+pub struct ChangePasswordRequest {
+    /// The current password (or the temporary one an admin gave you).
+    #[validate(length(min = 1, message = "must not be empty"))]
+    pub current_password: String,
+    /// Must pass the password policy (see `GET /v1/password-policy`) and differ from the
+    /// current and recent passwords.
+    pub new_password: String,
+}
+
+/// Change your own password. Accepts restricted (`password_change`) tokens: this is how a
+/// temporary password is replaced. Returns a fresh session; every other session and every
+/// earlier access token is revoked. A wrong current password counts toward the lockout.
+#[utoipa::path(post, path = "/v1/me/password", tag = "self", operation_id = "changePassword",
+    request_body = ChangePasswordRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Changed; a fresh token pair for the caller", body = TokenPair),
+        (status = 400, description = "`current_password_incorrect` or `malformed_request`", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`invalid_token`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`password_policy` (every broken rule in `errors`) or `validation_failed`", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`account_locked`, with `Retry-After`", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`overloaded` or `unavailable`", body = Problem, content_type = "application/problem+json"),
+    ))]
+#[post("/v1/me/password")]
+pub async fn change_password(
+    state: web::Data<AppState>,
+    caller: Authenticated<SelfService>,
+    req: HttpRequest,
+    body: web::Json<ChangePasswordRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let body = validated(body.into_inner())?;
+    let pair = flows::change_password::change_password(
+        &state,
+        &caller.user_id,
+        &body.current_password,
+        &body.new_password,
+        origin(&req, &state),
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(pair))
 }

@@ -27,6 +27,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(auth::refresh)
         .service(auth::logout)
         .service(me::get_me)
+        .service(me::change_password)
         .service(policy::get_policy)
         .service(policy::check_password)
         .service(admin_users::list_users)

@@ -4,6 +4,7 @@
 
 mod admin_users;
 mod audit;
+mod change_password;
 mod cli;
 mod hashing;
 mod helpers;

@@ -1,0 +1,149 @@
+//! Change your own password (`POST /v1/me/password`).
+//!
+//! The current password is verified like a sign-in (a wrong one counts toward the lockout),
+//! the new one passes the whole policy including history, and then — in one transaction —
+//! the hash is replaced, the security version bumped (every older access token → 401),
+//! every refresh token revoked, `password_change_required` cleared and `password.changed`
+//! audited. The caller gets a fresh session.
+
+use crate::db::{self, audit::NewEvent, write_tx};
+use crate::domain::RoleSet;
+use crate::error::ApiError;
+use crate::password;
+use crate::state::AppState;
+
+use super::sessions::{self, TokenPair};
+use super::sign_in::hash_error;
+use super::{lockout, passwords, Origin};
+
+pub async fn change_password(
+    state: &AppState,
+    user_id: &str,
+    current: &str,
+    new: &str,
+    origin: Origin,
+) -> Result<TokenPair, ApiError> {
+    passwords::refuse_too_long(state, "new_password", new)?;
+    if state.policy.is_too_long(current) {
+        return Err(ApiError::validation(
+            "current_password",
+            "too_long",
+            "is longer than any password can be",
+        ));
+    }
+    let current = password::normalize(current);
+    let new = password::normalize(new);
+
+    let id = user_id.to_owned();
+    let lockout_settings = state.settings.lockout.clone();
+    let user = state
+        .db
+        .run(move |c| {
+            let user = db::users::find(c, &id)?.ok_or(ApiError::InvalidToken)?;
+            lockout::reserve(c, &user.id, &lockout_settings, db::now())?;
+            Ok(user)
+        })
+        .await?;
+
+    let now = db::now();
+    let checkable = user
+        .password_hash
+        .clone()
+        .filter(|_| user.password_expires_at.is_none_or(|t| t > now));
+    let phc = checkable
+        .clone()
+        .unwrap_or_else(|| state.dummy_hash.clone());
+    let verification = match state.hasher.verify(current, phc).await {
+        Ok(v) => v,
+        Err(e) => {
+            let id = user.id.clone();
+            state
+                .db
+                .run(move |c| db::users::release_attempt(c, &id))
+                .await?;
+            return Err(hash_error(e));
+        }
+    };
+    if checkable.is_none() || !verification.matches {
+        let (id, lockout_settings, origin) = (
+            user.id.clone(),
+            state.settings.lockout.clone(),
+            origin.clone(),
+        );
+        state
+            .db
+            .run(move |c| {
+                write_tx(c, |c| {
+                    lockout::after_failure(c, &id, &lockout_settings, db::now(), &origin)?;
+                    db::audit::record(
+                        c,
+                        NewEvent::new("password.changed")
+                            .failure()
+                            .actor(id.as_str())
+                            .target(id.as_str())
+                            .client_ip(origin.client_ip.clone())
+                            .details(serde_json::json!({ "kind": "self", "reason": "current_password_incorrect" })),
+                    )
+                })
+            })
+            .await?;
+        return Err(ApiError::CurrentPasswordIncorrect);
+    }
+
+    if let Err(rejected) = passwords::check_new_password(state, "new_password", &user, &new).await {
+        // The current password was right: that attempt must not count toward a lockout.
+        let id = user.id.clone();
+        state
+            .db
+            .run(move |c| db::users::clear_failures(c, &id))
+            .await?;
+        return Err(rejected);
+    }
+    let new_hash = state.hasher.hash(new).await.map_err(hash_error)?;
+
+    let history = state.policy.history;
+    let ttl = state.settings.jwt.refresh_ttl_secs;
+    let row = user.clone();
+    let (refresh, after) = state
+        .db
+        .run(move |c| {
+            write_tx(c, |c| {
+                let now = db::now();
+                let change = db::users::PasswordChange {
+                    new_hash: Some(&new_hash),
+                    change_required: false,
+                    expires_at: None,
+                    now,
+                };
+                if !passwords::apply(c, history, &row, row.password_hash.as_deref(), &change)? {
+                    // Someone changed the password between our check and this write.
+                    return Err(ApiError::CurrentPasswordIncorrect);
+                }
+                db::audit::record(
+                    c,
+                    NewEvent::new("password.changed")
+                        .actor(row.id.as_str())
+                        .target(row.id.as_str())
+                        .client_ip(origin.client_ip.clone())
+                        .details(serde_json::json!({ "kind": "self" })),
+                )?;
+                let refresh = sessions::create_refresh_token(c, &row.id, None, now, ttl)?;
+                let after = db::users::find(c, &row.id)?.ok_or(ApiError::InvalidToken)?;
+                Ok((refresh, after))
+            })
+        })
+        .await?;
+    state
+        .metrics
+        .password_changes_total
+        .with_label_values(&["self"])
+        .inc();
+    sessions::token_pair(
+        state,
+        &after.id,
+        &RoleSet::from_db(&after.roles),
+        after.security_version,
+        false,
+        refresh,
+    )
+}

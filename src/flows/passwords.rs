@@ -1,0 +1,104 @@
+//! What every way of setting a new password shares — self change, reset link, admin reset —
+//! so the rules and the effects cannot drift apart between them.
+
+use chrono::NaiveDateTime;
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::db::{self, models::UserRow, DbConn};
+use crate::error::{ApiError, FieldError};
+use crate::password::PolicyInput;
+use crate::state::AppState;
+
+use super::sign_in::hash_error;
+
+/// Rejects a password over the maximum before anything else (and before any hashing).
+pub fn refuse_too_long(state: &AppState, field: &str, password: &str) -> Result<(), ApiError> {
+    if state.policy.is_too_long(password) {
+        return Err(ApiError::PasswordPolicy(vec![state
+            .policy
+            .too_long_error(field)]));
+    }
+    Ok(())
+}
+
+/// Every policy rule for `user`'s new password, including history: it may not equal the
+/// current password nor the last `policy.history` ones (checked on the hashing pool).
+/// All broken rules are reported together as `password_policy`.
+pub async fn check_new_password(
+    state: &AppState,
+    field: &str,
+    user: &UserRow,
+    new: &SecretString,
+) -> Result<(), ApiError> {
+    let report = state.policy.check(
+        field,
+        PolicyInput {
+            password: new.expose_secret(),
+            email: Some(&user.email),
+            display_name: user.display_name.as_deref(),
+        },
+    );
+    let mut errors = report.errors;
+    if errors.iter().all(|e| e.code != "too_long") && is_reused(state, user, new).await? {
+        errors.push(FieldError::new(
+            field,
+            "reused",
+            "must differ from your current and recent passwords",
+        ));
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::PasswordPolicy(errors))
+    }
+}
+
+async fn is_reused(state: &AppState, user: &UserRow, new: &SecretString) -> Result<bool, ApiError> {
+    let id = user.id.clone();
+    let depth = state.policy.history;
+    let mut hashes = state
+        .db
+        .run(move |c| db::password_history::recent(c, &id, depth))
+        .await?;
+    hashes.extend(user.password_hash.clone());
+    let checks = hashes
+        .into_iter()
+        .map(|phc| state.hasher.verify(new.clone(), phc));
+    for result in futures_util::future::join_all(checks).await {
+        if result.map_err(hash_error)?.matches {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// The effects of a new password, inside the caller's transaction: the old hash goes to
+/// history, the new one (or none) is stored, the security version is bumped (every earlier
+/// access token dies), the lockout is cleared and every refresh token is revoked.
+/// With `expected_hash`, returns false (and changes nothing) if the password changed meanwhile.
+pub fn apply(
+    conn: &mut DbConn,
+    state_history: usize,
+    user: &UserRow,
+    expected_hash: Option<&str>,
+    change: &db::users::PasswordChange<'_>,
+) -> Result<bool, ApiError> {
+    if !db::users::set_password(conn, &user.id, expected_hash, change)? {
+        return Ok(false);
+    }
+    if let Some(old) = &user.password_hash {
+        db::password_history::push(conn, &user.id, old, state_history, change.now)?;
+    }
+    db::refresh_tokens::revoke_all_for_user(conn, &user.id, change.now)?;
+    Ok(true)
+}
+
+pub fn temporary_expiry(
+    state: &AppState,
+    change_required: bool,
+    now: NaiveDateTime,
+) -> Option<NaiveDateTime> {
+    change_required.then(|| {
+        now + chrono::Duration::seconds(state.settings.admin.temporary_password_ttl_secs as i64)
+    })
+}
