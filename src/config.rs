@@ -115,8 +115,23 @@ pub enum MailTransport {
 #[serde(default, deny_unknown_fields)]
 pub struct MailSettings {
     pub transport: MailTransport,
+    /// `smtp://host:25` (plain), `smtp://user:pass@host:587?tls=required` (STARTTLS) or
+    /// `smtps://user:pass@host:465` (TLS).
     pub smtp_url: String,
     pub from: String,
+    /// Product name used in subjects and texts.
+    pub product_name: String,
+    /// Email users a notice whenever their password changes.
+    pub notify_password_changes: bool,
+    /// First retry delay after a failed delivery; doubles per attempt up to `retry_max_secs`.
+    pub retry_base_secs: u64,
+    pub retry_max_secs: u64,
+    /// A message still undelivered this long after it was queued is given up (and counted).
+    pub give_up_after_secs: u64,
+    /// How often the outbox worker looks for due mail when nothing wakes it.
+    pub poll_interval_ms: u64,
+    /// Longest one SMTP delivery may take.
+    pub send_timeout_secs: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -124,6 +139,12 @@ pub struct MailSettings {
 pub struct ResetSettings {
     pub link_template: String,
     pub token_ttl_secs: u64,
+    /// Reset emails per account per `account_window_secs`; further requests send nothing.
+    pub account_max_emails: u32,
+    pub account_window_secs: u64,
+    /// Reset requests per client address per `address_window_secs`; further ones get 429.
+    pub address_max_requests: u32,
+    pub address_window_secs: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -258,6 +279,13 @@ impl Default for MailSettings {
             transport: MailTransport::Log,
             smtp_url: "smtp://127.0.0.1:25".into(),
             from: "passgate@localhost".into(),
+            product_name: "passgate".into(),
+            notify_password_changes: true,
+            retry_base_secs: 5,
+            retry_max_secs: 600,
+            give_up_after_secs: 86_400,
+            poll_interval_ms: 1000,
+            send_timeout_secs: 15,
         }
     }
 }
@@ -267,6 +295,10 @@ impl Default for ResetSettings {
         Self {
             link_template: "{public_url}/reset-password?token={token}".into(),
             token_ttl_secs: 1800,
+            account_max_emails: 3,
+            account_window_secs: 900,
+            address_max_requests: 20,
+            address_window_secs: 60,
         }
     }
 }
@@ -398,6 +430,36 @@ impl Settings {
         }
         if self.lockout.max_failures == 0 {
             return fail("LOCKOUT__MAX_FAILURES", "must be at least 1");
+        }
+        if self.mail.from.parse::<lettre::message::Mailbox>().is_err() {
+            return fail(
+                "MAIL__FROM",
+                "is not an email address (e.g. passgate@example.com or \"Acme\" <id@acme.test>)",
+            );
+        }
+        if self.mail.transport == MailTransport::Smtp
+            && lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::from_url(&self.mail.smtp_url)
+                .is_err()
+        {
+            return fail("MAIL__SMTP_URL", "is not an smtp:// or smtps:// URL");
+        }
+        if self.mail.poll_interval_ms == 0
+            || self.mail.send_timeout_secs == 0
+            || self.mail.retry_base_secs == 0
+        {
+            return fail(
+                "MAIL__POLL_INTERVAL_MS / SEND_TIMEOUT_SECS / RETRY_BASE_SECS",
+                "must be positive",
+            );
+        }
+        if self.reset.token_ttl_secs == 0
+            || self.reset.account_window_secs == 0
+            || self.reset.address_window_secs == 0
+        {
+            return fail(
+                "RESET__TOKEN_TTL_SECS / ACCOUNT_WINDOW_SECS / ADDRESS_WINDOW_SECS",
+                "must be positive",
+            );
         }
         if !self.reset.link_template.contains("{token}") {
             return fail("RESET__LINK_TEMPLATE", "must contain {token}");

@@ -7,6 +7,7 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod flows;
+pub mod mail;
 pub mod metrics;
 pub mod middleware;
 pub mod openapi;

@@ -17,6 +17,9 @@ pub struct Metrics {
     pub sign_ins_total: IntCounterVec,
     pub password_changes_total: IntCounterVec,
     pub db_pool_connections: IntGaugeVec,
+    pub outbox_pending: IntGauge,
+    pub outbox_delivered_total: IntCounter,
+    pub outbox_failed_total: IntCounter,
 }
 
 impl Default for Metrics {
@@ -85,6 +88,18 @@ impl Metrics {
             &["state"],
         )
         .expect("valid metric");
+        let outbox_pending = IntGauge::new("passgate_outbox_pending", "Mail waiting in the outbox")
+            .expect("valid metric");
+        let outbox_delivered_total = IntCounter::new(
+            "passgate_outbox_delivered_total",
+            "Mail delivered from the outbox",
+        )
+        .expect("valid metric");
+        let outbox_failed_total = IntCounter::new(
+            "passgate_outbox_failed_total",
+            "Mail given up after retries",
+        )
+        .expect("valid metric");
         for outcome in ["success", "failed", "locked"] {
             sign_ins_total.with_label_values(&[outcome]);
         }
@@ -100,6 +115,9 @@ impl Metrics {
             Box::new(sign_ins_total.clone()),
             Box::new(password_changes_total.clone()),
             Box::new(db_pool_connections.clone()),
+            Box::new(outbox_pending.clone()),
+            Box::new(outbox_delivered_total.clone()),
+            Box::new(outbox_failed_total.clone()),
         ] {
             registry.register(c).expect("metric registered once");
         }
@@ -113,6 +131,9 @@ impl Metrics {
             sign_ins_total,
             password_changes_total,
             db_pool_connections,
+            outbox_pending,
+            outbox_delivered_total,
+            outbox_failed_total,
         }
     }
 

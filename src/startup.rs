@@ -7,6 +7,8 @@ use std::sync::Arc;
 use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpResponse, HttpServer};
+use tokio::sync::{watch, Notify};
+use tokio::task::JoinHandle;
 use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
 
 use crate::auth::JwtKeys;
@@ -14,6 +16,7 @@ use crate::config::Settings;
 use crate::db::Db;
 use crate::error;
 use crate::flows::sign_in::dummy_hash;
+use crate::mail::OutboxWorker;
 use crate::metrics::Metrics;
 use crate::middleware::{self, CorsOrigins};
 use crate::password::{Hasher, Policy};
@@ -53,6 +56,8 @@ pub async fn build_state(settings: Settings) -> anyhow::Result<web::Data<AppStat
         .collect();
     Ok(web::Data::new(AppState {
         policy: Policy::from_settings(&settings.policy),
+        reset_limiter: crate::flows::reset::limiter(&settings),
+        outbox_wake: Arc::new(Notify::new()),
         settings: Arc::new(settings),
         db,
         hasher,
@@ -67,6 +72,8 @@ pub struct Application {
     port: u16,
     server: Server,
     state: web::Data<AppState>,
+    worker: JoinHandle<()>,
+    stop_worker: watch::Sender<bool>,
 }
 
 impl Application {
@@ -86,10 +93,20 @@ impl Application {
     pub fn from_parts(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Self> {
         let port = listener.local_addr()?.port();
         let server = run(listener, state.clone())?;
+        let worker = OutboxWorker::new(
+            state.db.clone(),
+            state.settings.clone(),
+            state.metrics.clone(),
+            state.outbox_wake.clone(),
+        )?;
+        let (stop_worker, stopped) = watch::channel(false);
+        let worker = tokio::spawn(worker.run(stopped));
         Ok(Self {
             port,
             server,
             state,
+            worker,
+            stop_worker,
         })
     }
 
@@ -101,8 +118,13 @@ impl Application {
         self.state.clone()
     }
 
+    /// Serves until the server stops (SIGTERM/SIGINT: in-flight requests finish first), then
+    /// stops the outbox worker after the message it is sending.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let result = self.server.await;
+        let _ = self.stop_worker.send(true);
+        let _ = self.worker.await;
+        result
     }
 }
 

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use crate::auth::JwtKeys;
 use crate::config::Settings;
 use crate::db::Db;
+use crate::flows::throttle::AddressLimiter;
 use crate::metrics::Metrics;
 use crate::password::{Hasher, Policy};
 
@@ -21,4 +22,8 @@ pub struct AppState {
     /// disabled, so such sign-ins cost the same as real ones.
     pub dummy_hash: String,
     pub trusted_proxies: Vec<IpAddr>,
+    /// Per-address limit on reset requests (in memory; see `flows::throttle`).
+    pub reset_limiter: AddressLimiter,
+    /// Wakes the outbox worker after a transaction queued mail.
+    pub outbox_wake: Arc<tokio::sync::Notify>,
 }

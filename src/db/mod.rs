@@ -4,8 +4,10 @@
 
 pub mod audit;
 pub mod models;
+pub mod outbox;
 pub mod password_history;
 pub mod refresh_tokens;
+pub mod reset_tokens;
 pub mod schema;
 pub mod users;
 

@@ -9,6 +9,7 @@
 use crate::db::{self, audit::NewEvent, write_tx};
 use crate::domain::RoleSet;
 use crate::error::ApiError;
+use crate::mail;
 use crate::password;
 use crate::state::AppState;
 
@@ -103,6 +104,7 @@ pub async fn change_password(
 
     let history = state.policy.history;
     let ttl = state.settings.jwt.refresh_ttl_secs;
+    let settings = state.settings.clone();
     let row = user.clone();
     let (refresh, after) = state
         .db
@@ -126,6 +128,14 @@ pub async fn change_password(
                         .target(row.id.as_str())
                         .client_ip(origin.client_ip.clone())
                         .details(serde_json::json!({ "kind": "self" })),
+                )?;
+                mail::queue_notice(
+                    c,
+                    &settings,
+                    &row,
+                    mail::ChangeKind::SelfService,
+                    origin.client_ip.as_deref(),
+                    now,
                 )?;
                 let refresh = sessions::create_refresh_token(c, &row.id, None, now, ttl)?;
                 let after = db::users::find(c, &row.id)?.ok_or(ApiError::InvalidToken)?;

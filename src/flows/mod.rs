@@ -6,8 +6,10 @@ pub mod audit_log;
 pub mod change_password;
 pub mod lockout;
 pub mod passwords;
+pub mod reset;
 pub mod sessions;
 pub mod sign_in;
+pub mod throttle;
 pub mod users;
 
 /// Where a request came from, for audit events and notices.

@@ -74,7 +74,8 @@ async fn is_reused(state: &AppState, user: &UserRow, new: &SecretString) -> Resu
 
 /// The effects of a new password, inside the caller's transaction: the old hash goes to
 /// history, the new one (or none) is stored, the security version is bumped (every earlier
-/// access token dies), the lockout is cleared and every refresh token is revoked.
+/// access token dies), the lockout is cleared, every refresh token is revoked and every
+/// outstanding reset token is voided.
 /// With `expected_hash`, returns false (and changes nothing) if the password changed meanwhile.
 pub fn apply(
     conn: &mut DbConn,
@@ -90,6 +91,7 @@ pub fn apply(
         db::password_history::push(conn, &user.id, old, state_history, change.now)?;
     }
     db::refresh_tokens::revoke_all_for_user(conn, &user.id, change.now)?;
+    db::reset_tokens::void_all(conn, &user.id, change.now)?;
     Ok(true)
 }
 

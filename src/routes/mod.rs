@@ -6,6 +6,7 @@ pub mod audit;
 pub mod auth;
 pub mod health;
 pub mod me;
+pub mod password_resets;
 pub mod policy;
 
 use std::net::IpAddr;
@@ -28,6 +29,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(auth::logout)
         .service(me::get_me)
         .service(me::change_password)
+        .service(password_resets::request_reset)
+        .service(password_resets::verify_reset)
+        .service(password_resets::confirm_reset)
         .service(policy::get_policy)
         .service(policy::check_password)
         .service(admin_users::list_users)

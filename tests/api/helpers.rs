@@ -10,12 +10,16 @@ use passgate::state::AppState;
 use reqwest::{Response, StatusCode};
 use serde_json::{json, Value};
 
+use crate::smtp::MailServer;
+
 /// A password that passes the default policy.
 pub const STRONG: &str = "violet kettle marches under seven quiet bridges";
 pub const STRONG_2: &str = "amber lantern drifts past eleven sleepy harbors";
 
 pub struct TestApp {
     pub address: String,
+    /// The SMTP listener this app's mail goes to.
+    pub mail: MailServer,
     pub client: reqwest::Client,
     pub state: web::Data<AppState>,
     _db: TestDb,
@@ -93,6 +97,11 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
     });
     let mut settings = test_settings();
     let db = test_database(&mut settings);
+    let mail = MailServer::start().await;
+    settings.mail.transport = passgate::config::MailTransport::Smtp;
+    settings.mail.smtp_url = mail.url();
+    settings.mail.poll_interval_ms = 50;
+    settings.mail.retry_base_secs = 1;
     tweak(&mut settings);
     settings.validate().expect("test settings are valid");
     let app = Application::build(settings).await.expect("app starts");
@@ -101,6 +110,7 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
     tokio::spawn(app.run_until_stopped());
     TestApp {
         address,
+        mail,
         client: reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()

@@ -10,5 +10,7 @@ mod hashing;
 mod helpers;
 mod lockout;
 mod operations;
+mod password_reset;
 mod sign_in;
+mod smtp;
 mod tokens;

@@ -1,0 +1,186 @@
+//! Self-service reset of a forgotten password (contract: "Self-service reset").
+//!
+//! `request` answers the same whatever the email (unknown, disabled, throttled or real) and
+//! runs the same queries in each case; for a real, active, unthrottled account it queues a
+//! reset-link message (the token is made when the mail is sent). `verify` looks without
+//! consuming; `confirm` consumes the token atomically and sets the new password with every
+//! effect of a password change, in one transaction.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+use crate::auth::opaque;
+use crate::db::{self, audit::NewEvent, write_tx};
+use crate::domain::Email;
+use crate::error::{ApiError, FieldError};
+use crate::mail::{self, ChangeKind, LinkReason, KIND_RESET_LINK};
+use crate::password;
+use crate::state::AppState;
+
+use super::sign_in::hash_error;
+use super::{passwords, Origin};
+
+/// Longest token worth looking up (ours are 43 characters).
+const MAX_TOKEN_LEN: usize = 512;
+
+pub async fn request(state: &AppState, email: &str, origin: Origin) -> Result<(), ApiError> {
+    if let Some(ip) = &origin.client_ip {
+        state
+            .reset_limiter
+            .check(ip)
+            .map_err(|retry_after| ApiError::RateLimited { retry_after })?;
+    }
+    let email = Email::parse(email).map_err(|why| {
+        ApiError::Validation(vec![FieldError::new("email", "invalid_email", why)])
+    })?;
+    let normalized = email.normalized();
+    let settings = state.settings.clone();
+    let queued = state
+        .db
+        .run(move |c| {
+            write_tx(c, |c| {
+                let now = db::now();
+                let user = db::users::find_by_email(c, &normalized)?;
+                let since =
+                    now - chrono::Duration::seconds(settings.reset.account_window_secs as i64);
+                // Runs for unknown emails too (matching nothing), so timing tells nothing.
+                let recent = db::outbox::count_recent(
+                    c,
+                    user.as_ref().map_or("", |u| u.id.as_str()),
+                    KIND_RESET_LINK,
+                    since,
+                )?;
+                let outcome = match &user {
+                    None => "unknown_account",
+                    Some(u) if u.disabled => "disabled",
+                    Some(_) if recent >= i64::from(settings.reset.account_max_emails) => {
+                        "throttled"
+                    }
+                    Some(u) => {
+                        mail::queue_reset_link(
+                            c,
+                            &settings,
+                            u,
+                            u.security_version,
+                            LinkReason::Requested,
+                            now,
+                        )?;
+                        "queued"
+                    }
+                };
+                let mut event = NewEvent::new("password.reset_requested")
+                    .client_ip(origin.client_ip.clone())
+                    .details(serde_json::json!({ "outcome": outcome }));
+                match &user {
+                    Some(u) => event = event.target(u.id.as_str()),
+                    None => {
+                        event = event
+                            .details(serde_json::json!({ "outcome": outcome, "email": normalized }))
+                    }
+                }
+                db::audit::record(c, event)?;
+                Ok(outcome == "queued")
+            })
+        })
+        .await?;
+    if queued {
+        state.outbox_wake.notify_one();
+    }
+    Ok(())
+}
+
+/// When a usable token expires; `reset_token_invalid` for unknown, expired or used tokens.
+pub async fn verify(state: &AppState, token: &str) -> Result<DateTime<Utc>, ApiError> {
+    if token.is_empty() || token.len() > MAX_TOKEN_LEN {
+        return Err(ApiError::ResetTokenInvalid);
+    }
+    let digest = opaque::digest(token);
+    state
+        .db
+        .run(move |c| db::reset_tokens::find_live(c, &digest, db::now()))
+        .await?
+        .map(|t| t.expires_at.and_utc())
+        .ok_or(ApiError::ResetTokenInvalid)
+}
+
+pub async fn confirm(
+    state: &AppState,
+    token: &str,
+    new_password: &str,
+    origin: Origin,
+) -> Result<(), ApiError> {
+    if token.is_empty() || token.len() > MAX_TOKEN_LEN {
+        return Err(ApiError::ResetTokenInvalid);
+    }
+    passwords::refuse_too_long(state, "new_password", new_password)?;
+    let new = password::normalize(new_password);
+    let digest = opaque::digest(token);
+    let (live, user) = state
+        .db
+        .run(move |c| {
+            let live = db::reset_tokens::find_live(c, &digest, db::now())?
+                .ok_or(ApiError::ResetTokenInvalid)?;
+            let user = db::users::find(c, &live.user_id)?
+                .filter(|u| !u.disabled)
+                .ok_or(ApiError::ResetTokenInvalid)?;
+            Ok((live, user))
+        })
+        .await?;
+    // A policy rejection leaves the token usable: nothing is written before this passes.
+    passwords::check_new_password(state, "new_password", &user, &new).await?;
+    let hash = state.hasher.hash(new).await.map_err(hash_error)?;
+
+    let settings = state.settings.clone();
+    let history = state.policy.history;
+    state
+        .db
+        .run(move |c| {
+            write_tx(c, |c| {
+                let now = db::now();
+                if !db::reset_tokens::consume(c, &live.id, now)? {
+                    return Err(ApiError::ResetTokenInvalid);
+                }
+                let user = db::users::find(c, &live.user_id)?.ok_or(ApiError::ResetTokenInvalid)?;
+                let change = db::users::PasswordChange {
+                    new_hash: Some(&hash),
+                    change_required: false,
+                    expires_at: None,
+                    now,
+                };
+                passwords::apply(c, history, &user, None, &change)?;
+                db::audit::record(
+                    c,
+                    NewEvent::new("password.reset_completed")
+                        .actor(user.id.as_str())
+                        .target(user.id.as_str())
+                        .client_ip(origin.client_ip.clone())
+                        .details(serde_json::json!({ "kind": "reset" })),
+                )?;
+                mail::queue_notice(
+                    c,
+                    &settings,
+                    &user,
+                    ChangeKind::ResetLink,
+                    origin.client_ip.as_deref(),
+                    now,
+                )
+            })
+        })
+        .await?;
+    state
+        .metrics
+        .password_changes_total
+        .with_label_values(&["reset"])
+        .inc();
+    state.outbox_wake.notify_one();
+    Ok(())
+}
+
+/// The address limiter for reset requests, from configuration.
+pub fn limiter(settings: &crate::config::Settings) -> super::throttle::AddressLimiter {
+    super::throttle::AddressLimiter::new(
+        settings.reset.address_max_requests,
+        Duration::from_secs(settings.reset.address_window_secs),
+    )
+}
