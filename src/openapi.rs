@@ -46,6 +46,8 @@ through the admin routes (use `POST /v1/me/password`)."
         routes::admin_users::create_user,
         routes::admin_users::get_user,
         routes::admin_users::update_user,
+        routes::admin_resets::reset_user,
+        routes::admin_resets::reset_many,
         routes::audit::list_events,
     ),
     components(schemas(
@@ -57,6 +59,9 @@ through the admin routes (use `POST /v1/me/password`)."
         routes::password_resets::ResetRequest, routes::password_resets::ResetAccepted,
         routes::password_resets::ResetTokenRequest, routes::password_resets::ResetTokenStatus,
         routes::password_resets::ResetConfirmRequest,
+        routes::admin_resets::ResetUserRequest, routes::admin_resets::BulkResetRequest,
+        crate::flows::admin_reset::ResetMode, crate::flows::admin_reset::ResetResult, crate::flows::admin_reset::ResetSummary,
+        crate::flows::admin_reset::BulkResetResult, crate::flows::admin_reset::ItemError,
     )),
     modifiers(&BearerAuth),
     tags(

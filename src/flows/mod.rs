@@ -2,6 +2,7 @@
 //! first, then every write — the change, its audit event, revoked sessions — in one
 //! transaction.
 
+pub mod admin_reset;
 pub mod audit_log;
 pub mod change_password;
 pub mod lockout;

@@ -1,6 +1,7 @@
 //! HTTP only: one file per resource. Each handler reads the request, calls one flow and
 //! maps its result; the rules live in `flows/`.
 
+pub mod admin_resets;
 pub mod admin_users;
 pub mod audit;
 pub mod auth;
@@ -38,6 +39,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(admin_users::create_user)
         .service(admin_users::get_user)
         .service(admin_users::update_user)
+        .service(admin_resets::reset_user)
+        .service(admin_resets::reset_many)
         .service(audit::list_events);
 }
 

@@ -2,6 +2,7 @@
 //! SQLite file in a temporary directory, or, when `PASSGATE_TEST_DATABASE_URL` names a
 //! PostgreSQL server, a database created for the test and dropped after it.
 
+mod admin_reset;
 mod admin_users;
 mod audit;
 mod change_password;
