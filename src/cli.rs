@@ -30,4 +30,14 @@ pub enum Command {
         #[arg(long)]
         password: Option<String>,
     },
+    /// Print a new API key, to bootstrap automation without anyone's password.
+    CreateApiKey {
+        #[arg(long)]
+        name: String,
+        /// A role for the key (repeatable): user, password_admin or admin.
+        #[arg(long = "role", required = true)]
+        roles: Vec<String>,
+        #[arg(long)]
+        expires_in_days: Option<u32>,
+    },
 }

@@ -19,6 +19,7 @@ pub struct Settings {
     pub mail: MailSettings,
     pub reset: ResetSettings,
     pub admin: AdminSettings,
+    pub api_keys: ApiKeySettings,
     pub cors: CorsSettings,
     pub pages: PagesSettings,
     pub log: LogSettings,
@@ -154,6 +155,23 @@ pub struct AdminSettings {
     pub temporary_password_ttl_secs: u64,
 }
 
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ApiKeySettings {
+    /// Failed API-key attempts per client address per window before 429 `rate_limited`.
+    pub max_failures_per_address: u32,
+    pub failure_window_secs: u64,
+}
+
+impl Default for ApiKeySettings {
+    fn default() -> Self {
+        Self {
+            max_failures_per_address: 20,
+            failure_window_secs: 60,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct CorsSettings {
@@ -195,6 +213,7 @@ impl Default for Settings {
             mail: MailSettings::default(),
             reset: ResetSettings::default(),
             admin: AdminSettings::default(),
+            api_keys: ApiKeySettings::default(),
             cors: CorsSettings::default(),
             pages: PagesSettings::default(),
             log: LogSettings::default(),

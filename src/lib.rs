@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod cli;
+pub mod client_address;
 pub mod config;
 pub mod db;
 pub mod domain;

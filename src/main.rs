@@ -3,6 +3,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use passgate::cli::{Cli, Command};
 use passgate::config::Settings;
+use passgate::flows::api_keys::{self, Creator};
 use passgate::flows::users::create_or_promote_admin;
 use passgate::startup::{build_state, Application};
 use passgate::{openapi, telemetry};
@@ -68,6 +69,30 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             if let Some(password) = created.temporary_password {
                 println!("temporary password (change it at first sign-in): {password}");
             }
+        }
+        Command::CreateApiKey {
+            name,
+            roles,
+            expires_in_days,
+        } => {
+            let state = build_state(settings).await?;
+            let created = api_keys::create(
+                &state,
+                Creator::CommandLine,
+                &name,
+                &roles,
+                expires_in_days,
+                Default::default(),
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("{}", e.problem().detail_with_errors()))?;
+            eprintln!(
+                "created API key {} ({}) with roles {}",
+                created.name,
+                created.id,
+                created.roles.join(", ")
+            );
+            println!("{}", created.key);
         }
     }
     Ok(())

@@ -48,6 +48,9 @@ through the admin routes (use `POST /v1/me/password`)."
         routes::admin_users::update_user,
         routes::admin_resets::reset_user,
         routes::admin_resets::reset_many,
+        routes::api_keys::create_key,
+        routes::api_keys::list_keys,
+        routes::api_keys::revoke_key,
         routes::audit::list_events,
     ),
     components(schemas(
@@ -62,6 +65,8 @@ through the admin routes (use `POST /v1/me/password`)."
         routes::admin_resets::ResetUserRequest, routes::admin_resets::BulkResetRequest,
         crate::flows::admin_reset::ResetMode, crate::flows::admin_reset::ResetResult, crate::flows::admin_reset::ResetSummary,
         crate::flows::admin_reset::BulkResetResult, crate::flows::admin_reset::ItemError,
+        routes::api_keys::CreateApiKeyRequest, crate::flows::api_keys::ApiKey, crate::flows::api_keys::CreatedApiKey,
+        crate::flows::api_keys::ApiKeyList,
     )),
     modifiers(&BearerAuth),
     tags(
@@ -70,6 +75,7 @@ through the admin routes (use `POST /v1/me/password`)."
         (name = "password reset", description = "Self-service reset of a forgotten password by emailed link"),
         (name = "password policy", description = "The rules every new password must pass"),
         (name = "admin", description = "User administration (`password_admin` or `admin`)"),
+        (name = "api keys", description = "Credentials for scripts and services (`admin`)"),
         (name = "operations", description = "Health, readiness, metrics, keys and this document"),
     )
 )]
@@ -86,7 +92,9 @@ impl Modify for BearerAuth {
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
                     .bearer_format("JWT")
-                    .description(Some("An access token from `POST /v1/auth/token`."))
+                    .description(Some(
+                        "An access token from `POST /v1/auth/token`, or an API key (`pgk_…`).",
+                    ))
                     .build(),
             ),
         );

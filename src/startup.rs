@@ -57,6 +57,7 @@ pub async fn build_state(settings: Settings) -> anyhow::Result<web::Data<AppStat
     Ok(web::Data::new(AppState {
         policy: Policy::from_settings(&settings.policy),
         reset_limiter: crate::flows::reset::limiter(&settings),
+        api_key_limiter: crate::flows::api_keys::limiter(&settings),
         outbox_wake: Arc::new(Notify::new()),
         settings: Arc::new(settings),
         db,

@@ -24,6 +24,8 @@ pub struct AppState {
     pub trusted_proxies: Vec<IpAddr>,
     /// Per-address limit on reset requests (in memory; see `flows::throttle`).
     pub reset_limiter: AddressLimiter,
+    /// Per-address limit on failed API-key attempts.
+    pub api_key_limiter: AddressLimiter,
     /// Wakes the outbox worker after a transaction queued mail.
     pub outbox_wake: Arc<tokio::sync::Notify>,
 }

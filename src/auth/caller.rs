@@ -1,7 +1,8 @@
 //! The authenticated caller, as an actix extractor. Routes declare their requirement once,
 //! in their signature (`Authenticated<Admin>`), and this module enforces, in order:
-//! a valid token (401), the security version and account state (401), the
+//! a valid token or API key (401), the security version and account state (401), the
 //! `password_change` scope (403 `password_change_required`), then the role (403 `forbidden`).
+//! The bearer value tells the two apart: API keys start with `pgk_`.
 
 use std::future::Future;
 use std::marker::PhantomData;
@@ -9,9 +10,11 @@ use std::pin::Pin;
 
 use actix_web::{dev::Payload, http::header, web, FromRequest, HttpRequest};
 
+use crate::client_address::client_ip;
 use crate::db;
 use crate::domain::{Role, RoleSet};
 use crate::error::ApiError;
+use crate::flows::api_keys;
 use crate::state::AppState;
 
 use super::jwt::PASSWORD_CHANGE_SCOPE;
@@ -19,16 +22,26 @@ use super::jwt::PASSWORD_CHANGE_SCOPE;
 /// Who is calling, once every check has passed.
 #[derive(Debug, Clone)]
 pub struct Caller {
-    pub user_id: String,
+    /// The user's id, or the API key's id: the actor in audit events.
+    pub id: String,
     pub roles: RoleSet,
     /// The token only allows changing the password.
     pub restricted: bool,
+    pub kind: CallerKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallerKind {
+    User,
+    ApiKey,
 }
 
 /// What a route requires of its caller.
 pub trait Requirement {
     /// Whether a `password_change`-scoped token is enough.
     const ALLOWS_RESTRICTED: bool = false;
+    /// Whether an API key may call the route (not the `/v1/me` ones: a key is not a person).
+    const ALLOWS_API_KEY: bool = true;
     fn permits(roles: &RoleSet) -> bool;
 }
 
@@ -49,6 +62,7 @@ impl Requirement for AnyUser {
 
 impl Requirement for SelfService {
     const ALLOWS_RESTRICTED: bool = true;
+    const ALLOWS_API_KEY: bool = false;
     fn permits(_: &RoleSet) -> bool {
         true
     }
@@ -92,9 +106,27 @@ impl<R: Requirement + 'static> FromRequest for Authenticated<R> {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let state = req.app_data::<web::Data<AppState>>().cloned();
         let token = bearer(req);
+        let client_ip = state
+            .as_ref()
+            .and_then(|s| client_ip(req, &s.trusted_proxies))
+            .map(|ip| ip.to_string());
         Box::pin(async move {
             let state = state.ok_or_else(|| ApiError::internal(anyhow::anyhow!("no app state")))?;
             let token = token.ok_or(ApiError::InvalidToken)?;
+            if token.starts_with(api_keys::PREFIX) {
+                let key = api_keys::authenticate(&state, &token, client_ip.as_deref()).await?;
+                if !R::ALLOWS_API_KEY {
+                    return Err(ApiError::Forbidden(
+                        "An API key is not a person: /v1/me is for signed-in users.".into(),
+                    ));
+                }
+                return authorize::<R>(Caller {
+                    id: key.id,
+                    roles: key.roles,
+                    restricted: false,
+                    kind: CallerKind::ApiKey,
+                });
+            }
             let claims = state.jwt.verify(&token)?;
             let user_id = claims.sub.clone();
             let current = state
@@ -108,21 +140,24 @@ impl<R: Requirement + 'static> FromRequest for Authenticated<R> {
                 return Err(ApiError::InvalidToken);
             }
             let restricted = claims.scope.as_deref() == Some(PASSWORD_CHANGE_SCOPE);
-            if restricted && !R::ALLOWS_RESTRICTED {
-                return Err(ApiError::PasswordChangeRequired);
-            }
             let roles = RoleSet::parse(&claims.roles).map_err(|_| ApiError::InvalidToken)?;
-            if !R::permits(&roles) {
-                return Err(ApiError::Forbidden("Your role does not allow this.".into()));
-            }
-            Ok(Authenticated(
-                Caller {
-                    user_id: claims.sub,
-                    roles,
-                    restricted,
-                },
-                PhantomData,
-            ))
+            authorize::<R>(Caller {
+                id: claims.sub,
+                roles,
+                restricted,
+                kind: CallerKind::User,
+            })
         })
     }
+}
+
+/// The scope and role checks, the same for tokens and API keys.
+fn authorize<R: Requirement>(caller: Caller) -> Result<Authenticated<R>, ApiError> {
+    if caller.restricted && !R::ALLOWS_RESTRICTED {
+        return Err(ApiError::PasswordChangeRequired);
+    }
+    if !R::permits(&caller.roles) {
+        return Err(ApiError::Forbidden("Your role does not allow this.".into()));
+    }
+    Ok(Authenticated(caller, PhantomData))
 }

@@ -5,5 +5,5 @@ pub mod caller;
 pub mod jwt;
 pub mod opaque;
 
-pub use caller::{Admin, AnyUser, Authenticated, Caller, PasswordAdmin, SelfService};
+pub use caller::{Admin, AnyUser, Authenticated, Caller, CallerKind, PasswordAdmin, SelfService};
 pub use jwt::{Claims, JwtKeys};

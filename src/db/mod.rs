@@ -2,6 +2,7 @@
 //! an r2d2 pool. Queries live next to the table they serve; they take `&mut DbConn` and know
 //! nothing of HTTP or flows.
 
+pub mod api_keys;
 pub mod audit;
 pub mod models;
 pub mod outbox;

@@ -102,3 +102,18 @@ diesel::table! {
         last_error -> Nullable<Text>,
     }
 }
+
+diesel::table! {
+    api_keys (id) {
+        id -> Text,
+        public_id -> Text,
+        name -> Text,
+        roles -> Text,
+        secret_hash -> Text,
+        created_by -> Nullable<Text>,
+        created_at -> Timestamp,
+        expires_at -> Nullable<Timestamp>,
+        last_used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}

@@ -79,8 +79,9 @@ impl RoleSet {
         self.0.iter().next_back().copied().unwrap_or(Role::User)
     }
 
-    pub fn is_subset_of(&self, other: &RoleSet) -> bool {
-        self.0.is_subset(&other.0)
+    /// No role here outranks `other`'s highest: what a credential made by `other` may hold.
+    pub fn within_rank_of(&self, other: &RoleSet) -> bool {
+        self.highest() <= other.highest()
     }
 }
 
@@ -115,6 +116,15 @@ mod tests {
         assert_eq!(roles.to_db(), "user,password_admin,admin");
         assert_eq!(RoleSet::from_db(&roles.to_db()), roles);
         assert!(RoleSet::parse(&["root"]).is_err());
+    }
+
+    #[test]
+    fn credentials_never_outrank_their_creator() {
+        use Role::*;
+        assert!(set(&[PasswordAdmin]).within_rank_of(&set(&[Admin])));
+        assert!(set(&[Admin]).within_rank_of(&set(&[Admin])));
+        assert!(!set(&[Admin]).within_rank_of(&set(&[PasswordAdmin])));
+        assert!(!set(&[PasswordAdmin]).within_rank_of(&set(&[User])));
     }
 
     #[test]

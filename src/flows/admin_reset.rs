@@ -245,9 +245,9 @@ async fn reset_one(
     if !may_reset(
         &caller.roles,
         &RoleSet::from_db(&user.roles),
-        user.id == caller.user_id,
+        user.id == caller.id,
     ) {
-        let why = if user.id == caller.user_id {
+        let why = if user.id == caller.id {
             "Nobody resets their own password here; use POST /v1/me/password."
         } else {
             "This user's roles outrank yours."
@@ -277,7 +277,7 @@ async fn reset_one(
         options.mode,
         options.notify_user,
     );
-    let actor = caller.user_id.clone();
+    let actor = caller.id.clone();
     let row = user.clone();
     state
         .db

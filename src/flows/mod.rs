@@ -3,6 +3,7 @@
 //! transaction.
 
 pub mod admin_reset;
+pub mod api_keys;
 pub mod audit_log;
 pub mod change_password;
 pub mod lockout;

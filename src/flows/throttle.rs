@@ -48,6 +48,27 @@ impl AddressLimiter {
         entry.1 += 1;
         Ok(())
     }
+
+    /// Like `check`, without counting: whether `address` is over the limit now.
+    pub fn peek(&self, address: &str) -> Result<(), u64> {
+        let now = Instant::now();
+        let windows = self
+            .windows
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        match windows.get(address) {
+            Some((started, count))
+                if now.duration_since(*started) < self.window && *count >= self.max =>
+            {
+                Err(self
+                    .window
+                    .saturating_sub(now.duration_since(*started))
+                    .as_secs()
+                    .max(1))
+            }
+            _ => Ok(()),
+        }
+    }
 }
 
 #[cfg(test)]

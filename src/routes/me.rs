@@ -27,12 +27,10 @@ pub async fn get_me(
     state: web::Data<AppState>,
     caller: Authenticated<SelfService>,
 ) -> Result<HttpResponse, ApiError> {
-    let user = users::get(&state, &caller.user_id)
-        .await
-        .map_err(|e| match e {
-            ApiError::NotFound => ApiError::InvalidToken,
-            other => other,
-        })?;
+    let user = users::get(&state, &caller.id).await.map_err(|e| match e {
+        ApiError::NotFound => ApiError::InvalidToken,
+        other => other,
+    })?;
     Ok(HttpResponse::Ok().json(user))
 }
 
@@ -72,7 +70,7 @@ pub async fn change_password(
     let body = validated(body.into_inner())?;
     let pair = flows::change_password::change_password(
         &state,
-        &caller.user_id,
+        &caller.id,
         &body.current_password,
         &body.new_password,
         origin(&req, &state),

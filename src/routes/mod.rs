@@ -3,14 +3,13 @@
 
 pub mod admin_resets;
 pub mod admin_users;
+pub mod api_keys;
 pub mod audit;
 pub mod auth;
 pub mod health;
 pub mod me;
 pub mod password_resets;
 pub mod policy;
-
-use std::net::IpAddr;
 
 use actix_web::{web, HttpRequest};
 use validator::Validate;
@@ -41,6 +40,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(admin_users::update_user)
         .service(admin_resets::reset_user)
         .service(admin_resets::reset_many)
+        .service(api_keys::create_key)
+        .service(api_keys::list_keys)
+        .service(api_keys::revoke_key)
         .service(audit::list_events);
 }
 
@@ -67,33 +69,10 @@ pub fn validated<T: Validate>(body: T) -> Result<T, ApiError> {
     Ok(body)
 }
 
-/// The client address: the TCP peer, unless the peer is a configured trusted proxy, in
-/// which case the right-most `X-Forwarded-For` entry that is not itself a trusted proxy.
-/// Request headers are never believed from anyone else.
+/// Where the request came from (see `client_address`).
 pub fn origin(req: &HttpRequest, state: &AppState) -> Origin {
     Origin {
-        client_ip: client_ip(req, &state.trusted_proxies).map(|ip| ip.to_string()),
+        client_ip: crate::client_address::client_ip(req, &state.trusted_proxies)
+            .map(|ip| ip.to_string()),
     }
-}
-
-pub fn client_ip(req: &HttpRequest, trusted: &[IpAddr]) -> Option<IpAddr> {
-    let peer = req.peer_addr()?.ip();
-    if !trusted.contains(&peer) {
-        return Some(peer);
-    }
-    let forwarded = req
-        .headers()
-        .get_all("x-forwarded-for")
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .map(str::trim)
-        .collect::<Vec<_>>();
-    for hop in forwarded.iter().rev() {
-        match hop.parse::<IpAddr>() {
-            Ok(ip) if trusted.contains(&ip) => continue,
-            Ok(ip) => return Some(ip),
-            Err(_) => return Some(peer),
-        }
-    }
-    Some(peer)
 }

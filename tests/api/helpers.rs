@@ -27,7 +27,12 @@ pub struct TestApp {
 
 enum TestDb {
     Sqlite(#[allow(dead_code)] tempfile::TempDir),
-    Postgres { server: String, name: String },
+    Postgres {
+        server: String,
+        name: String,
+    },
+    /// A second instance on another app's database, which that app drops.
+    Shared,
 }
 
 impl Drop for TestDb {
@@ -121,6 +126,15 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
 }
 
 impl TestApp {
+    /// Another passgate process-alike on the same database (as when scaling out).
+    pub async fn second_instance(&self) -> TestApp {
+        let url = self.state.settings.database.url.clone();
+        let mut app = spawn_app_with(|s| s.database.url = url.clone()).await;
+        let own = std::mem::replace(&mut app._db, TestDb::Shared);
+        drop(own);
+        app
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }

@@ -4,7 +4,9 @@
 
 mod admin_reset;
 mod admin_users;
+mod api_keys;
 mod audit;
+mod automation;
 mod change_password;
 mod cli;
 mod hashing;

@@ -1,0 +1,84 @@
+//! Queries on `api_keys`.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::api_keys::dsl as k;
+use super::DbConn;
+use crate::error::ApiError;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = super::schema::api_keys)]
+pub struct ApiKeyRow {
+    pub id: String,
+    pub public_id: String,
+    pub name: String,
+    pub roles: String,
+    pub secret_hash: String,
+    pub created_by: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub expires_at: Option<NaiveDateTime>,
+    pub last_used_at: Option<NaiveDateTime>,
+    pub revoked_at: Option<NaiveDateTime>,
+}
+
+pub fn insert(conn: &mut DbConn, row: &ApiKeyRow) -> Result<(), ApiError> {
+    diesel::insert_into(k::api_keys).values(row).execute(conn)?;
+    Ok(())
+}
+
+/// One indexed point query per authenticated request.
+pub fn find_by_public_id(
+    conn: &mut DbConn,
+    public_id: &str,
+) -> Result<Option<ApiKeyRow>, ApiError> {
+    Ok(k::api_keys
+        .filter(k::public_id.eq(public_id))
+        .select(ApiKeyRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn find(conn: &mut DbConn, id: &str) -> Result<Option<ApiKeyRow>, ApiError> {
+    Ok(k::api_keys
+        .find(id)
+        .select(ApiKeyRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn list(conn: &mut DbConn) -> Result<Vec<ApiKeyRow>, ApiError> {
+    Ok(k::api_keys
+        .order(k::id.asc())
+        .limit(10_000)
+        .select(ApiKeyRow::as_select())
+        .load(conn)?)
+}
+
+/// Returns whether a live key was revoked now.
+pub fn revoke(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> Result<bool, ApiError> {
+    let changed = diesel::update(k::api_keys.find(id).filter(k::revoked_at.is_null()))
+        .set(k::revoked_at.eq(Some(now)))
+        .execute(conn)?;
+    Ok(changed == 1)
+}
+
+/// Records use, at most once per `every` (the caller checked the stored value already;
+/// the condition keeps concurrent requests from all writing).
+pub fn touch(
+    conn: &mut DbConn,
+    id: &str,
+    now: NaiveDateTime,
+    every: chrono::Duration,
+) -> Result<(), ApiError> {
+    diesel::update(
+        k::api_keys.find(id).filter(
+            k::last_used_at
+                .is_null()
+                .or(k::last_used_at.lt(now - every)),
+        ),
+    )
+    .set(k::last_used_at.eq(Some(now)))
+    .execute(conn)?;
+    Ok(())
+}

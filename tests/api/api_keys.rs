@@ -1,0 +1,362 @@
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+use diesel::prelude::*;
+use passgate::db::schema::api_keys::dsl as k;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+use crate::helpers::{assert_problem, spawn_app, spawn_app_with, TestApp, STRONG};
+
+async fn create_key(app: &TestApp, admin: &str, roles: &[&str]) -> Value {
+    let res = app
+        .post(
+            "/v1/admin/api-keys",
+            json!({"name": "script", "roles": roles}),
+            Some(admin),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    res.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn a_key_is_created_used_listed_and_revoked_on_every_instance() {
+    let app = spawn_app().await;
+    let (admin_id, admin) = app.admin().await;
+    let created = create_key(&app, &admin, &["password_admin"]).await;
+    let key = created["key"].as_str().unwrap().to_owned();
+    assert!(key.starts_with("pgk_"));
+    let secret = key.splitn(3, '_').nth(2).unwrap();
+    assert!(secret.len() >= 43, "at least 256 bits");
+    assert_eq!(created["roles"], json!(["user", "password_admin"]));
+    assert_eq!(created["expires_at"], Value::Null);
+
+    assert_eq!(
+        app.get("/v1/admin/users", Some(&key)).await.status(),
+        StatusCode::OK
+    );
+    let other = app.second_instance().await;
+    assert_eq!(
+        other.get("/v1/admin/users", Some(&key)).await.status(),
+        StatusCode::OK
+    );
+
+    let listed: Value = app
+        .get("/v1/admin/api-keys", Some(&admin))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed["items"][0]["id"], created["id"]);
+    assert_eq!(listed["items"][0]["created_by"], admin_id.as_str());
+    assert!(listed["items"][0]["last_used_at"].is_string());
+    assert!(listed["items"][0].get("key").is_none());
+    assert!(!listed.to_string().contains(secret));
+
+    let res = app
+        .client
+        .delete(app.url(&format!(
+            "/v1/admin/api-keys/{}",
+            created["id"].as_str().unwrap()
+        )))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    assert_problem(
+        app.get("/v1/admin/users", Some(&key)).await,
+        401,
+        "invalid_token",
+    )
+    .await;
+    assert_problem(
+        other.get("/v1/admin/users", Some(&key)).await,
+        401,
+        "invalid_token",
+    )
+    .await;
+
+    let events: Value = app
+        .get(
+            "/v1/admin/audit-events?action=api_key.revoked",
+            Some(&admin),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(events["items"][0]["actor_id"], admin_id.as_str());
+    let missing = app
+        .client
+        .delete(app.url("/v1/admin/api-keys/nope"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert_problem(missing, 404, "not_found").await;
+}
+
+#[tokio::test]
+async fn unknown_revoked_and_expired_keys_get_one_answer() {
+    let app = spawn_app().await;
+    let (_, admin) = app.admin().await;
+    let created = create_key(&app, &admin, &["admin"]).await;
+    let key = created["key"].as_str().unwrap().to_owned();
+    let id = created["id"].as_str().unwrap().to_owned();
+    app.state
+        .db
+        .run(move |c| {
+            Ok(diesel::update(k::api_keys.find(id))
+                .set(k::expires_at.eq(Some(passgate::db::now() - chrono::Duration::seconds(1))))
+                .execute(c)?)
+        })
+        .await
+        .unwrap();
+    let expired = assert_problem(
+        app.get("/v1/admin/users", Some(&key)).await,
+        401,
+        "invalid_token",
+    )
+    .await;
+    let unknown = assert_problem(
+        app.get(
+            "/v1/admin/users",
+            Some("pgk_0123456789abcdef_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"),
+        )
+        .await,
+        401,
+        "invalid_token",
+    )
+    .await;
+    let garbled = assert_problem(
+        app.get("/v1/admin/users", Some("pgk_nonsense")).await,
+        401,
+        "invalid_token",
+    )
+    .await;
+    assert_eq!(expired, unknown);
+    assert_eq!(unknown, garbled);
+}
+
+#[tokio::test]
+async fn keys_never_outrank_their_creator_and_are_not_people() {
+    let app = spawn_app().await;
+    let (_, admin) = app.admin().await;
+    let limited = create_key(&app, &admin, &["password_admin"]).await;
+    let key = limited["key"].as_str().unwrap();
+    // A password_admin key may not issue keys at all, let alone an admin one.
+    assert_problem(
+        app.post(
+            "/v1/admin/api-keys",
+            json!({"name": "x", "roles": ["admin"]}),
+            Some(key),
+        )
+        .await,
+        403,
+        "forbidden",
+    )
+    .await;
+    assert_problem(app.get("/v1/me", Some(key)).await, 403, "forbidden").await;
+    assert_problem(
+        app.post(
+            "/v1/me/password",
+            json!({"current_password": "a", "new_password": "b"}),
+            Some(key),
+        )
+        .await,
+        403,
+        "forbidden",
+    )
+    .await;
+    assert_problem(
+        app.post(
+            "/v1/admin/api-keys",
+            json!({"name": "x", "roles": ["root"]}),
+            Some(&admin),
+        )
+        .await,
+        422,
+        "validation_failed",
+    )
+    .await;
+    assert_problem(
+        app.post(
+            "/v1/admin/api-keys",
+            json!({"name": " ", "roles": ["user"]}),
+            Some(&admin),
+        )
+        .await,
+        422,
+        "validation_failed",
+    )
+    .await;
+    assert_problem(
+        app.post(
+            "/v1/admin/api-keys",
+            json!({"name": "x", "roles": ["user"], "expires_in_days": 0}),
+            Some(&admin),
+        )
+        .await,
+        422,
+        "validation_failed",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_password_admin_key_cannot_reset_an_admin_and_is_the_audited_actor() {
+    let app = spawn_app().await;
+    let (admin_id, admin) = app.admin().await;
+    let user = app.create_user("u@example.com", STRONG, &["user"]).await;
+    let created = create_key(&app, &admin, &["password_admin"]).await;
+    let key = created["key"].as_str().unwrap();
+    let body: Value = app
+        .post(
+            "/v1/admin/password-resets",
+            json!({"user_ids": [user, admin_id], "mode": "generate"}),
+            Some(key),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(body["results"][0]["status"], "reset");
+    assert_eq!(body["results"][1]["error"]["code"], "forbidden");
+    let events: Value = app
+        .get(
+            &format!("/v1/admin/audit-events?action=password.reset_by_admin&user_id={user}"),
+            Some(&admin),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(events["items"][0]["actor_id"], created["id"]);
+}
+
+#[tokio::test]
+async fn a_flood_of_wrong_keys_from_one_address_is_rate_limited() {
+    let app = spawn_app_with(|s| s.api_keys.max_failures_per_address = 3).await;
+    for _ in 0..3 {
+        assert_problem(
+            app.get("/v1/admin/users", Some("pgk_0123456789abcdef_wrong"))
+                .await,
+            401,
+            "invalid_token",
+        )
+        .await;
+    }
+    let res = app
+        .get("/v1/admin/users", Some("pgk_0123456789abcdef_wrong"))
+        .await;
+    assert!(res.headers().contains_key("retry-after"));
+    assert_problem(res, 429, "rate_limited").await;
+}
+
+/// Runs the real binary with debug logs, uses a key, a password and a token, and checks that
+/// none of them ever reaches the log.
+#[test]
+fn secrets_never_reach_the_logs() {
+    let dir = tempfile::tempdir().unwrap();
+    let env = |cmd: &mut Command| {
+        cmd.env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env(
+                "PASSGATE__DATABASE__URL",
+                format!("sqlite://{}", dir.path().join("logs.db").display()),
+            )
+            .env("PASSGATE__HASHING__MEMORY_KIB", "256")
+            .env("PASSGATE__HASHING__ITERATIONS", "1")
+            .env(
+                "PASSGATE__JWT__SECRET",
+                "log-test-secret-log-test-secret-0123",
+            )
+            .env("PASSGATE__LOG__LEVEL", "trace")
+            .env("PASSGATE__LOG__FORMAT", "json")
+            .env("PASSGATE__SERVER__PORT", "0");
+    };
+    let bin = env!("CARGO_BIN_EXE_passgate");
+    let mut create = Command::new(bin);
+    env(&mut create);
+    let out = create
+        .args(["create-api-key", "--name", "ci", "--role", "admin"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let key = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    let mut log = String::from_utf8(out.stderr).unwrap();
+
+    let mut serve = Command::new(bin);
+    env(&mut serve);
+    let mut child = serve
+        .arg("serve")
+        .stderr(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut port = None;
+    let mut line = String::new();
+    while port.is_none() && stderr.read_line(&mut line).unwrap() > 0 {
+        if let Ok(v) = serde_json::from_str::<Value>(&line) {
+            if v["message"] == "passgate listening" {
+                port = v["port"].as_u64();
+            }
+        }
+        log.push_str(&line);
+        line.clear();
+    }
+    let port = port.expect("the server reports its port");
+    let base = format!("http://127.0.0.1:{port}");
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let (token, password) = runtime.block_on(async {
+        let client = reqwest::Client::new();
+        let created: Value = client
+            .post(format!("{base}/v1/admin/users"))
+            .bearer_auth(&key)
+            .json(&json!({"email": "logs@example.com"}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let password = created["temporary_password"].as_str().unwrap().to_owned();
+        let pair: Value = client
+            .post(format!("{base}/v1/auth/token"))
+            .json(&json!({"email": "logs@example.com", "password": password}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let token = pair["access_token"].as_str().unwrap().to_owned();
+        client
+            .get(format!("{base}/v1/me"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        client
+            .get(format!("{base}/v1/admin/users"))
+            .bearer_auth(format!("{key}x"))
+            .send()
+            .await
+            .unwrap();
+        (token, password)
+    });
+    child.kill().unwrap();
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
+    log.push_str(&rest);
+    let _ = child.wait();
+
+    assert!(log.contains("request finished"), "the log was captured");
+    let secret = key.splitn(3, '_').nth(2).unwrap();
+    assert!(!log.contains(secret), "the API key reached the log");
+    assert!(!log.contains(&password), "a password reached the log");
+    assert!(!log.contains(&token), "an access token reached the log");
+}
