@@ -12,6 +12,7 @@ pub mod mail;
 pub mod metrics;
 pub mod middleware;
 pub mod openapi;
+pub mod pages;
 pub mod password;
 pub mod routes;
 pub mod startup;

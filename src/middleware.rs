@@ -140,14 +140,15 @@ fn ensure_problem(res: ServiceResponse<BoxBody>) -> ServiceResponse<BoxBody> {
 /// Unrouted requests: 405 (with `Allow`) when the path exists with other methods, else 404.
 pub async fn fallback(req: actix_web::HttpRequest) -> HttpResponse {
     match crate::openapi::allowed_methods(req.path()) {
-        Some(methods) => {
+        // A documented method that is not served (e.g. hosted pages switched off) is absent.
+        Some(methods) if !methods.iter().any(|m| m == req.method().as_str()) => {
             let mut res = ApiError::MethodNotAllowed.error_response();
             if let Ok(allow) = HeaderValue::from_str(&methods.join(", ")) {
                 res.headers_mut().insert(header::ALLOW, allow);
             }
             res
         }
-        None => ApiError::NotFound.error_response(),
+        _ => ApiError::NotFound.error_response(),
     }
 }
 

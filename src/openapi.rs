@@ -32,6 +32,12 @@ through the admin routes (use `POST /v1/me/password`)."
         routes::health::metrics,
         routes::health::jwks,
         routes::health::openapi_json,
+        crate::pages::forms::forgot_form,
+        crate::pages::forms::forgot_submit,
+        crate::pages::forms::reset_form,
+        crate::pages::forms::reset_submit,
+        crate::pages::forms::change_form,
+        crate::pages::forms::change_submit,
         routes::auth::sign_in,
         routes::auth::refresh,
         routes::auth::logout,
@@ -56,6 +62,7 @@ through the admin routes (use `POST /v1/me/password`)."
     components(schemas(
         Problem, FieldError, TokenPair, User, UserPage, CreatedUser, AuditEvent, AuditEventPage, Policy,
         routes::health::Status,
+        crate::pages::forms::ForgotForm, crate::pages::forms::ResetForm, crate::pages::forms::ChangeForm,
         routes::auth::SignInRequest, routes::auth::RefreshRequest, routes::me::ChangePasswordRequest,
         routes::admin_users::CreateUserRequest, routes::admin_users::UpdateUserRequest,
         routes::policy::PolicyCheckRequest, routes::policy::PolicyCheckResult,
@@ -76,6 +83,7 @@ through the admin routes (use `POST /v1/me/password`)."
         (name = "password policy", description = "The rules every new password must pass"),
         (name = "admin", description = "User administration (`password_admin` or `admin`)"),
         (name = "api keys", description = "Credentials for scripts and services (`admin`)"),
+        (name = "hosted pages", description = "Server-rendered HTML forms (no JavaScript) for the reset link, a forgotten password and a temporary password; off with `PASSGATE__PAGES__ENABLED=false`"),
         (name = "operations", description = "Health, readiness, metrics, keys and this document"),
     )
 )]

@@ -132,6 +132,7 @@ impl Application {
 fn run(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Server> {
     let settings = state.settings.clone();
     let max_body = settings.server.max_body_bytes;
+    let pages_enabled = settings.pages.enabled;
     let origins = web::Data::new(CorsOrigins(settings.cors_origins()));
     let server = HttpServer::new(move || {
         App::new()
@@ -150,6 +151,11 @@ fn run(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Serv
                 web::PathConfig::default().error_handler(|err, _| error::path_error(err).into()),
             )
             .configure(routes::configure)
+            .configure(|cfg| {
+                if pages_enabled {
+                    crate::pages::configure(cfg);
+                }
+            })
             .route(
                 "/docs",
                 web::get().to(|| async {

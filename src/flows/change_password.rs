@@ -7,7 +7,7 @@
 //! audited. The caller gets a fresh session.
 
 use crate::db::{self, audit::NewEvent, write_tx};
-use crate::domain::RoleSet;
+use crate::domain::{Email, RoleSet};
 use crate::error::ApiError;
 use crate::mail;
 use crate::password;
@@ -17,6 +17,7 @@ use super::sessions::{self, TokenPair};
 use super::sign_in::hash_error;
 use super::{lockout, passwords, Origin};
 
+/// `POST /v1/me/password`: the signed-in user changes their password and gets a fresh session.
 pub async fn change_password(
     state: &AppState,
     user_id: &str,
@@ -24,6 +25,38 @@ pub async fn change_password(
     new: &str,
     origin: Origin,
 ) -> Result<TokenPair, ApiError> {
+    let pair = change(state, Account::Id(user_id), current, new, origin, true).await?;
+    pair.ok_or_else(|| ApiError::internal(anyhow::anyhow!("no session issued")))
+}
+
+/// The hosted change-password page: the user names their account by email (no token, no
+/// new session). An unknown or disabled email spends the same verification and answers
+/// `invalid_credentials`, like sign-in.
+pub async fn change_password_with_email(
+    state: &AppState,
+    email: &str,
+    current: &str,
+    new: &str,
+    origin: Origin,
+) -> Result<(), ApiError> {
+    change(state, Account::Email(email), current, new, origin, false)
+        .await
+        .map(|_| ())
+}
+
+enum Account<'a> {
+    Id(&'a str),
+    Email(&'a str),
+}
+
+async fn change(
+    state: &AppState,
+    account: Account<'_>,
+    current: &str,
+    new: &str,
+    origin: Origin,
+    issue_session: bool,
+) -> Result<Option<TokenPair>, ApiError> {
     passwords::refuse_too_long(state, "new_password", new)?;
     if state.policy.is_too_long(current) {
         return Err(ApiError::validation(
@@ -35,16 +68,38 @@ pub async fn change_password(
     let current = password::normalize(current);
     let new = password::normalize(new);
 
-    let id = user_id.to_owned();
+    let lookup = match account {
+        Account::Id(id) => Ok(id.to_owned()),
+        Account::Email(raw) => Email::parse(raw).map(|e| e.normalized()).map_err(|_| ()),
+    };
+    let by_email = matches!(account, Account::Email(_));
     let lockout_settings = state.settings.lockout.clone();
     let user = state
         .db
         .run(move |c| {
-            let user = db::users::find(c, &id)?.ok_or(ApiError::InvalidToken)?;
-            lockout::reserve(c, &user.id, &lockout_settings, db::now())?;
-            Ok(user)
+            let user = match &lookup {
+                Ok(key) if by_email => db::users::find_by_email(c, key)?,
+                Ok(id) => Some(db::users::find(c, id)?.ok_or(ApiError::InvalidToken)?),
+                Err(()) => None,
+            };
+            match user {
+                Some(user) if !user.disabled => {
+                    lockout::reserve(c, &user.id, &lockout_settings, db::now())?;
+                    Ok(Some(user))
+                }
+                _ => Ok(None),
+            }
         })
         .await?;
+    let Some(user) = user else {
+        // No such (active) account: cost the same as a real check, answer like sign-in.
+        state
+            .hasher
+            .verify(current, state.dummy_hash.clone())
+            .await
+            .map_err(hash_error)?;
+        return Err(ApiError::InvalidCredentials);
+    };
 
     let now = db::now();
     let checkable = user
@@ -137,7 +192,11 @@ pub async fn change_password(
                     origin.client_ip.as_deref(),
                     now,
                 )?;
-                let refresh = sessions::create_refresh_token(c, &row.id, None, now, ttl)?;
+                let refresh = if issue_session {
+                    Some(sessions::create_refresh_token(c, &row.id, None, now, ttl)?)
+                } else {
+                    None
+                };
                 let after = db::users::find(c, &row.id)?.ok_or(ApiError::InvalidToken)?;
                 Ok((refresh, after))
             })
@@ -148,12 +207,16 @@ pub async fn change_password(
         .password_changes_total
         .with_label_values(&["self"])
         .inc();
-    sessions::token_pair(
-        state,
-        &after.id,
-        &RoleSet::from_db(&after.roles),
-        after.security_version,
-        false,
-        refresh,
-    )
+    refresh
+        .map(|refresh| {
+            sessions::token_pair(
+                state,
+                &after.id,
+                &RoleSet::from_db(&after.roles),
+                after.security_version,
+                false,
+                refresh,
+            )
+        })
+        .transpose()
 }

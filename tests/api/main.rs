@@ -13,6 +13,7 @@ mod hashing;
 mod helpers;
 mod lockout;
 mod operations;
+mod pages;
 mod password_reset;
 mod sign_in;
 mod smtp;

@@ -1,0 +1,83 @@
+//! The hosted pages: small server-rendered HTML forms for the reset link, a forgotten
+//! password and a temporary password, so a fresh install works end to end without a
+//! frontend. They run the same flows as the API, with the same rules. No JavaScript, nothing
+//! loaded from elsewhere, a strict Content-Security-Policy, and never JSON or a 500 for bad
+//! input. Switched off with `PASSGATE__PAGES__ENABLED=false`.
+
+pub mod forms;
+pub mod text;
+
+use std::collections::HashMap;
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpResponse};
+use maud::{html, Markup, DOCTYPE};
+
+const CSS: &str = include_str!("passgate.css");
+
+/// No script at all, styles only from our own stylesheet, forms only to ourselves, and never
+/// inside a frame: the reset token in the URL can leak nowhere.
+const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/assets/passgate.css", web::get().to(stylesheet))
+        .service(
+            web::resource("/forgot-password")
+                .route(web::get().to(forms::forgot_form))
+                .route(web::head().to(forms::forgot_form))
+                .route(web::post().to(forms::forgot_submit)),
+        )
+        .service(
+            web::resource("/reset-password")
+                .route(web::get().to(forms::reset_form))
+                .route(web::head().to(forms::reset_form))
+                .route(web::post().to(forms::reset_submit)),
+        )
+        .service(
+            web::resource("/change-password")
+                .route(web::get().to(forms::change_form))
+                .route(web::head().to(forms::change_form))
+                .route(web::post().to(forms::change_submit)),
+        );
+}
+
+async fn stylesheet() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/css; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+        .body(CSS)
+}
+
+/// A page, with the headers every page carries.
+fn page(status: StatusCode, product: &str, title: &str, body: Markup) -> HttpResponse {
+    let markup = html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                meta name="referrer" content="no-referrer";
+                title { (title) " · " (product) }
+                link rel="stylesheet" href="/assets/passgate.css";
+            }
+            body {
+                header { (product) }
+                main { (body) }
+            }
+        }
+    };
+    HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::CONTENT_SECURITY_POLICY, CSP))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((header::X_FRAME_OPTIONS, "DENY"))
+        .body(markup.into_string())
+}
+
+/// Reads an urlencoded form body; anything unreadable is an empty form, which the page then
+/// reports field by field (a page never answers JSON).
+fn form_fields(body: &[u8]) -> HashMap<String, String> {
+    serde_urlencoded::from_bytes::<Vec<(String, String)>>(body)
+        .map(|pairs| pairs.into_iter().collect())
+        .unwrap_or_default()
+}

@@ -1,0 +1,333 @@
+//! The hosted pages, without a browser: every path and every error is an HTML page.
+
+use reqwest::{Response, StatusCode};
+use serde_json::{json, Value};
+
+use crate::helpers::{spawn_app, spawn_app_with, TestApp, STRONG, STRONG_2};
+
+async fn form(app: &TestApp, path: &str, fields: &[(&str, &str)]) -> Response {
+    app.client
+        .post(app.url(path))
+        .form(fields)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Checks the headers every page carries and returns its HTML.
+async fn html(res: Response, status: u16) -> String {
+    assert_eq!(res.status().as_u16(), status);
+    let h = res.headers();
+    assert!(h["content-type"].to_str().unwrap().starts_with("text/html"));
+    let csp = h["content-security-policy"].to_str().unwrap();
+    assert!(
+        csp.contains("frame-ancestors 'none'")
+            && csp.contains("default-src 'none'")
+            && !csp.contains("unsafe-inline")
+    );
+    assert_eq!(h["cache-control"], "no-store");
+    assert_eq!(h["referrer-policy"], "no-referrer");
+    let body = res.text().await.unwrap();
+    assert!(!body.contains("<script"), "pages need no JavaScript");
+    assert!(
+        !body.contains("src=\"http") && !body.contains("href=\"http"),
+        "pages load nothing from elsewhere"
+    );
+    body
+}
+
+async fn token_for(app: &TestApp, email: &str, nth: usize) -> String {
+    let res = app
+        .post("/v1/password-resets", json!({"email": email}), None)
+        .await;
+    assert_eq!(res.status(), StatusCode::ACCEPTED);
+    let link = app.mail.wait_for(email, nth).await[nth - 1].link().unwrap();
+    link.split("token=").nth(1).unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn every_page_labels_its_inputs_for_password_managers() {
+    let app = spawn_app().await;
+    let forgot = html(app.get("/forgot-password", None).await, 200).await;
+    assert!(
+        forgot.contains(r#"<label for="email">"#) && forgot.contains(r#"autocomplete="email""#)
+    );
+    let change = html(app.get("/change-password", None).await, 200).await;
+    for needle in [
+        r#"autocomplete="email""#,
+        r#"autocomplete="current-password""#,
+        r#"autocomplete="new-password""#,
+        r#"<label for="current_password">"#,
+    ] {
+        assert!(change.contains(needle), "{needle}");
+    }
+    assert!(
+        change.contains("At least 15 characters"),
+        "the policy in force is listed"
+    );
+    let css = app.get("/assets/passgate.css", None).await;
+    assert_eq!(css.status(), StatusCode::OK);
+    assert!(css.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/css"));
+}
+
+#[tokio::test]
+async fn forgot_password_answers_the_same_for_every_email() {
+    let app = spawn_app().await;
+    app.create_user("ada@example.com", STRONG, &["user"]).await;
+    let known = html(
+        form(&app, "/forgot-password", &[("email", "ada@example.com")]).await,
+        200,
+    )
+    .await;
+    let unknown = html(
+        form(&app, "/forgot-password", &[("email", "nobody@example.com")]).await,
+        200,
+    )
+    .await;
+    assert_eq!(known, unknown);
+    assert!(known.contains("Check your inbox"));
+    app.mail.wait_for("ada@example.com", 1).await;
+    assert!(app.mail.to("nobody@example.com").is_empty());
+
+    let empty = html(form(&app, "/forgot-password", &[("email", "")]).await, 422).await;
+    assert!(empty.contains("This field is required."));
+    let bad = html(
+        form(&app, "/forgot-password", &[("email", "not-an-email")]).await,
+        422,
+    )
+    .await;
+    assert!(bad.contains("Enter a valid email address.") && bad.contains("not-an-email"));
+    let garbage = app
+        .client
+        .post(app.url("/forgot-password"))
+        .body(vec![0xff, 0xfe, 0x00])
+        .send()
+        .await
+        .unwrap();
+    html(garbage, 422).await;
+}
+
+#[tokio::test]
+async fn forgot_password_keeps_the_per_address_limit() {
+    let app = spawn_app_with(|s| s.reset.address_max_requests = 1).await;
+    html(
+        form(&app, "/forgot-password", &[("email", "a@example.com")]).await,
+        200,
+    )
+    .await;
+    let limited = html(
+        form(&app, "/forgot-password", &[("email", "b@example.com")]).await,
+        429,
+    )
+    .await;
+    assert!(limited.contains("Too many requests"));
+}
+
+#[tokio::test]
+async fn the_reset_link_page_sets_a_password_and_then_dies() {
+    let app = spawn_app().await;
+    app.create_user("ada@example.com", STRONG, &["user"]).await;
+    let token = token_for(&app, "ada@example.com", 1).await;
+    let path = format!("/reset-password?token={token}");
+
+    // Mail scanners open links first, with HEAD or GET: that must not use the token.
+    assert_eq!(
+        app.client
+            .head(app.url(&path))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+    let page = html(app.get(&path, None).await, 200).await;
+    assert!(page.contains("Choose a new password") && page.contains(&token));
+    assert!(page.contains("Not a commonly used password."));
+
+    let mismatch = html(
+        form(
+            &app,
+            "/reset-password",
+            &[
+                ("token", &token),
+                ("new_password", STRONG_2),
+                ("confirm_password", "other"),
+            ],
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert!(mismatch.contains("The two new passwords are not the same."));
+    let weak = html(
+        form(
+            &app,
+            "/reset-password",
+            &[
+                ("token", &token),
+                ("new_password", "password"),
+                ("confirm_password", "password"),
+            ],
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert!(
+        weak.contains("The password must be at least 15 characters."),
+        "{weak}"
+    );
+    assert!(weak.contains("commonly used"));
+
+    let done = html(
+        form(
+            &app,
+            "/reset-password",
+            &[
+                ("token", &token),
+                ("new_password", STRONG_2),
+                ("confirm_password", STRONG_2),
+            ],
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert!(done.contains("Your password is set"));
+    app.tokens("ada@example.com", STRONG_2).await;
+
+    let dead = html(app.get(&path, None).await, 200).await;
+    assert!(
+        dead.contains("This link no longer works") && dead.contains(r#"href="/forgot-password""#)
+    );
+    let again = html(
+        form(
+            &app,
+            "/reset-password",
+            &[
+                ("token", &token),
+                ("new_password", STRONG),
+                ("confirm_password", STRONG),
+            ],
+        )
+        .await,
+        400,
+    )
+    .await;
+    assert!(again.contains("This link no longer works"));
+    html(app.get("/reset-password", None).await, 200).await;
+}
+
+#[tokio::test]
+async fn the_change_password_page_replaces_a_temporary_password() {
+    let app = spawn_app().await;
+    let (_, admin) = app.admin().await;
+    let created: Value = app
+        .post(
+            "/v1/admin/users",
+            json!({"email": "new@example.com"}),
+            Some(&admin),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let temporary = created["temporary_password"].as_str().unwrap();
+
+    let missing = html(
+        form(&app, "/change-password", &[("email", "new@example.com")]).await,
+        422,
+    )
+    .await;
+    assert!(missing.contains("This field is required."));
+    let wrong = html(
+        form(
+            &app,
+            "/change-password",
+            &[
+                ("email", "new@example.com"),
+                ("current_password", "nope"),
+                ("new_password", STRONG_2),
+                ("confirm_password", STRONG_2),
+            ],
+        )
+        .await,
+        400,
+    )
+    .await;
+    let unknown = html(
+        form(
+            &app,
+            "/change-password",
+            &[
+                ("email", "ghost@example.com"),
+                ("current_password", "nope"),
+                ("new_password", STRONG_2),
+                ("confirm_password", STRONG_2),
+            ],
+        )
+        .await,
+        400,
+    )
+    .await;
+    assert!(wrong.contains("The email address or current password is not correct."));
+    assert_eq!(
+        wrong.replace("new@example.com", "X"),
+        unknown.replace("ghost@example.com", "X"),
+        "no enumeration"
+    );
+    let weak = html(
+        form(
+            &app,
+            "/change-password",
+            &[
+                ("email", "new@example.com"),
+                ("current_password", temporary),
+                ("new_password", "short"),
+                ("confirm_password", "short"),
+            ],
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert!(weak.contains("at least 15 characters"));
+
+    let done = html(
+        form(
+            &app,
+            "/change-password",
+            &[
+                ("email", "new@example.com"),
+                ("current_password", temporary),
+                ("new_password", STRONG_2),
+                ("confirm_password", STRONG_2),
+            ],
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert!(done.contains("Your password is changed"));
+    let pair = app.tokens("new@example.com", STRONG_2).await;
+    assert_eq!(pair["password_change_required"], false);
+}
+
+#[tokio::test]
+async fn pages_can_be_switched_off() {
+    let app = spawn_app_with(|s| s.pages.enabled = false).await;
+    for path in [
+        "/forgot-password",
+        "/reset-password?token=x",
+        "/change-password",
+    ] {
+        assert_eq!(
+            app.get(path, None).await.status(),
+            StatusCode::NOT_FOUND,
+            "{path}"
+        );
+    }
+}
