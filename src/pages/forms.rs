@@ -53,8 +53,8 @@ struct Input<'a> {
 fn input(i: Input<'_>, errors: FieldErrors<'_>) -> Markup {
     let error_id = format!("{}-errors", i.name);
     html! {
-        label for=(i.name) {
-            (i.label)
+        div.field {
+            label for=(i.name) { (i.label) }
             input id=(i.name) name=(i.name) type=(i.kind) autocomplete=(i.autocomplete) required
                 value=[i.value] aria-invalid=[(!errors.is_empty()).then_some("true")]
                 aria-describedby=[(!errors.is_empty()).then_some(error_id.as_str())];

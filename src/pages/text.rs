@@ -50,10 +50,10 @@ pub fn policy_rules(min: usize, max: usize, history: usize, checks_strength: boo
     if checks_strength {
         rules.push("Hard to guess.".to_owned());
     }
-    rules.push(if history > 0 {
-        format!("Not your current password, nor one of your last {history}.")
-    } else {
-        "Not your current password.".to_owned()
+    rules.push(match history {
+        0 => "Not your current password.".to_owned(),
+        1 => "Not your current or previous password.".to_owned(),
+        n => format!("Not your current password, nor one of your last {n}."),
     });
     rules
 }
