@@ -43,6 +43,8 @@ pub struct ServerSettings {
     pub public_url: String,
     /// Peers whose `X-Forwarded-For` header is believed (comma-separated IP addresses).
     pub trusted_proxies: String,
+    /// On SIGTERM/SIGINT, how long in-flight requests may take to finish.
+    pub shutdown_timeout_secs: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -230,6 +232,7 @@ impl Default for ServerSettings {
             max_body_bytes: 1_048_576,
             public_url: "http://localhost:8080".into(),
             trusted_proxies: String::new(),
+            shutdown_timeout_secs: 30,
         }
     }
 }

@@ -261,9 +261,31 @@ impl From<diesel::result::Error> for ApiError {
                 DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
                 _,
             ) => Self::Unavailable,
+            // libpq reports a lost server only in words; SQLite says "locked" when the busy
+            // timeout ran out. Both are "try again shortly", not a bug.
+            Error::DatabaseError(_, info) if is_connection_loss(info.message()) => {
+                Self::Unavailable
+            }
             other => Self::Internal(other.into()),
         }
     }
+}
+
+fn is_connection_loss(message: &str) -> bool {
+    let m = message.to_ascii_lowercase();
+    [
+        "server closed the connection",
+        "terminating connection",
+        "no connection to the server",
+        "could not connect",
+        "connection refused",
+        "connection reset",
+        "database is locked",
+        "the database system is shutting down",
+        "the database system is starting up",
+    ]
+    .iter()
+    .any(|needle| m.contains(needle))
 }
 
 /// Actix's own extractor failures go through the same type, so no answer is ever plain text.

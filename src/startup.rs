@@ -48,7 +48,7 @@ pub async fn build_state(settings: Settings) -> anyhow::Result<web::Data<AppStat
              on restart and are not accepted by other instances. Set it for real use."
         );
     }
-    let dummy_hash = dummy_hash(&hasher).await?;
+    let dummy_hash = dummy_hash(&hasher)?;
     let trusted_proxies = settings
         .trusted_proxy_list()
         .iter()
@@ -170,6 +170,7 @@ fn run(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Serv
             .wrap(from_fn(middleware::observe))
     })
     .workers(settings.http_workers())
+    .shutdown_timeout(settings.server.shutdown_timeout_secs)
     .listen(listener)?
     .run();
     Ok(server)

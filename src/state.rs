@@ -18,8 +18,8 @@ pub struct AppState {
     pub jwt: JwtKeys,
     pub policy: Policy,
     pub metrics: Metrics,
-    /// A hash of a random password, verified against when the account is unknown or
-    /// disabled, so such sign-ins cost the same as real ones.
+    /// A stand-in argon2id hash with the configured parameters, verified against when the
+    /// account is unknown or disabled, so such sign-ins cost the same as real ones.
     pub dummy_hash: String,
     pub trusted_proxies: Vec<IpAddr>,
     /// Per-address limit on reset requests (in memory; see `flows::throttle`).

@@ -11,7 +11,7 @@ use std::pin::Pin;
 use actix_web::{dev::Payload, http::header, web, FromRequest, HttpRequest};
 
 use crate::client_address::client_ip;
-use crate::db;
+use crate::db::{self, models::UserRow};
 use crate::domain::{Role, RoleSet};
 use crate::error::ApiError;
 use crate::flows::api_keys;
@@ -28,6 +28,9 @@ pub struct Caller {
     /// The token only allows changing the password.
     pub restricted: bool,
     pub kind: CallerKind,
+    /// The user's row as read while checking the token (none for API keys), so a handler
+    /// that shows the caller needs no second query.
+    pub user: Option<Box<UserRow>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -125,13 +128,14 @@ impl<R: Requirement + 'static> FromRequest for Authenticated<R> {
                     roles: key.roles,
                     restricted: false,
                     kind: CallerKind::ApiKey,
+                    user: None,
                 });
             }
             let claims = state.jwt.verify(&token)?;
             let user_id = claims.sub.clone();
             let current = state
                 .db
-                .run(move |conn| db::users::auth_state(conn, &user_id))
+                .run(move |conn| db::users::find(conn, &user_id))
                 .await?
                 .ok_or(ApiError::InvalidToken)?;
             // A password change, reset, role change or disable bumps the version: every
@@ -146,6 +150,7 @@ impl<R: Requirement + 'static> FromRequest for Authenticated<R> {
                 roles,
                 restricted,
                 kind: CallerKind::User,
+                user: Some(Box::new(current)),
             })
         })
     }

@@ -71,7 +71,7 @@ impl ConnectionManager {
                 // WAL lets readers run beside the one writer; busy_timeout makes writers
                 // queue instead of failing with SQLITE_BUSY.
                 conn.batch_execute(
-                    "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; \
+                    "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
                      PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
                 )
                 .map_err(|e| ConnectionError::BadConnection(e.to_string()))?;
@@ -81,21 +81,36 @@ impl ConnectionManager {
     }
 }
 
+/// A pooled connection that remembers whether it failed at the connection level, so the
+/// pool throws it away instead of handing a dead PostgreSQL session to the next request
+/// (that is how passgate recovers by itself when the database comes back).
+pub struct TrackedConn {
+    conn: DbConn,
+    broken: bool,
+}
+
 impl diesel::r2d2::ManageConnection for ConnectionManager {
-    type Connection = DbConn;
+    type Connection = TrackedConn;
     type Error = diesel::r2d2::Error;
 
-    fn connect(&self) -> Result<DbConn, Self::Error> {
-        ConnectionManager::connect(self).map_err(diesel::r2d2::Error::ConnectionError)
+    fn connect(&self) -> Result<TrackedConn, Self::Error> {
+        ConnectionManager::connect(self)
+            .map(|conn| TrackedConn {
+                conn,
+                broken: false,
+            })
+            .map_err(diesel::r2d2::Error::ConnectionError)
     }
 
-    fn is_valid(&self, conn: &mut DbConn) -> Result<(), Self::Error> {
-        conn.batch_execute("SELECT 1")
+    fn is_valid(&self, tracked: &mut TrackedConn) -> Result<(), Self::Error> {
+        tracked
+            .conn
+            .batch_execute("SELECT 1")
             .map_err(diesel::r2d2::Error::QueryError)
     }
 
-    fn has_broken(&self, _conn: &mut DbConn) -> bool {
-        std::thread::panicking()
+    fn has_broken(&self, tracked: &mut TrackedConn) -> bool {
+        tracked.broken || std::thread::panicking()
     }
 }
 
@@ -150,11 +165,15 @@ impl Db {
         let pool = self.pool.clone();
         tokio::task::spawn_blocking(move || {
             let _permit = permit;
-            let mut conn = pool.get().map_err(|e| {
+            let mut tracked = pool.get().map_err(|e| {
                 tracing::warn!(error = %e, "database connection unavailable");
                 ApiError::Unavailable
             })?;
-            work(&mut conn)
+            let result = work(&mut tracked.conn);
+            if matches!(result, Err(ApiError::Unavailable)) {
+                tracked.broken = true;
+            }
+            result
         })
         .await
         .map_err(ApiError::internal)?
@@ -171,8 +190,8 @@ impl Db {
     /// Applies pending migrations. On PostgreSQL a session advisory lock serialises
     /// instances that start at once, so each migration runs exactly once.
     pub fn migrate(&self) -> anyhow::Result<()> {
-        let mut conn = self.pool.get()?;
-        match &mut *conn {
+        let mut tracked = self.pool.get()?;
+        match &mut tracked.conn {
             DbConn::Sqlite(c) => {
                 c.run_pending_migrations(SQLITE_MIGRATIONS)
                     .map_err(|e| anyhow::anyhow!("migration failed: {e}"))?;

@@ -174,7 +174,9 @@ pub async fn reset_many(
         })
         .filter(|t| seen.insert(t.clone()))
         .collect();
-    let parallel = state.hasher.threads();
+    // Twice the hashing threads: while one user's transaction commits, the next user's hash
+    // is already queued, so every core stays busy; still a bounded share of the queue.
+    let parallel = state.hasher.threads() * 2;
     let results: Vec<ResetResult> = stream::iter(unique)
         .map(|target| {
             let (options, origin) = (options.clone(), origin.clone());

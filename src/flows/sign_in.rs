@@ -5,8 +5,6 @@
 //! verification (against a dummy hash when there is nothing real to check), so the time
 //! taken does not tell them apart either.
 
-use secrecy::SecretString;
-
 use crate::db::{self, audit::NewEvent, models::UserRow, write_tx};
 use crate::domain::{Email, RoleSet};
 use crate::error::{ApiError, FieldError};
@@ -191,8 +189,7 @@ pub fn hash_error(e: HashError) -> ApiError {
     }
 }
 
-/// A hash of a random password, to verify against when there is no real one.
-pub async fn dummy_hash(hasher: &password::Hasher) -> Result<String, HashError> {
-    let (random, _) = crate::auth::opaque::new_secret();
-    hasher.hash(SecretString::from(random)).await
+/// A stand-in hash to verify against when there is no real one (see `unmatchable_phc`).
+pub fn dummy_hash(hasher: &password::Hasher) -> Result<String, HashError> {
+    hasher.unmatchable_phc()
 }

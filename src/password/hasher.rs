@@ -5,13 +5,18 @@
 //! an unbounded blocking pool a flood would grow memory without limit. So: `threads`
 //! workers (one per CPU by default) take jobs from a queue of `queue` slots; when the queue
 //! is full the caller gets `HashError::Overloaded` at once (503 `overloaded`), never a wait.
+//!
+//! Each hashing thread owns one argon2 memory buffer of `m_cost` KiB, allocated once and
+//! reused for every job, so hashing memory is exactly `threads × m_cost` however long the
+//! service runs (per-call allocations of tens of MiB otherwise pile up in the allocator's
+//! per-thread arenas).
 
 use std::sync::Arc;
 use std::time::Instant;
 
-use argon2::password_hash::rand_core::OsRng;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::{Algorithm, Argon2, Params, Version};
+use argon2::password_hash::rand_core::{OsRng, RngCore};
+use argon2::password_hash::{Output, ParamsString, PasswordHash, SaltString};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use crossbeam_channel::{bounded, Sender, TrySendError};
 use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::oneshot;
@@ -34,7 +39,8 @@ pub struct Verification {
     pub needs_rehash: bool,
 }
 
-type Job = Box<dyn FnOnce() + Send + 'static>;
+/// A job runs on a hashing thread with that thread's reusable argon2 memory.
+type Job = Box<dyn FnOnce(&mut Vec<Block>) + Send + 'static>;
 
 #[derive(Clone)]
 pub struct Hasher {
@@ -66,13 +72,15 @@ impl Hasher {
             std::thread::Builder::new()
                 .name(format!("argon2-{i}"))
                 .spawn(move || {
+                    // Allocated by the first job and kept: an idle service holds none of it.
+                    let mut memory: Vec<Block> = Vec::new();
                     // Ends when every `Hasher` clone (and so the sender) is dropped.
                     while let Ok((queued_at, job)) = receiver.recv() {
                         metrics.hash_queue_depth.set(receiver.len() as i64);
                         metrics
                             .hash_wait_seconds
                             .observe(queued_at.elapsed().as_secs_f64());
-                        job();
+                        job(&mut memory);
                     }
                 })
                 .map_err(|e| HashError::Failed(e.to_string()))?;
@@ -91,17 +99,18 @@ impl Hasher {
         self.inner.threads
     }
 
-    fn argon2(params: Params) -> Argon2<'static> {
-        Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+    /// See [`unmatchable_phc`]: a stand-in hash with the configured parameters.
+    pub fn unmatchable_phc(&self) -> Result<String, HashError> {
+        unmatchable_phc(&self.inner.params)
     }
 
     async fn run<T: Send + 'static>(
         &self,
-        work: impl FnOnce() -> T + Send + 'static,
+        work: impl FnOnce(&mut Vec<Block>) -> T + Send + 'static,
     ) -> Result<T, HashError> {
         let (tx, rx) = oneshot::channel();
-        let job: Job = Box::new(move || {
-            let _ = tx.send(work());
+        let job: Job = Box::new(move |memory| {
+            let _ = tx.send(work(memory));
         });
         match self.inner.jobs.try_send((Instant::now(), job)) {
             Ok(()) => {
@@ -125,12 +134,20 @@ impl Hasher {
     /// Hashes a (normalised) password into a PHC string with the configured parameters.
     pub async fn hash(&self, password: SecretString) -> Result<String, HashError> {
         let params = self.inner.params.clone();
-        self.run(move || {
-            let salt = SaltString::generate(&mut OsRng);
-            Self::argon2(params)
-                .hash_password(password.expose_secret().as_bytes(), &salt)
-                .map(|h| h.to_string())
-                .map_err(|e| HashError::Failed(e.to_string()))
+        self.run(move |memory| {
+            let mut salt = [0u8; 16];
+            OsRng.fill_bytes(&mut salt);
+            let output = compute(&params, password.expose_secret().as_bytes(), &salt, memory)?;
+            let failed = |e: argon2::password_hash::Error| HashError::Failed(e.to_string());
+            let salt = SaltString::encode_b64(&salt).map_err(failed)?;
+            let phc = PasswordHash {
+                algorithm: Algorithm::Argon2id.ident(),
+                version: Some(Version::V0x13.into()),
+                params: ParamsString::try_from(&params).map_err(failed)?,
+                salt: Some(salt.as_salt()),
+                hash: Some(output),
+            };
+            Ok(phc.to_string())
         })
         .await?
     }
@@ -142,24 +159,99 @@ impl Hasher {
         phc: String,
     ) -> Result<Verification, HashError> {
         let params = self.inner.params.clone();
-        self.run(move || {
+        self.run(move |memory| {
             let Ok(parsed) = PasswordHash::new(&phc) else {
                 return Verification {
                     matches: false,
                     needs_rehash: true,
                 };
             };
-            // The PHC string carries its own algorithm and parameters; argon2 verifies with those.
-            let matches = Argon2::default()
-                .verify_password(password.expose_secret().as_bytes(), &parsed)
-                .is_ok();
             Verification {
-                matches,
+                matches: verify_phc(&parsed, password.expose_secret().as_bytes(), memory),
                 needs_rehash: needs_rehash(&parsed, &params),
             }
         })
         .await
     }
+}
+
+/// Runs argon2id into `memory` (grown only if a stored hash asks for more than configured).
+fn compute(
+    params: &Params,
+    password: &[u8],
+    salt: &[u8],
+    memory: &mut Vec<Block>,
+) -> Result<Output, HashError> {
+    if memory.len() < params.block_count() {
+        memory.resize(params.block_count(), Block::default());
+    }
+    let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
+    let len = params.output_len().unwrap_or(Params::DEFAULT_OUTPUT_LEN);
+    Output::init_with(len, |out| {
+        argon
+            .hash_password_into_with_memory(
+                password,
+                salt,
+                out,
+                &mut memory[..params.block_count()],
+            )
+            .map_err(|_| argon2::password_hash::Error::Crypto)
+    })
+    .map_err(|e| HashError::Failed(e.to_string()))
+}
+
+/// Recomputes a stored argon2id hash with its own parameters and salt; the comparison of
+/// the outputs is constant-time (`Output`'s equality). Other algorithms never match.
+fn verify_phc(stored: &PasswordHash<'_>, password: &[u8], memory: &mut Vec<Block>) -> bool {
+    if stored.algorithm != Algorithm::Argon2id.ident()
+        || stored.version.is_some_and(|v| v != Version::V0x13 as u32)
+    {
+        return false;
+    }
+    let (Some(salt), Some(expected)) = (stored.salt, stored.hash) else {
+        return false;
+    };
+    let Ok(params) = Params::try_from(stored) else {
+        return false;
+    };
+    let mut salt_buf = [0u8; 64];
+    let Ok(salt) = salt.decode_b64(&mut salt_buf) else {
+        return false;
+    };
+    // A hash stored with a huge m_cost must not make one request allocate gigabytes.
+    if params.m_cost() > 4 * 1024 * 1024 {
+        return false;
+    }
+    let Ok(params) = Params::new(
+        params.m_cost(),
+        params.t_cost(),
+        params.p_cost(),
+        Some(expected.len()),
+    ) else {
+        return false;
+    };
+    compute(&params, password, salt, memory).is_ok_and(|computed| computed == expected)
+}
+
+/// A well-formed argon2id PHC string with the given parameters whose output is random, so
+/// no password matches it. Verifying against it costs exactly what a real verification
+/// costs — which is the point: unknown accounts must take as long as known ones — and making
+/// it costs nothing at start-up.
+pub fn unmatchable_phc(params: &Params) -> Result<String, HashError> {
+    let failed = |e: argon2::password_hash::Error| HashError::Failed(e.to_string());
+    let mut salt = [0u8; 16];
+    let mut output = [0u8; 32];
+    OsRng.fill_bytes(&mut salt);
+    OsRng.fill_bytes(&mut output);
+    let salt = SaltString::encode_b64(&salt).map_err(failed)?;
+    let phc = PasswordHash {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params: ParamsString::try_from(params).map_err(failed)?,
+        salt: Some(salt.as_salt()),
+        hash: Some(Output::new(&output).map_err(failed)?),
+    };
+    Ok(phc.to_string())
 }
 
 fn needs_rehash(hash: &PasswordHash<'_>, params: &Params) -> bool {
@@ -207,6 +299,43 @@ mod tests {
                 .unwrap()
                 .needs_rehash
         );
+    }
+
+    #[tokio::test]
+    async fn hashes_interoperate_with_the_reference_implementation() {
+        use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+        let h = hasher(1, 4);
+        let ours = h.hash(SecretString::from("correct horse")).await.unwrap();
+        let parsed = PasswordHash::new(&ours).unwrap();
+        assert!(Argon2::default()
+            .verify_password(b"correct horse", &parsed)
+            .is_ok());
+        let params = Params::new(64, 1, 1, None).unwrap();
+        let theirs = Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+            .hash_password(b"correct horse", &SaltString::generate(&mut OsRng))
+            .unwrap()
+            .to_string();
+        assert!(
+            h.verify(SecretString::from("correct horse"), theirs.clone())
+                .await
+                .unwrap()
+                .matches
+        );
+        assert!(
+            !h.verify(SecretString::from("wrong horse"), theirs)
+                .await
+                .unwrap()
+                .matches
+        );
+    }
+
+    #[tokio::test]
+    async fn the_unmatchable_hash_matches_nothing_but_costs_a_verification() {
+        let h = hasher(1, 4);
+        let phc = h.unmatchable_phc().unwrap();
+        assert!(phc.starts_with("$argon2id$v=19$m=64,t=1,p=1$"));
+        let v = h.verify(SecretString::from(""), phc).await.unwrap();
+        assert!(!v.matches && !v.needs_rehash);
     }
 
     #[tokio::test]

@@ -49,6 +49,12 @@ pub struct Policy {
 /// Shortest user detail (email local part, display-name word) the policy looks for.
 const MIN_USER_INFO_LEN: usize = 4;
 
+/// zxcvbn's work grows faster than linearly with length (≈ 0.5 ms at 47 characters, ≈ 3 ms at
+/// 256), and this check runs on the request's worker. Scoring the first 64 characters gives
+/// a lower bound of the whole password's strength (more characters never make it weaker),
+/// and no common-password entry is that long.
+const SCORED_PREFIX: usize = 64;
+
 impl Policy {
     pub fn from_settings(s: &PolicySettings) -> Self {
         Self {
@@ -110,9 +116,15 @@ impl Policy {
         let mut strength = 0;
         if !too_long && !input.password.is_empty() {
             let terms: Vec<&str> = user_info.iter().map(String::as_str).collect();
-            let estimate = zxcvbn::zxcvbn(input.password, &terms);
+            let scored = match input.password.char_indices().nth(SCORED_PREFIX) {
+                Some((cut, _)) => &input.password[..cut],
+                None => input.password,
+            };
+            let estimate = zxcvbn::zxcvbn(scored, &terms);
             strength = u8::from(estimate.score());
-            if is_common(estimate.sequence(), input.password) {
+            if scored.len() == input.password.len()
+                && is_common(estimate.sequence(), input.password)
+            {
                 errors.push(FieldError::new(
                     field,
                     "common",

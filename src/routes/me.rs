@@ -9,7 +9,7 @@ use crate::auth::{Authenticated, SelfService};
 use crate::error::{ApiError, Problem};
 use crate::flows;
 use crate::flows::sessions::TokenPair;
-use crate::flows::users::{self, User};
+use crate::flows::users::User;
 use crate::state::AppState;
 
 use super::{origin, validated};
@@ -23,15 +23,9 @@ use super::{origin, validated};
         (status = 503, description = "`unavailable`", body = Problem, content_type = "application/problem+json"),
     ))]
 #[get("/v1/me")]
-pub async fn get_me(
-    state: web::Data<AppState>,
-    caller: Authenticated<SelfService>,
-) -> Result<HttpResponse, ApiError> {
-    let user = users::get(&state, &caller.id).await.map_err(|e| match e {
-        ApiError::NotFound => ApiError::InvalidToken,
-        other => other,
-    })?;
-    Ok(HttpResponse::Ok().json(user))
+pub async fn get_me(caller: Authenticated<SelfService>) -> Result<HttpResponse, ApiError> {
+    let user = caller.0.user.ok_or(ApiError::InvalidToken)?;
+    Ok(HttpResponse::Ok().json(User::from(*user)))
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]

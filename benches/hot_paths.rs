@@ -1,0 +1,133 @@
+//! Criterion benchmarks of the pieces every request runs through: hashing through the
+//! bounded pool, JWT issue and verify, the password policy, and bearer-credential parsing.
+//! `cargo bench --bench hot_paths`; results and their history are in BENCHMARKS.md.
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use passgate::auth::{opaque, JwtKeys};
+use passgate::config::{JwtSettings, PolicySettings, Settings};
+use passgate::metrics::Metrics;
+use passgate::password::{self, Hasher, Policy, PolicyInput};
+use secrecy::{ExposeSecret, SecretString};
+
+const PASSPHRASE: &str = "violet kettle marches under seven quiet bridges";
+
+fn hashing(c: &mut Criterion) {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let s = Settings::default();
+    // The production parameters (m=19456 KiB, t=2, p=1): this is the cost that dominates.
+    let hasher = Hasher::new(
+        s.hashing.memory_kib,
+        s.hashing.iterations,
+        s.hashing.parallelism,
+        1,
+        64,
+        Metrics::new(),
+    )
+    .unwrap();
+    let phc = runtime
+        .block_on(hasher.hash(SecretString::from(PASSPHRASE)))
+        .unwrap();
+    let mut group = c.benchmark_group("argon2id_default_params");
+    group.sample_size(20);
+    group.bench_function("hash_via_pool", |b| {
+        b.to_async(&runtime)
+            .iter(|| hasher.hash(SecretString::from(PASSPHRASE)))
+    });
+    group.bench_function("verify_via_pool", |b| {
+        b.to_async(&runtime)
+            .iter(|| hasher.verify(SecretString::from(PASSPHRASE), phc.clone()))
+    });
+    group.bench_function("raw_hash_no_pool", |b| {
+        use argon2::password_hash::{rand_core::OsRng, PasswordHasher, SaltString};
+        let params = argon2::Params::new(
+            s.hashing.memory_kib,
+            s.hashing.iterations,
+            s.hashing.parallelism,
+            None,
+        )
+        .unwrap();
+        let argon =
+            argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
+        b.iter(|| {
+            argon
+                .hash_password(PASSPHRASE.as_bytes(), &SaltString::generate(&mut OsRng))
+                .unwrap()
+                .to_string()
+        })
+    });
+    group.finish();
+}
+
+fn tokens(c: &mut Criterion) {
+    let settings = JwtSettings {
+        secret: Some("bench-secret-bench-secret-bench-0123".into()),
+        ..JwtSettings::default()
+    };
+    let (keys, _) = JwtKeys::from_settings(&settings, &[]).unwrap();
+    let token = keys
+        .issue(
+            "019a8f5e-7c1a-7b2e-9a51-3f0c2d4e5a6b",
+            vec!["user".into(), "admin".into()],
+            3,
+            false,
+        )
+        .unwrap();
+    let mut group = c.benchmark_group("jwt_hs256");
+    group.bench_function("issue", |b| {
+        b.iter(|| {
+            keys.issue(
+                "019a8f5e-7c1a-7b2e-9a51-3f0c2d4e5a6b",
+                vec!["user".into()],
+                3,
+                false,
+            )
+            .unwrap()
+        })
+    });
+    group.bench_function("verify", |b| b.iter(|| keys.verify(&token).unwrap()));
+    group.finish();
+
+    let mut group = c.benchmark_group("opaque_secrets");
+    group.bench_function("new_refresh_token", |b| b.iter(opaque::new_secret));
+    group.bench_function("digest_presented_token", |b| {
+        b.iter(|| opaque::digest("q3Jm0S9xXw3c2T1h0bC5Zk9pQ7vN4rL8aE6uY2sD1fG"))
+    });
+    group.finish();
+}
+
+fn policy(c: &mut Criterion) {
+    let policy = Policy::from_settings(&PolicySettings::default());
+    let mut group = c.benchmark_group("password_policy");
+    for (name, candidate) in [
+        ("passphrase_47", PASSPHRASE.to_owned()),
+        ("common_8", "password".to_owned()),
+        ("max_256", "x7Kq violet ".repeat(22)[..256].to_owned()),
+        ("oversized_100k", "p".repeat(100_000)),
+    ] {
+        group.throughput(Throughput::Bytes(candidate.len() as u64));
+        group.bench_with_input(BenchmarkId::new("check", name), &candidate, |b, pw| {
+            b.iter(|| {
+                let normalized = if policy.is_too_long(pw) {
+                    None
+                } else {
+                    Some(password::normalize(pw))
+                };
+                let input = normalized
+                    .as_ref()
+                    .map_or(pw.as_str(), |n| n.expose_secret());
+                policy.check(
+                    "password",
+                    PolicyInput {
+                        password: input,
+                        email: Some("ada.lovelace@example.com"),
+                        display_name: Some("Ada Lovelace"),
+                    },
+                )
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, hashing, tokens, policy);
+criterion_main!(benches);

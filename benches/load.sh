@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# The load harness: builds a release passgate and the harness, then runs every scenario of
+# BENCHMARKS.md side by side and prints the table. Takes about two minutes.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build --release --bin passgate --example load
+exec target/release/examples/load

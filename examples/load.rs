@@ -1,0 +1,475 @@
+//! The load harness behind BENCHMARKS.md: one command (`bash benches/load.sh`) that starts a
+//! release passgate on SQLite, seeds users, and measures, side by side on this machine:
+//!
+//! - the raw argon2id rate on all cores with the configured parameters, and the sign-in rate
+//!   under concurrent load (goal: ≥ 0.90 of raw);
+//! - `GET /v1/me` (JWT check + database read) against a bare actix-web handler returning a
+//!   similar body (goal: ≥ 0.50);
+//! - idle resident memory (goal: < 40 MiB) and the peak while 256 sign-ins run at once (goal:
+//!   ≤ idle + cores × 1.5 × m_cost + 64 MiB, and only 200 or 503 answers);
+//! - a bulk `generate` reset of 1,000 users (goal: ≤ 1.1 × 1,000 ÷ raw rate).
+//!
+//! It prints numbers; it asserts nothing (tests assert behaviour, this measures).
+
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use actix_web::{web, App, HttpResponse, HttpServer};
+use argon2::password_hash::{rand_core::OsRng, PasswordHasher, SaltString};
+use passgate::config::{DatabaseSettings, Settings};
+use passgate::db::{self, models::NewUser, Db};
+use serde_json::{json, Value};
+
+const PASSWORD: &str = "violet kettle marches under seven quiet bridges";
+const ADMIN_PASSWORD: &str = "quartz pelican sings over ninety amber dunes";
+const USERS: usize = 1000;
+
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// VmRSS and VmHWM of a process, in MiB.
+fn memory(pid: u32) -> (f64, f64) {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|kb| kb.parse::<f64>().ok())
+            .map_or(0.0, |kb| kb / 1024.0)
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
+
+/// CPU seconds (user + system) a process has used so far.
+fn cpu_secs(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the parenthesised command name; utime and stime are the 12th and 13th.
+    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+/// Hashes per second with every core busy, no server in the way.
+fn raw_argon2_rate(settings: &Settings, secs: u64) -> f64 {
+    let done = Arc::new(AtomicU64::new(0));
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    let threads: Vec<_> = (0..cores())
+        .map(|_| {
+            let done = done.clone();
+            let h = settings.hashing.clone();
+            std::thread::spawn(move || {
+                let params =
+                    argon2::Params::new(h.memory_kib, h.iterations, h.parallelism, None).unwrap();
+                let argon = argon2::Argon2::new(
+                    argon2::Algorithm::Argon2id,
+                    argon2::Version::V0x13,
+                    params,
+                );
+                while Instant::now() < deadline {
+                    let _ = argon
+                        .hash_password(PASSWORD.as_bytes(), &SaltString::generate(&mut OsRng))
+                        .unwrap();
+                    done.fetch_add(1, Ordering::Relaxed);
+                }
+            })
+        })
+        .collect();
+    let started = Instant::now();
+    for t in threads {
+        t.join().unwrap();
+    }
+    done.load(Ordering::Relaxed) as f64 / started.elapsed().as_secs_f64()
+}
+
+struct Outcome {
+    per_sec: f64,
+    statuses: std::collections::BTreeMap<u16, u64>,
+}
+
+/// Runs `concurrency` loops of `request` for `secs`; counts answers by status.
+async fn load<F, Fut>(concurrency: usize, secs: u64, request: F) -> Outcome
+where
+    F: Fn(usize) -> Fut + Clone + Send + 'static,
+    Fut: std::future::Future<Output = u16> + Send,
+{
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..concurrency)
+        .map(|worker| {
+            let request = request.clone();
+            tokio::spawn(async move {
+                let mut seen = std::collections::BTreeMap::new();
+                let mut i = worker;
+                while Instant::now() < deadline {
+                    *seen.entry(request(i).await).or_insert(0u64) += 1;
+                    i += concurrency;
+                }
+                seen
+            })
+        })
+        .collect();
+    let mut statuses = std::collections::BTreeMap::new();
+    for t in tasks {
+        for (status, n) in t.await.unwrap() {
+            *statuses.entry(status).or_insert(0) += n;
+        }
+    }
+    let ok = statuses.get(&200).copied().unwrap_or(0);
+    Outcome {
+        per_sec: ok as f64 / started.elapsed().as_secs_f64(),
+        statuses,
+    }
+}
+
+struct Server {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn passgate(env: &[(String, String)], args: &[&str]) -> Command {
+    let mut cmd = Command::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/target/release/passgate"
+    ));
+    cmd.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .args(args);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let settings = Settings::default();
+    let h = &settings.hashing;
+    println!(
+        "machine: {} cores; argon2id m={} KiB, t={}, p={}",
+        cores(),
+        h.memory_kib,
+        h.iterations,
+        h.parallelism
+    );
+
+    let dir = tempfile::tempdir()?;
+    let url = format!("sqlite://{}", dir.path().join("load.db").display());
+    let port = free_port();
+    let env: Vec<(String, String)> = [
+        ("PASSGATE__DATABASE__URL", url.as_str()),
+        ("PASSGATE__SERVER__PORT", &port.to_string()),
+        (
+            "PASSGATE__JWT__SECRET",
+            "load-harness-secret-load-harness-secret",
+        ),
+        ("PASSGATE__LOG__LEVEL", "error"),
+        ("PASSGATE__MAIL__NOTIFY_PASSWORD_CHANGES", "false"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+
+    // Seed: an admin through the CLI, and 1,000 users sharing one precomputed hash.
+    let status = passgate(
+        &env,
+        &[
+            "create-admin",
+            "--email",
+            "admin@load.test",
+            "--password",
+            ADMIN_PASSWORD,
+        ],
+    )
+    .stdout(Stdio::null())
+    .status()?;
+    anyhow::ensure!(
+        status.success(),
+        "create-admin failed (build with `cargo build --release --bin passgate`)"
+    );
+    let database = Db::connect(&DatabaseSettings {
+        url: url.clone(),
+        ..DatabaseSettings::default()
+    })?;
+    let params = argon2::Params::new(h.memory_kib, h.iterations, h.parallelism, None).unwrap();
+    let phc = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params)
+        .hash_password(PASSWORD.as_bytes(), &SaltString::generate(&mut OsRng))
+        .unwrap()
+        .to_string();
+    let ids: Vec<String> = database
+        .run(move |c| {
+            db::write_tx(c, |c| {
+                let now = db::now();
+                let mut ids = Vec::new();
+                for i in 0..USERS {
+                    let id = passgate::domain::UserId::new().to_string();
+                    db::users::insert(
+                        c,
+                        &NewUser {
+                            id: id.clone(),
+                            email: format!("load{i}@load.test"),
+                            email_normalized: format!("load{i}@load.test"),
+                            display_name: None,
+                            roles: "user".into(),
+                            password_hash: Some(phc.clone()),
+                            password_expires_at: None,
+                            security_version: 1,
+                            password_changed_at: Some(now),
+                            password_change_required: false,
+                            disabled: false,
+                            failed_attempts: 0,
+                            lockout_count: 0,
+                            created_at: now,
+                            updated_at: now,
+                        },
+                    )?;
+                    ids.push(id);
+                }
+                Ok(ids)
+            })
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("seeding failed: {e}"))?;
+    drop(database);
+
+    let child = passgate(&env, &["serve"]).stdout(Stdio::null()).spawn()?;
+    let server = Server {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+    };
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(512)
+        .build()?;
+    for _ in 0..100 {
+        if client
+            .get(format!("{}/healthz", server.url))
+            .send()
+            .await
+            .is_ok()
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let (idle_rss, _) = memory(server.child.id());
+
+    println!("\nmeasuring raw argon2id on {} threads (10 s)…", cores());
+    let raw = raw_argon2_rate(&settings, 10);
+
+    println!("sign-in under load: 32 concurrent clients (15 s)…");
+    let pid = server.child.id();
+    let cpu_before = cpu_secs(pid);
+    let sign_in = {
+        let (client, url) = (client.clone(), server.url.clone());
+        load(32, 15, move |i| {
+            let (client, url) = (client.clone(), url.clone());
+            async move {
+                let body =
+                    json!({"email": format!("load{}@load.test", i % USERS), "password": PASSWORD});
+                client
+                    .post(format!("{url}/v1/auth/token"))
+                    .json(&body)
+                    .send()
+                    .await
+                    .map_or(0, |r| r.status().as_u16())
+            }
+        })
+        .await
+    };
+
+    let sign_in_cpu_ms = (cpu_secs(pid) - cpu_before) * 1000.0
+        / sign_in.statuses.values().sum::<u64>().max(1) as f64;
+    let admin: Value = client
+        .post(format!("{}/v1/auth/token", server.url))
+        .json(&json!({"email": "admin@load.test", "password": ADMIN_PASSWORD}))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let admin_token = admin["access_token"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let user: Value = client
+        .post(format!("{}/v1/auth/token", server.url))
+        .json(&json!({"email": "load0@load.test", "password": PASSWORD}))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let token = user["access_token"].as_str().unwrap_or_default().to_owned();
+    let me_body = client
+        .get(format!("{}/v1/me", server.url))
+        .bearer_auth(&token)
+        .send()
+        .await?
+        .text()
+        .await?;
+
+    println!("GET /v1/me: 64 concurrent clients (10 s)…");
+    let cpu_before = cpu_secs(pid);
+    let me = {
+        let (client, url, token) = (client.clone(), server.url.clone(), token.clone());
+        load(64, 10, move |_| {
+            let (client, url, token) = (client.clone(), url.clone(), token.clone());
+            async move {
+                client
+                    .get(format!("{url}/v1/me"))
+                    .bearer_auth(&token)
+                    .send()
+                    .await
+                    .map_or(0, |r| r.status().as_u16())
+            }
+        })
+        .await
+    };
+
+    let me_cpu_us =
+        (cpu_secs(pid) - cpu_before) * 1e6 / me.statuses.values().sum::<u64>().max(1) as f64;
+    println!("bare actix-web handler with a similar body: 64 concurrent clients (10 s)…");
+    let bare_port = free_port();
+    let body = me_body.clone();
+    let bare = HttpServer::new(move || {
+        let body = body.clone();
+        App::new().route(
+            "/v1/me",
+            web::get().to(move || {
+                let body = body.clone();
+                async move {
+                    HttpResponse::Ok()
+                        .content_type("application/json")
+                        .body(body)
+                }
+            }),
+        )
+    })
+    .workers(cores())
+    .bind(("127.0.0.1", bare_port))?
+    .run();
+    let bare_handle = bare.handle();
+    tokio::spawn(bare);
+    let baseline = {
+        let (client, url) = (client.clone(), format!("http://127.0.0.1:{bare_port}"));
+        load(64, 10, move |_| {
+            let (client, url) = (client.clone(), url.clone());
+            async move {
+                client
+                    .get(format!("{url}/v1/me"))
+                    .bearer_auth("x")
+                    .send()
+                    .await
+                    .map_or(0, |r| r.status().as_u16())
+            }
+        })
+        .await
+    };
+    bare_handle.stop(true).await;
+
+    println!("256 concurrent sign-ins (15 s)…");
+    let flood = {
+        let (client, url) = (client.clone(), server.url.clone());
+        load(256, 15, move |i| {
+            let (client, url) = (client.clone(), url.clone());
+            async move {
+                let body =
+                    json!({"email": format!("load{}@load.test", i % USERS), "password": PASSWORD});
+                client
+                    .post(format!("{url}/v1/auth/token"))
+                    .json(&body)
+                    .send()
+                    .await
+                    .map_or(0, |r| r.status().as_u16())
+            }
+        })
+        .await
+    };
+    let (_, peak_rss) = memory(server.child.id());
+
+    println!("bulk generate reset of {USERS} users…");
+    let started = Instant::now();
+    let bulk: Value = client
+        .post(format!("{}/v1/admin/password-resets", server.url))
+        .bearer_auth(&admin_token)
+        .json(&json!({"user_ids": ids, "mode": "generate", "notify_user": false}))
+        .timeout(Duration::from_secs(600))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let bulk_secs = started.elapsed().as_secs_f64();
+
+    let m_cost_mib = h.memory_kib as f64 / 1024.0;
+    let memory_bound = idle_rss + cores() as f64 * 1.5 * m_cost_mib + 64.0;
+    let bulk_bound = USERS as f64 / raw;
+    let only_200_503 = flood.statuses.keys().all(|s| *s == 200 || *s == 503);
+    let verdict = |ok: bool| if ok { "met" } else { "MISSED" };
+    println!("\n| figure | measured | goal | |");
+    println!("|---|---|---|---|");
+    println!(
+        "| raw argon2id, {} threads | {raw:.1} hashes/s | | |",
+        cores()
+    );
+    println!(
+        "| sign-in, 32 concurrent | {:.1}/s {:?}; server CPU {sign_in_cpu_ms:.2} ms each | | |",
+        sign_in.per_sec, sign_in.statuses
+    );
+    println!(
+        "| sign-in ÷ raw argon2id | {:.2} | ≥ 0.90 | {} |",
+        sign_in.per_sec / raw,
+        verdict(sign_in.per_sec / raw >= 0.90)
+    );
+    println!(
+        "| GET /v1/me, 64 concurrent | {:.0}/s; server CPU {me_cpu_us:.0} µs each | | |",
+        me.per_sec
+    );
+    println!(
+        "| bare actix handler, 64 concurrent | {:.0}/s | | |",
+        baseline.per_sec
+    );
+    println!(
+        "| /v1/me ÷ bare handler | {:.2} | ≥ 0.50 | {} |",
+        me.per_sec / baseline.per_sec,
+        verdict(me.per_sec / baseline.per_sec >= 0.50)
+    );
+    println!(
+        "| idle RSS after start-up | {idle_rss:.1} MiB | < 40 MiB | {} |",
+        verdict(idle_rss < 40.0)
+    );
+    println!(
+        "| peak RSS, 256 concurrent sign-ins | {peak_rss:.1} MiB, answers {:?} | ≤ {memory_bound:.1} MiB, only 200/503 | {} |",
+        flood.statuses,
+        verdict(peak_rss <= memory_bound && only_200_503)
+    );
+    println!(
+        "| bulk generate of {USERS} | {bulk_secs:.2} s ({} reset) | ≤ 1.1 × {bulk_bound:.2} s | {} ({:.2}×) |",
+        bulk["summary"]["succeeded"],
+        verdict(bulk_secs <= 1.1 * bulk_bound),
+        bulk_secs / bulk_bound
+    );
+    Ok(())
+}
