@@ -14,8 +14,8 @@ async fn pair() -> (TestApp, TestApp) {
     (a, b)
 }
 
-fn either<'a>(apps: &'a (TestApp, TestApp), i: usize) -> &'a TestApp {
-    if i % 2 == 0 {
+fn either(apps: &(TestApp, TestApp), i: usize) -> &TestApp {
+    if i.is_multiple_of(2) {
         &apps.0
     } else {
         &apps.1
