@@ -26,6 +26,7 @@ Token, password and reset responses carry `Cache-Control: no-store`; every respo
 reset users whose roles are only `user` and/or `password_admin`; nobody resets their own password \
 through the admin routes (use `POST /v1/me/password`)."
     ),
+    servers((url = "/", description = "The passgate instance serving this document")),
     paths(
         routes::health::healthz,
         routes::health::readyz,
@@ -61,7 +62,7 @@ through the admin routes (use `POST /v1/me/password`)."
     ),
     components(schemas(
         Problem, FieldError, TokenPair, User, UserPage, CreatedUser, AuditEvent, AuditEventPage, Policy,
-        routes::health::Status,
+        routes::health::Status, routes::admin_users::RoleName,
         crate::pages::forms::ForgotForm, crate::pages::forms::ResetForm, crate::pages::forms::ChangeForm,
         routes::auth::SignInRequest, routes::auth::RefreshRequest, routes::me::ChangePasswordRequest,
         routes::admin_users::CreateUserRequest, routes::admin_users::UpdateUserRequest,
@@ -75,7 +76,7 @@ through the admin routes (use `POST /v1/me/password`)."
         routes::api_keys::CreateApiKeyRequest, crate::flows::api_keys::ApiKey, crate::flows::api_keys::CreatedApiKey,
         crate::flows::api_keys::ApiKeyList,
     )),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &CommonResponses),
     tags(
         (name = "auth", description = "Sign-in and sessions"),
         (name = "self", description = "The signed-in user's own account"),
@@ -106,6 +107,66 @@ impl Modify for BearerAuth {
                     .build(),
             ),
         );
+    }
+}
+
+/// Answers every operation of a kind can give, added once here instead of on each handler:
+/// a JSON body can be unreadable (400), too large (413) or of another type (415); a bearer
+/// credential can be missing or invalid (401) or not allowed (403); anything under /v1 can
+/// find the database unreachable or the hashing queue full (503).
+struct CommonResponses;
+
+impl Modify for CommonResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+        let problem = |description: &str| {
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/problem+json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("Problem")))
+                        .build(),
+                )
+                .build()
+        };
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.patch,
+                &mut item.delete,
+            ];
+            for operation in operations.into_iter().flatten() {
+                let json_body = operation
+                    .request_body
+                    .as_ref()
+                    .is_some_and(|b| b.content.contains_key("application/json"));
+                let bearer = operation.security.as_ref().is_some_and(|s| {
+                    serde_json::to_value(s).is_ok_and(|v| v.to_string().contains("bearer"))
+                });
+                let mut add = |status: &str, description: &str| {
+                    operation
+                        .responses
+                        .responses
+                        .entry(status.to_owned())
+                        .or_insert_with(|| problem(description).into());
+                };
+                if json_body {
+                    add("400", "`malformed_request`: the body could not be read");
+                    add("413", "`payload_too_large`");
+                    add("415", "`unsupported_media_type`: send application/json");
+                }
+                if bearer {
+                    add("401", "`invalid_token`");
+                    add("403", "`forbidden` or `password_change_required`");
+                }
+                if path.starts_with("/v1") {
+                    add("503", "`unavailable` or `overloaded`, with `Retry-After`");
+                }
+            }
+        }
     }
 }
 

@@ -2,6 +2,7 @@
 
 mod display_name;
 mod email;
+pub mod patterns;
 mod role;
 mod user_id;
 

@@ -118,7 +118,7 @@ fn forgot_page(
 }
 
 /// The forgot-password page (HTML form: email).
-#[utoipa::path(get, path = "/forgot-password", tag = "hosted pages", operation_id = "forgotPasswordPage",
+#[utoipa::path(get, path = "/forgot-password", tag = "hosted pages", operation_id = "forgotPasswordPage", security(()),
     responses((status = 200, description = "The form", body = String, content_type = "text/html")))]
 pub async fn forgot_form(state: web::Data<AppState>) -> HttpResponse {
     forgot_page(&state, StatusCode::OK, None, &[], None)
@@ -126,7 +126,7 @@ pub async fn forgot_form(state: web::Data<AppState>) -> HttpResponse {
 
 /// Submit the forgot-password form: the same "check your inbox" page whatever the email (the
 /// rules of `POST /v1/password-resets` apply).
-#[utoipa::path(post, path = "/forgot-password", tag = "hosted pages", operation_id = "forgotPasswordSubmit",
+#[utoipa::path(post, path = "/forgot-password", tag = "hosted pages", operation_id = "forgotPasswordSubmit", security(()),
     request_body(content = ForgotForm, content_type = "application/x-www-form-urlencoded"),
     responses(
         (status = 200, description = "Check your inbox", body = String, content_type = "text/html"),
@@ -216,7 +216,7 @@ fn reset_page(
 /// The landing page of the emailed reset link: a new-password form listing the policy, or
 /// "this link no longer works". Opening it (GET, or HEAD as mail scanners do) never uses the
 /// token; only the form post does.
-#[utoipa::path(get, path = "/reset-password", tag = "hosted pages", operation_id = "resetPasswordPage",
+#[utoipa::path(get, path = "/reset-password", tag = "hosted pages", operation_id = "resetPasswordPage", security(()),
     params(("token" = Option<String>, Query, description = "The token from the emailed link")),
     responses(
         (status = 200, description = "The form, or \"this link no longer works\"", body = String, content_type = "text/html"),
@@ -237,7 +237,7 @@ pub async fn reset_form(state: web::Data<AppState>, req: HttpRequest) -> HttpRes
 }
 
 /// Submit the new password. A policy rejection shows every broken rule and keeps the token.
-#[utoipa::path(post, path = "/reset-password", tag = "hosted pages", operation_id = "resetPasswordSubmit",
+#[utoipa::path(post, path = "/reset-password", tag = "hosted pages", operation_id = "resetPasswordSubmit", security(()),
     request_body(content = ResetForm, content_type = "application/x-www-form-urlencoded"),
     responses(
         (status = 200, description = "The password is set", body = String, content_type = "text/html"),
@@ -347,14 +347,14 @@ fn change_page(
 }
 
 /// The change-password page (email, current or temporary password, new password).
-#[utoipa::path(get, path = "/change-password", tag = "hosted pages", operation_id = "changePasswordPage",
+#[utoipa::path(get, path = "/change-password", tag = "hosted pages", operation_id = "changePasswordPage", security(()),
     responses((status = 200, description = "The form", body = String, content_type = "text/html")))]
 pub async fn change_form(state: web::Data<AppState>) -> HttpResponse {
     change_page(&state, StatusCode::OK, None, ChangeErrors::none(), None)
 }
 
 /// Submit the change-password form; how a user given a temporary password sets their own.
-#[utoipa::path(post, path = "/change-password", tag = "hosted pages", operation_id = "changePasswordSubmit",
+#[utoipa::path(post, path = "/change-password", tag = "hosted pages", operation_id = "changePasswordSubmit", security(()),
     request_body(content = ChangeForm, content_type = "application/x-www-form-urlencoded"),
     responses(
         (status = 200, description = "The password is changed", body = String, content_type = "text/html"),

@@ -24,6 +24,7 @@ fn default_true() -> bool {
 pub struct ResetUserRequest {
     pub mode: ResetMode,
     /// Mode `set` only: the new password (policy-checked).
+    #[schema(max_length = 256)]
     pub password: Option<String>,
     /// Default true: the user must change the password at the next sign-in; the temporary
     /// password then expires after `PASSGATE__ADMIN__TEMPORARY_PASSWORD_TTL_SECS`.
@@ -40,11 +41,14 @@ pub struct ResetUserRequest {
     "mode": "generate", "require_change_on_next_sign_in": true, "notify_user": true}))]
 pub struct BulkResetRequest {
     /// The users to reset (exactly one of `user_ids` and `emails`).
+    #[schema(min_items = 1)]
     pub user_ids: Option<Vec<String>>,
     /// The users to reset, by email, matched case-insensitively.
+    #[schema(min_items = 1)]
     pub emails: Option<Vec<String>>,
     pub mode: ResetMode,
     /// Mode `set` only: the new password for every listed user (policy-checked once).
+    #[schema(max_length = 256)]
     pub password: Option<String>,
     #[serde(default = "default_true")]
     pub require_change_on_next_sign_in: bool,

@@ -19,12 +19,23 @@ use super::{origin, validated};
 pub struct UserListParams {
     /// Matches email or display name (case-insensitive substring).
     pub q: Option<String>,
-    /// Only users holding this role: `user`, `password_admin` or `admin`.
+    /// Only users holding this role.
+    #[param(value_type = Option<RoleName>)]
     pub role: Option<String>,
     /// Page size, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
+}
+
+/// A role name.
+#[derive(ToSchema)]
+#[allow(non_camel_case_types, dead_code)]
+pub enum RoleName {
+    user,
+    password_admin,
+    admin,
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -32,11 +43,22 @@ pub struct UserListParams {
 #[schema(example = json!({"email": "grace@example.com", "display_name": "Grace Hopper", "roles": ["user"]}))]
 pub struct CreateUserRequest {
     #[validate(length(min = 1, max = 320, message = "must be 1 to 320 characters"))]
+    #[schema(
+        max_length = 254,
+        pattern = r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
+    )]
     pub email: String,
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\x00-\x20\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff](?:[^\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]{0,198}[^\x00-\x20\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff])?$"
+    )]
     pub display_name: Option<String>,
     /// Defaults to `["user"]`; `user` is always included.
+    #[schema(value_type = Option<Vec<RoleName>>)]
     pub roles: Option<Vec<String>>,
     /// Omit to have passgate generate a temporary password (shown once in the response).
+    #[schema(max_length = 256)]
     pub password: Option<String>,
     /// Defaults to true for a generated password and false for a given one.
     pub require_change_on_next_sign_in: Option<bool>,
@@ -46,8 +68,14 @@ pub struct CreateUserRequest {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"roles": ["user", "password_admin"], "disabled": false}))]
 pub struct UpdateUserRequest {
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\x00-\x20\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff](?:[^\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]{0,198}[^\x00-\x20\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff])?$"
+    )]
     pub display_name: Option<String>,
     /// The complete new set of roles; `user` is always included.
+    #[schema(value_type = Option<Vec<RoleName>>)]
     pub roles: Option<Vec<String>>,
     pub disabled: Option<bool>,
 }

@@ -16,11 +16,18 @@ use super::origin;
 #[schema(example = json!({"name": "nightly offboarding", "roles": ["password_admin"], "expires_in_days": 90}))]
 pub struct CreateApiKeyRequest {
     /// What the key is for, shown in listings.
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\x00-\x20\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff](?:[^\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]{0,98}[^\x00-\x20\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff])?$"
+    )]
     pub name: String,
     /// Roles that do not outrank the creator's highest role (asking for more → 403);
     /// `user` is always included.
+    #[schema(value_type = Vec<crate::routes::admin_users::RoleName>)]
     pub roles: Vec<String>,
     /// 1 to 3650; omitted: the key does not expire.
+    #[schema(minimum = 1, maximum = 3650)]
     pub expires_in_days: Option<u32>,
 }
 

@@ -19,10 +19,13 @@ pub struct AuditParams {
     /// e.g. `auth.sign_in_failed`.
     pub action: Option<String>,
     /// RFC 3339; events at or after.
+    #[param(format = DateTime)]
     pub since: Option<String>,
     /// RFC 3339; events before.
+    #[param(format = DateTime)]
     pub until: Option<String>,
     /// Page size, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,

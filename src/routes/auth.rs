@@ -17,9 +17,14 @@ use super::{origin, validated};
 #[schema(example = json!({"email": "ada@example.com", "password": "violet kettle marches under seven bridges"}))]
 pub struct SignInRequest {
     #[validate(length(min = 1, max = 320, message = "must be 1 to 320 characters"))]
+    #[schema(
+        max_length = 254,
+        pattern = r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
+    )]
     pub email: String,
     /// Longer than the policy maximum → 422 before any hashing.
     #[validate(length(min = 1, message = "must not be empty"))]
+    #[schema(min_length = 1, max_length = 256)]
     pub password: String,
 }
 
@@ -28,6 +33,7 @@ pub struct SignInRequest {
 #[schema(example = json!({"refresh_token": "m0QK3n1Yc8X2oZ7b4v6pR9sT1uW3xY5zA7cE9gI2kL4"}))]
 pub struct RefreshRequest {
     #[validate(length(min = 1, max = 512, message = "must be 1 to 512 characters"))]
+    #[schema(min_length = 1, max_length = 512)]
     pub refresh_token: String,
 }
 
@@ -38,7 +44,7 @@ pub struct RefreshRequest {
 /// access token carries `scope: "password_change"` and only `GET /v1/me` and
 /// `POST /v1/me/password` accept it. After repeated failures the account is locked
 /// (`account_locked`, with `Retry-After`).
-#[utoipa::path(post, path = "/v1/auth/token", tag = "auth", operation_id = "signIn",
+#[utoipa::path(post, path = "/v1/auth/token", tag = "auth", operation_id = "signIn", security(()),
     request_body = SignInRequest,
     responses(
         (status = 200, description = "Signed in", body = TokenPair),
@@ -64,7 +70,7 @@ pub async fn sign_in(
 
 /// Exchange a refresh token for a new pair. The presented token is rotated; presenting an
 /// already-rotated token revokes its whole session family.
-#[utoipa::path(post, path = "/v1/auth/refresh", tag = "auth", operation_id = "refreshToken",
+#[utoipa::path(post, path = "/v1/auth/refresh", tag = "auth", operation_id = "refreshToken", security(()),
     request_body = RefreshRequest,
     responses(
         (status = 200, description = "A new token pair", body = TokenPair),
@@ -83,7 +89,7 @@ pub async fn refresh(
 }
 
 /// Sign out: revokes the session of this refresh token. Idempotent.
-#[utoipa::path(post, path = "/v1/auth/logout", tag = "auth", operation_id = "logout",
+#[utoipa::path(post, path = "/v1/auth/logout", tag = "auth", operation_id = "logout", security(()),
     request_body = RefreshRequest,
     responses(
         (status = 204, description = "The session is revoked"),

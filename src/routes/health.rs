@@ -16,7 +16,7 @@ pub struct Status {
 }
 
 /// Liveness: 200 while the process runs.
-#[utoipa::path(get, path = "/healthz", tag = "operations", operation_id = "healthz",
+#[utoipa::path(get, path = "/healthz", tag = "operations", operation_id = "healthz", security(()),
     responses((status = 200, description = "The process is running", body = Status)))]
 #[get("/healthz")]
 pub async fn healthz() -> HttpResponse {
@@ -24,7 +24,7 @@ pub async fn healthz() -> HttpResponse {
 }
 
 /// Readiness: 200 when the database answers, else 503 `unavailable`.
-#[utoipa::path(get, path = "/readyz", tag = "operations", operation_id = "readyz",
+#[utoipa::path(get, path = "/readyz", tag = "operations", operation_id = "readyz", security(()),
     responses(
         (status = 200, description = "The database answers", body = Status),
         (status = 503, description = "`unavailable`: the database is unreachable", body = Problem, content_type = "application/problem+json"),
@@ -36,7 +36,7 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
 }
 
 /// Prometheus metrics (text exposition format).
-#[utoipa::path(get, path = "/metrics", tag = "operations", operation_id = "metrics",
+#[utoipa::path(get, path = "/metrics", tag = "operations", operation_id = "metrics", security(()),
     responses((status = 200, description = "Prometheus text format", body = String, content_type = "text/plain")))]
 #[get("/metrics")]
 pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
@@ -57,7 +57,7 @@ pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
 }
 
 /// The public keys that verify access tokens (empty under HS256).
-#[utoipa::path(get, path = "/.well-known/jwks.json", tag = "operations", operation_id = "jwks",
+#[utoipa::path(get, path = "/.well-known/jwks.json", tag = "operations", operation_id = "jwks", security(()),
     responses((status = 200, description = "JSON Web Key Set", body = Object,
         example = json!({"keys": [{"kty": "OKP", "crv": "Ed25519", "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo", "kid": "kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k", "alg": "EdDSA", "use": "sig"}]}))))]
 #[get("/.well-known/jwks.json")]
@@ -68,7 +68,7 @@ pub async fn jwks(state: web::Data<AppState>) -> HttpResponse {
 }
 
 /// This OpenAPI document.
-#[utoipa::path(get, path = "/openapi.json", tag = "operations", operation_id = "openapi",
+#[utoipa::path(get, path = "/openapi.json", tag = "operations", operation_id = "openapi", security(()),
     responses((status = 200, description = "The OpenAPI 3.1 document", body = Object)))]
 #[get("/openapi.json")]
 pub async fn openapi_json() -> HttpResponse {

@@ -34,9 +34,11 @@ pub async fn get_me(caller: Authenticated<SelfService>) -> Result<HttpResponse, 
 pub struct ChangePasswordRequest {
     /// The current password (or the temporary one an admin gave you).
     #[validate(length(min = 1, message = "must not be empty"))]
+    #[schema(min_length = 1, max_length = 256)]
     pub current_password: String,
     /// Must pass the password policy (see `GET /v1/password-policy`) and differ from the
     /// current and recent passwords.
+    #[schema(max_length = 256)]
     pub new_password: String,
 }
 

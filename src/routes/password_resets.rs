@@ -17,6 +17,10 @@ use super::{origin, validated};
 #[schema(example = json!({"email": "ada@example.com"}))]
 pub struct ResetRequest {
     #[validate(length(min = 1, max = 320, message = "must be 1 to 320 characters"))]
+    #[schema(
+        max_length = 254,
+        pattern = r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
+    )]
     pub email: String,
 }
 
@@ -32,6 +36,7 @@ pub struct ResetAccepted {
 #[schema(example = json!({"token": "q3Jm0S9xXw3c2T1h0bC5Zk9pQ7vN4rL8aE6uY2sD1fG"}))]
 pub struct ResetTokenRequest {
     /// The token from the emailed link.
+    #[schema(min_length = 1, max_length = 512)]
     pub token: String,
 }
 
@@ -46,8 +51,10 @@ pub struct ResetTokenStatus {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"token": "q3Jm0S9xXw3c2T1h0bC5Zk9pQ7vN4rL8aE6uY2sD1fG", "new_password": "violet kettle marches under seven bridges"}))]
 pub struct ResetConfirmRequest {
+    #[schema(min_length = 1, max_length = 512)]
     pub token: String,
     /// Must pass the password policy (see `GET /v1/password-policy`).
+    #[schema(max_length = 256)]
     pub new_password: String,
 }
 
@@ -55,7 +62,7 @@ pub struct ResetConfirmRequest {
 /// disabled, throttled (at most `PASSGATE__RESET__ACCOUNT_MAX_EMAILS` emails per account per
 /// window) or real; a real, active account is emailed a single-use link. Too many requests
 /// from one client address → 429 `rate_limited`.
-#[utoipa::path(post, path = "/v1/password-resets", tag = "password reset", operation_id = "requestPasswordReset",
+#[utoipa::path(post, path = "/v1/password-resets", tag = "password reset", operation_id = "requestPasswordReset", security(()),
     request_body = ResetRequest,
     responses(
         (status = 202, description = "Accepted (whatever the email)", body = ResetAccepted),
@@ -76,7 +83,7 @@ pub async fn request_reset(
 }
 
 /// Check a reset token without using it (e.g. before showing a new-password form).
-#[utoipa::path(post, path = "/v1/password-resets/verify", tag = "password reset", operation_id = "verifyPasswordReset",
+#[utoipa::path(post, path = "/v1/password-resets/verify", tag = "password reset", operation_id = "verifyPasswordReset", security(()),
     request_body = ResetTokenRequest,
     responses(
         (status = 200, description = "The token is usable", body = ResetTokenStatus),
@@ -98,7 +105,7 @@ pub async fn verify_reset(
 /// Set a new password with a reset token. The token is consumed atomically (of concurrent
 /// confirms exactly one succeeds); every session is revoked and `password_change_required`
 /// cleared. A policy rejection leaves the token usable.
-#[utoipa::path(post, path = "/v1/password-resets/confirm", tag = "password reset", operation_id = "confirmPasswordReset",
+#[utoipa::path(post, path = "/v1/password-resets/confirm", tag = "password reset", operation_id = "confirmPasswordReset", security(()),
     request_body = ResetConfirmRequest,
     responses(
         (status = 204, description = "The password is set"),

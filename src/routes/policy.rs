@@ -30,7 +30,7 @@ pub struct PolicyCheckResult {
 }
 
 /// The password rules in force.
-#[utoipa::path(get, path = "/v1/password-policy", tag = "password policy", operation_id = "getPasswordPolicy",
+#[utoipa::path(get, path = "/v1/password-policy", tag = "password policy", operation_id = "getPasswordPolicy", security(()),
     responses((status = 200, description = "The rules in force", body = Policy)))]
 #[get("/v1/password-policy")]
 pub async fn get_policy(state: web::Data<AppState>) -> HttpResponse {
@@ -39,7 +39,7 @@ pub async fn get_policy(state: web::Data<AppState>) -> HttpResponse {
 
 /// Check a candidate password against the policy (without history). Hashes nothing, stores
 /// nothing.
-#[utoipa::path(post, path = "/v1/password-policy/check", tag = "password policy", operation_id = "checkPassword",
+#[utoipa::path(post, path = "/v1/password-policy/check", tag = "password policy", operation_id = "checkPassword", security(()),
     request_body = PolicyCheckRequest,
     responses(
         (status = 200, description = "The verdict, with every broken rule", body = PolicyCheckResult),

@@ -9,6 +9,7 @@ mod audit;
 mod automation;
 mod change_password;
 mod cli;
+mod crash;
 mod hashing;
 mod helpers;
 mod hostile;

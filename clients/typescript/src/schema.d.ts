@@ -649,7 +649,7 @@ export interface components {
              * @description Roles that do not outrank the creator's highest role (asking for more → 403);
              *     `user` is always included.
              */
-            roles: string[];
+            roles: components["schemas"]["RoleName"][];
         };
         /**
          * @example {
@@ -668,7 +668,7 @@ export interface components {
             /** @description Defaults to true for a generated password and false for a given one. */
             require_change_on_next_sign_in?: boolean | null;
             /** @description Defaults to `["user"]`; `user` is always included. */
-            roles?: string[] | null;
+            roles?: components["schemas"]["RoleName"][] | null;
         };
         /**
          * @description A new key: shown this once.
@@ -939,6 +939,11 @@ export interface components {
             require_change_on_next_sign_in?: boolean;
         };
         /**
+         * @description A role name.
+         * @enum {string}
+         */
+        RoleName: "user" | "password_admin" | "admin";
+        /**
          * @example {
          *       "email": "ada@example.com",
          *       "password": "violet kettle marches under seven bridges"
@@ -996,7 +1001,7 @@ export interface components {
             disabled?: boolean | null;
             display_name?: string | null;
             /** @description The complete new set of roles; `user` is always included. */
-            roles?: string[] | null;
+            roles?: components["schemas"]["RoleName"][] | null;
         };
         /**
          * @description A user as the API shows it. Never a hash.
@@ -1440,6 +1445,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `unavailable` or `overloaded`, with `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     createApiKey: {
@@ -1491,8 +1505,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported_media_type`: send application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description `validation_failed` */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unavailable` or `overloaded`, with `Retry-After` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1541,6 +1582,15 @@ export interface operations {
             };
             /** @description `not_found` */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unavailable` or `overloaded`, with `Retry-After` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1619,6 +1669,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `unavailable` or `overloaded`, with `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     resetPasswords: {
@@ -1670,6 +1729,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported_media_type`: send application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description `validation_failed`, `password_policy` or `batch_too_large` */
             422: {
                 headers: {
@@ -1695,8 +1772,8 @@ export interface operations {
             query?: {
                 /** @description Matches email or display name (case-insensitive substring). */
                 q?: string;
-                /** @description Only users holding this role: `user`, `password_admin` or `admin`. */
-                role?: string;
+                /** @description Only users holding this role. */
+                role?: components["schemas"]["RoleName"];
                 /** @description Page size, 1 to 200 (default 50). */
                 limit?: number;
                 /** @description `next_cursor` of the previous page. */
@@ -1746,6 +1823,15 @@ export interface operations {
             };
             /** @description `validation_failed` (limit, role or cursor) */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unavailable` or `overloaded`, with `Retry-After` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1806,6 +1892,24 @@ export interface operations {
             };
             /** @description `conflict`: the email is taken (case-insensitively) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported_media_type`: send application/json */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1881,6 +1985,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `unavailable` or `overloaded`, with `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     updateUser: {
@@ -1944,8 +2057,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported_media_type`: send application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description `validation_failed` */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unavailable` or `overloaded`, with `Retry-After` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2016,6 +2156,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported_media_type`: send application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description `validation_failed` or `password_policy` */
             422: {
                 headers: {
@@ -2058,6 +2216,24 @@ export interface operations {
             };
             /** @description `malformed_request` */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported_media_type`: send application/json */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2118,6 +2294,24 @@ export interface operations {
             };
             /** @description `invalid_token`: unknown, expired, revoked or reused */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported_media_type`: send application/json */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2259,6 +2453,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `forbidden` or `password_change_required` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description `unavailable` */
             503: {
                 headers: {
@@ -2303,6 +2506,33 @@ export interface operations {
             };
             /** @description `invalid_token` */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden` or `password_change_required` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported_media_type`: send application/json */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2357,6 +2587,15 @@ export interface operations {
                     "application/json": components["schemas"]["Policy"];
                 };
             };
+            /** @description `unavailable` or `overloaded`, with `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     checkPassword: {
@@ -2399,6 +2638,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `unsupported_media_type`: send application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unavailable` or `overloaded`, with `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     requestPasswordReset: {
@@ -2425,6 +2682,24 @@ export interface operations {
             };
             /** @description `malformed_request` */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported_media_type`: send application/json */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2490,6 +2765,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported_media_type`: send application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description `password_policy`: every broken rule in `errors` */
             422: {
                 headers: {
@@ -2534,6 +2827,24 @@ export interface operations {
             };
             /** @description `reset_token_invalid` (unknown, expired or used) or `malformed_request` */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported_media_type`: send application/json */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,0 +1,49 @@
+//! The exact rules for free-text fields, as regular expressions shared by the parsers and
+//! the OpenAPI document (a test checks the document carries these very strings), so a
+//! client validating against the spec and the server agree on every input.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+/// An email address: RFC 5322 "atext" and dots before the `@` (1–64), then at least two
+/// dot-separated DNS labels (letters, digits, inner hyphens, 1–63 each). ASCII only:
+/// internationalised domains go in their punycode form. At most 254 characters in all.
+pub const EMAIL: &str = r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$";
+
+/// A display name: 1–200 characters, no control, zero-width or bidirectional-override
+/// characters anywhere, and no space at either end.
+pub const DISPLAY_NAME: &str = r"^[^\x00-\x20\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff](?:[^\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]{0,198}[^\x00-\x20\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff])?$";
+
+/// An API key's name: like a display name, 1–100 characters.
+pub const KEY_NAME: &str = r"^[^\x00-\x20\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff](?:[^\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]{0,98}[^\x00-\x20\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff])?$";
+
+pub const EMAIL_MAX_LEN: usize = 254;
+
+fn compiled(pattern: &str) -> Regex {
+    // The patterns are constants checked by the tests below; failing here is a build bug.
+    Regex::new(pattern).expect("valid built-in pattern")
+}
+
+pub static EMAIL_RE: LazyLock<Regex> = LazyLock::new(|| compiled(EMAIL));
+pub static DISPLAY_NAME_RE: LazyLock<Regex> = LazyLock::new(|| compiled(DISPLAY_NAME));
+pub static KEY_NAME_RE: LazyLock<Regex> = LazyLock::new(|| compiled(KEY_NAME));
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patterns_compile_and_mean_what_they_say() {
+        assert!(EMAIL_RE.is_match("ada.lovelace+tag@mail.example.com"));
+        assert!(!EMAIL_RE.is_match("a@b"));
+        assert!(!EMAIL_RE.is_match("a@-b.com"));
+        assert!(DISPLAY_NAME_RE.is_match("Zoë 山田"));
+        assert!(!DISPLAY_NAME_RE.is_match(" padded"));
+        assert!(!DISPLAY_NAME_RE.is_match("tab\there"));
+        assert!(!DISPLAY_NAME_RE.is_match(&"x".repeat(201)));
+        assert!(DISPLAY_NAME_RE.is_match(&"x".repeat(200)));
+        assert!(KEY_NAME_RE.is_match("nightly offboarding"));
+        assert!(!KEY_NAME_RE.is_match(&"k".repeat(101)));
+    }
+}
