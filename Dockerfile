@@ -6,6 +6,7 @@ RUN apt-get update && apt-get install -y --no-install-recommends libpq-dev && rm
 COPY Cargo.toml Cargo.lock ./
 COPY src ./src
 COPY migrations ./migrations
+COPY benches ./benches
 RUN cargo build --release --locked --bin passgate
 
 FROM debian:bookworm-slim

@@ -124,6 +124,11 @@ pub struct MailSettings {
     pub from: String,
     /// Product name used in subjects and texts.
     pub product_name: String,
+    /// Subject of reset-link messages; `{product}` is replaced.
+    pub reset_subject: String,
+    /// Subject of password-change notices; `{product}` and `{how}` ("changed", "reset by an
+    /// administrator", …) are replaced.
+    pub notice_subject: String,
     /// Email users a notice whenever their password changes.
     pub notify_password_changes: bool,
     /// First retry delay after a failed delivery; doubles per attempt up to `retry_max_secs`.
@@ -302,6 +307,8 @@ impl Default for MailSettings {
             smtp_url: "smtp://127.0.0.1:25".into(),
             from: "passgate@localhost".into(),
             product_name: "passgate".into(),
+            reset_subject: "Reset your {product} password".into(),
+            notice_subject: "Your {product} password was {how}".into(),
             notify_password_changes: true,
             retry_base_secs: 5,
             retry_max_secs: 600,

@@ -26,7 +26,7 @@ pub fn reset_link(settings: &Settings, email: &str, reason: LinkReason) -> (Stri
         LinkReason::AdminReset => "If you did not expect this, contact your administrator.",
     };
     (
-        format!("Reset your {product} password"),
+        settings.mail.reset_subject.replace("{product}", product),
         format!(
             "{opening}\n\nTo choose a new password, open this link within {minutes} minutes. It works once.\n\n{LINK_PLACEHOLDER}\n\n{closing}\n\n-- \n{product}\n"
         ),
@@ -51,7 +51,7 @@ pub fn notice(
         .map(|ip| format!(" from the address {ip}"))
         .unwrap_or_default();
     (
-        format!("Your {product} password was {how}"),
+        settings.mail.notice_subject.replace("{product}", product).replace("{how}", how),
         format!(
             "The password of your {product} account {email} was {how} on {when}{from}.\n\n\
              If this was you, there is nothing to do. If it was not, reset your password now and tell your administrator.\n\n-- \n{product}\n"
@@ -85,5 +85,26 @@ mod tests {
                 && body.contains("203.0.113.9")
                 && body.contains("1970-01-01 00:00 UTC")
         );
+    }
+}
+
+#[cfg(test)]
+mod configurable {
+    use super::*;
+
+    #[test]
+    fn subjects_and_product_name_are_configurable() {
+        let mut s = Settings::default();
+        s.mail.product_name = "Acme ID".into();
+        s.mail.reset_subject = "[{product}] password reset".into();
+        s.mail.notice_subject = "[{product}] your password was {how}".into();
+        assert_eq!(
+            reset_link(&s, "a@example.com", LinkReason::Requested).0,
+            "[Acme ID] password reset"
+        );
+        let at = chrono::DateTime::UNIX_EPOCH.naive_utc();
+        let (subject, body) = notice(&s, "a@example.com", ChangeKind::SelfService, at, None);
+        assert_eq!(subject, "[Acme ID] your password was changed");
+        assert!(body.contains("Acme ID"));
     }
 }

@@ -11,7 +11,7 @@ use crate::flows::{change_password, reset};
 use crate::routes::origin;
 use crate::state::AppState;
 
-use super::{form_fields, page, text};
+use super::{form_fields, page, text, too_large};
 
 /// The forgot-password form (`application/x-www-form-urlencoded`).
 #[derive(ToSchema)]
@@ -137,9 +137,12 @@ pub async fn forgot_form(state: web::Data<AppState>) -> HttpResponse {
 pub async fn forgot_submit(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Bytes,
+    payload: web::Payload,
 ) -> HttpResponse {
-    let fields = form_fields(&body);
+    let fields = match form_fields(payload).await {
+        Some(fields) => fields,
+        None => return too_large(product(&state)),
+    };
     let email = fields.get("email").map(|e| e.trim()).unwrap_or("");
     if email.is_empty() {
         return forgot_page(
@@ -248,9 +251,12 @@ pub async fn reset_form(state: web::Data<AppState>, req: HttpRequest) -> HttpRes
 pub async fn reset_submit(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Bytes,
+    payload: web::Payload,
 ) -> HttpResponse {
-    let fields = form_fields(&body);
+    let fields = match form_fields(payload).await {
+        Some(fields) => fields,
+        None => return too_large(product(&state)),
+    };
     let get = |k: &str| fields.get(k).map(String::as_str).unwrap_or("");
     let (token, new, confirm) = (get("token"), get("new_password"), get("confirm_password"));
     if token.is_empty() {
@@ -366,9 +372,12 @@ pub async fn change_form(state: web::Data<AppState>) -> HttpResponse {
 pub async fn change_submit(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Bytes,
+    payload: web::Payload,
 ) -> HttpResponse {
-    let fields = form_fields(&body);
+    let fields = match form_fields(payload).await {
+        Some(fields) => fields,
+        None => return too_large(product(&state)),
+    };
     let get = |k: &str| fields.get(k).map(String::as_str).unwrap_or("");
     let (email, current, new, confirm) = (
         get("email").trim(),

@@ -74,10 +74,34 @@ fn page(status: StatusCode, product: &str, title: &str, body: Markup) -> HttpRes
         .body(markup.into_string())
 }
 
+/// Largest form a page reads: far more than three passwords and an email need.
+const MAX_FORM_BYTES: usize = 64 * 1024;
+
 /// Reads an urlencoded form body; anything unreadable is an empty form, which the page then
-/// reports field by field (a page never answers JSON).
-fn form_fields(body: &[u8]) -> HashMap<String, String> {
-    serde_urlencoded::from_bytes::<Vec<(String, String)>>(body)
-        .map(|pairs| pairs.into_iter().collect())
-        .unwrap_or_default()
+/// reports field by field (a page never answers JSON). `None` when the body is too large.
+async fn form_fields(mut payload: web::Payload) -> Option<HashMap<String, String>> {
+    use futures_util::StreamExt;
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.ok()?;
+        if body.len() + chunk.len() > MAX_FORM_BYTES {
+            return None;
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Some(
+        serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body)
+            .map(|pairs| pairs.into_iter().collect())
+            .unwrap_or_default(),
+    )
+}
+
+/// The page for a form too large to read.
+fn too_large(product: &str) -> HttpResponse {
+    page(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        product,
+        text::TOO_LARGE_TITLE,
+        html! { h1 { (text::TOO_LARGE_TITLE) } p { (text::TOO_LARGE_BODY) } },
+    )
 }

@@ -37,6 +37,9 @@ pub const ERROR_RATE_LIMITED: &str = "Too many requests from your network. Try a
 pub const ERROR_BUSY: &str = "The service is busy. Please try again in a moment.";
 pub const ERROR_UNEXPECTED: &str = "Something went wrong on our side. Please try again.";
 
+pub const TOO_LARGE_TITLE: &str = "That form was too large";
+pub const TOO_LARGE_BODY: &str = "Please go back and try again with shorter entries.";
+
 pub const FORGOT_LINK: &str = "Forgot your password?";
 pub const CHANGE_LINK: &str = "Change your password";
 

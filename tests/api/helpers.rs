@@ -25,7 +25,7 @@ pub struct TestApp {
     _db: TestDb,
 }
 
-enum TestDb {
+pub enum TestDb {
     Sqlite(#[allow(dead_code)] tempfile::TempDir),
     Postgres {
         server: String,
@@ -71,6 +71,13 @@ fn test_database(settings: &mut Settings) -> TestDb {
             TestDb::Sqlite(dir)
         }
     }
+}
+
+/// A fresh database of the backend under test, dropped with the returned guard.
+pub fn fresh_database() -> (String, TestDb) {
+    let mut settings = Settings::default();
+    let guard = test_database(&mut settings);
+    (settings.database.url, guard)
 }
 
 /// Cheap hashing, one worker, a fixed secret: fast tests that still run the real code.

@@ -331,3 +331,14 @@ async fn pages_can_be_switched_off() {
         );
     }
 }
+
+#[tokio::test]
+async fn an_oversized_form_gets_a_page_not_json() {
+    let app = spawn_app().await;
+    let huge = "x".repeat(2_000_000);
+    for path in ["/forgot-password", "/reset-password", "/change-password"] {
+        let res = form(&app, path, &[("email", huge.as_str())]).await;
+        let page = html(res, 413).await;
+        assert!(page.contains("That form was too large"), "{path}");
+    }
+}

@@ -239,6 +239,17 @@ async fn losing_postgres_answers_503_fast_and_recovers_without_a_restart() {
     let token = pair["access_token"].as_str().unwrap().to_owned();
 
     pg.stop();
+    // Under load: many requests at once while the database is gone, each answered in time.
+    let started = Instant::now();
+    let burst = (0..24).map(|_| app.get("/v1/me", Some(&token)));
+    for res in futures_util::future::join_all(burst).await {
+        assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(8),
+        "the burst took {:?}",
+        started.elapsed()
+    );
     for (path, body) in [
         ("/readyz", None),
         ("/v1/me", None),

@@ -1,73 +1,226 @@
-//! Two instances on one database, requests alternating between them: everything that must
-//! hold across instances lives in the database (on PostgreSQL in CI's second pass).
+//! Two passgate processes on one database, requests alternating between them: everything
+//! that must hold across instances lives in the database (PostgreSQL in CI's second pass,
+//! SQLite in the first). Each process has its own pool, hashing pool, outbox worker and SMTP
+//! listener.
 
-use reqwest::StatusCode;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use reqwest::{Response, StatusCode};
 use serde_json::{json, Value};
 
-use crate::helpers::{assert_problem, spawn_app_with, TestApp, STRONG, STRONG_2};
+use crate::helpers::{fresh_database, TestDb, STRONG, STRONG_2};
+use crate::smtp::MailServer;
 
+const ADMIN_PASSWORD: &str = "quartz pelican sings over ninety amber dunes";
 const WRONG: &str = "not the password, not even close";
 
-async fn pair() -> (TestApp, TestApp) {
-    let a = spawn_app_with(|s| s.hashing.queue = 256).await;
-    let b = a.second_instance().await;
-    (a, b)
+struct Process {
+    child: Child,
+    url: String,
+    mail: MailServer,
 }
 
-fn either(apps: &(TestApp, TestApp), i: usize) -> &TestApp {
-    if i.is_multiple_of(2) {
-        &apps.0
-    } else {
-        &apps.1
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 
-#[tokio::test]
-async fn lockout_counts_across_instances() {
-    let apps = pair().await;
-    apps.0
-        .create_user("ada@example.com", STRONG, &["user"])
-        .await;
-    for i in 0..10 {
-        assert_problem(
-            either(&apps, i).sign_in("ada@example.com", WRONG).await,
-            401,
-            "invalid_credentials",
+struct Cluster {
+    nodes: [Process; 2],
+    client: reqwest::Client,
+    admin: String,
+    _db: TestDb,
+}
+
+fn command(db_url: &str, args: &[&str], port: u16, smtp: u16) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_passgate"));
+    cmd.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("PASSGATE__DATABASE__URL", db_url)
+        .env("PASSGATE__DATABASE__MAX_CONNECTIONS", "4")
+        .env("PASSGATE__SERVER__PORT", port.to_string())
+        .env("PASSGATE__SERVER__WORKERS", "1")
+        .env(
+            "PASSGATE__JWT__SECRET",
+            "scale-out-secret-scale-out-secret-012",
         )
-        .await;
+        .env("PASSGATE__HASHING__MEMORY_KIB", "256")
+        .env("PASSGATE__HASHING__ITERATIONS", "1")
+        .env("PASSGATE__HASHING__QUEUE", "256")
+        .env("PASSGATE__MAIL__TRANSPORT", "smtp")
+        .env(
+            "PASSGATE__MAIL__SMTP_URL",
+            format!("smtp://127.0.0.1:{smtp}"),
+        )
+        .env("PASSGATE__MAIL__POLL_INTERVAL_MS", "50")
+        .env("PASSGATE__LOG__LEVEL", "error")
+        .args(args)
+        .stdout(Stdio::null());
+    cmd
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+impl Cluster {
+    async fn start() -> Self {
+        let (db_url, guard) = fresh_database();
+        let status = command(
+            &db_url,
+            &[
+                "create-admin",
+                "--email",
+                "root@example.com",
+                "--password",
+                ADMIN_PASSWORD,
+            ],
+            0,
+            25,
+        )
+        .status()
+        .unwrap();
+        assert!(status.success());
+        let client = reqwest::Client::new();
+        let mut nodes = Vec::new();
+        for _ in 0..2 {
+            let mail = MailServer::start().await;
+            let port = free_port();
+            let child = command(&db_url, &["serve"], port, mail.port)
+                .spawn()
+                .unwrap();
+            let url = format!("http://127.0.0.1:{port}");
+            for _ in 0..200 {
+                if client.get(format!("{url}/healthz")).send().await.is_ok() {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(25)).await;
+            }
+            nodes.push(Process { child, url, mail });
+        }
+        let nodes: [Process; 2] = nodes.try_into().ok().unwrap();
+        let admin: Value = client
+            .post(format!("{}/v1/auth/token", nodes[0].url))
+            .json(&json!({"email": "root@example.com", "password": ADMIN_PASSWORD}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let admin = admin["access_token"].as_str().unwrap().to_owned();
+        Self {
+            nodes,
+            client,
+            admin,
+            _db: guard,
+        }
     }
-    assert_problem(
-        apps.0.sign_in("ada@example.com", STRONG).await,
-        429,
-        "account_locked",
-    )
-    .await;
-    assert_problem(
-        apps.1.sign_in("ada@example.com", STRONG).await,
-        429,
-        "account_locked",
-    )
-    .await;
+
+    /// Node `i % 2`: consecutive calls alternate between the processes.
+    fn node(&self, i: usize) -> &Process {
+        &self.nodes[i % 2]
+    }
+
+    async fn post(&self, i: usize, path: &str, body: Value, token: Option<&str>) -> Response {
+        let mut req = self
+            .client
+            .post(format!("{}{path}", self.node(i).url))
+            .json(&body);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        req.send().await.unwrap()
+    }
+
+    async fn create_user(&self, email: &str) {
+        let res = self
+            .post(
+                1,
+                "/v1/admin/users",
+                json!({"email": email, "password": STRONG}),
+                Some(&self.admin),
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::CREATED);
+    }
+
+    async fn sign_in(&self, i: usize, email: &str, password: &str) -> Response {
+        self.post(
+            i,
+            "/v1/auth/token",
+            json!({"email": email, "password": password}),
+            None,
+        )
+        .await
+    }
+
+    fn delivered(&self, address: &str) -> usize {
+        self.nodes.iter().map(|n| n.mail.to(address).len()).sum()
+    }
+
+    async fn wait_delivered(&self, address: &str, count: usize) {
+        for _ in 0..200 {
+            if self.delivered(address) >= count {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("{address}: {} of {count} messages", self.delivered(address));
+    }
+}
+
+async fn code(res: Response) -> (u16, String) {
+    let status = res.status().as_u16();
+    let body: Value = res.json().await.unwrap_or(Value::Null);
+    (status, body["code"].as_str().unwrap_or("").to_owned())
 }
 
 #[tokio::test]
-async fn one_reset_token_wins_once_across_instances() {
-    let apps = pair().await;
-    apps.0
-        .create_user("ada@example.com", STRONG, &["user"])
-        .await;
-    apps.0
+async fn lockout_counts_across_processes() {
+    let cluster = Cluster::start().await;
+    cluster.create_user("ada@example.com").await;
+    for i in 0..10 {
+        assert_eq!(
+            code(cluster.sign_in(i, "ada@example.com", WRONG).await).await,
+            (401, "invalid_credentials".into())
+        );
+    }
+    for i in 0..2 {
+        assert_eq!(
+            code(cluster.sign_in(i, "ada@example.com", STRONG).await).await,
+            (429, "account_locked".into())
+        );
+    }
+}
+
+#[tokio::test]
+async fn one_reset_token_wins_once_across_processes() {
+    let cluster = Cluster::start().await;
+    cluster.create_user("ada@example.com").await;
+    cluster
         .post(
+            0,
             "/v1/password-resets",
             json!({"email": "ada@example.com"}),
             None,
         )
         .await;
-    let mail = tokio::select! {
-        m = apps.0.mail.wait_for("ada@example.com", 1) => m,
-        m = apps.1.mail.wait_for("ada@example.com", 1) => m,
-    };
-    let token = mail[0]
+    cluster.wait_delivered("ada@example.com", 1).await;
+    let mail = cluster
+        .nodes
+        .iter()
+        .flat_map(|n| n.mail.to("ada@example.com"))
+        .next()
+        .unwrap();
+    let token = mail
         .link()
         .unwrap()
         .split("token=")
@@ -76,7 +229,8 @@ async fn one_reset_token_wins_once_across_instances() {
         .to_owned();
     let passwords: Vec<String> = (0..16).map(|i| format!("{STRONG_2} number {i}")).collect();
     let confirms = passwords.iter().enumerate().map(|(i, p)| {
-        either(&apps, i).post(
+        cluster.post(
+            i,
             "/v1/password-resets/confirm",
             json!({"token": token, "new_password": p}),
             None,
@@ -95,18 +249,29 @@ async fn one_reset_token_wins_once_across_instances() {
         1,
         "{statuses:?}"
     );
+    assert_eq!(
+        statuses
+            .iter()
+            .filter(|s| **s == StatusCode::BAD_REQUEST)
+            .count(),
+        15,
+        "{statuses:?}"
+    );
 }
 
 #[tokio::test]
-async fn refresh_rotation_and_revocation_hold_across_instances() {
-    let apps = pair().await;
-    apps.0
-        .create_user("ada@example.com", STRONG, &["user"])
-        .await;
-    let first = apps.0.tokens("ada@example.com", STRONG).await;
-    let second: Value = apps
-        .1
+async fn refresh_rotation_and_revocation_hold_across_processes() {
+    let cluster = Cluster::start().await;
+    cluster.create_user("ada@example.com").await;
+    let first: Value = cluster
+        .sign_in(0, "ada@example.com", STRONG)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let second: Value = cluster
         .post(
+            1,
             "/v1/auth/refresh",
             json!({"refresh_token": first["refresh_token"]}),
             None,
@@ -116,60 +281,73 @@ async fn refresh_rotation_and_revocation_hold_across_instances() {
         .await
         .unwrap();
     assert!(second["access_token"].is_string());
-    // Reusing the rotated token on the other instance revokes the family everywhere.
-    assert_problem(
-        apps.0
-            .post(
-                "/v1/auth/refresh",
-                json!({"refresh_token": first["refresh_token"]}),
-                None,
-            )
-            .await,
-        401,
-        "invalid_token",
-    )
-    .await;
-    assert_problem(
-        apps.1
-            .post(
-                "/v1/auth/refresh",
-                json!({"refresh_token": second["refresh_token"]}),
-                None,
-            )
-            .await,
-        401,
-        "invalid_token",
-    )
-    .await;
+    // Reusing the rotated token on the other process revokes the family everywhere.
+    assert_eq!(
+        code(
+            cluster
+                .post(
+                    0,
+                    "/v1/auth/refresh",
+                    json!({"refresh_token": first["refresh_token"]}),
+                    None
+                )
+                .await
+        )
+        .await
+        .0,
+        401
+    );
+    assert_eq!(
+        code(
+            cluster
+                .post(
+                    1,
+                    "/v1/auth/refresh",
+                    json!({"refresh_token": second["refresh_token"]}),
+                    None
+                )
+                .await
+        )
+        .await
+        .0,
+        401
+    );
 
-    let session = apps.1.tokens("ada@example.com", STRONG).await;
-    let changed = apps
-        .0
+    let session: Value = cluster
+        .sign_in(1, "ada@example.com", STRONG)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let token = session["access_token"].as_str().unwrap();
+    let changed = cluster
         .post(
+            0,
             "/v1/me/password",
             json!({"current_password": STRONG, "new_password": STRONG_2}),
-            session["access_token"].as_str(),
+            Some(token),
         )
         .await;
     assert_eq!(changed.status(), StatusCode::OK);
-    assert_problem(
-        apps.1.get("/v1/me", session["access_token"].as_str()).await,
-        401,
-        "invalid_token",
-    )
-    .await;
+    let me = cluster
+        .client
+        .get(format!("{}/v1/me", cluster.nodes[1].url))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.status(), StatusCode::UNAUTHORIZED);
 }
 
 #[tokio::test]
-async fn reset_throttles_and_outbox_delivery_hold_across_instances() {
-    let apps = pair().await;
-    apps.0
-        .create_user("ada@example.com", STRONG, &["user"])
-        .await;
+async fn reset_throttles_and_outbox_delivery_hold_across_processes() {
+    let cluster = Cluster::start().await;
+    cluster.create_user("ada@example.com").await;
     for i in 0..6 {
         assert_eq!(
-            either(&apps, i)
+            cluster
                 .post(
+                    i,
                     "/v1/password-resets",
                     json!({"email": "ada@example.com"}),
                     None
@@ -180,11 +358,10 @@ async fn reset_throttles_and_outbox_delivery_hold_across_instances() {
         );
     }
     for i in 0..20 {
-        apps.0
-            .create_user(&format!("u{i}@example.com"), STRONG, &["user"])
-            .await;
-        either(&apps, i)
+        cluster.create_user(&format!("u{i}@example.com")).await;
+        cluster
             .post(
+                i,
                 "/v1/password-resets",
                 json!({"email": format!("u{i}@example.com")}),
                 None,
@@ -192,24 +369,21 @@ async fn reset_throttles_and_outbox_delivery_hold_across_instances() {
             .await;
     }
     // Both workers run; every message goes out exactly once, from one of them.
-    let delivered = |address: &str| apps.0.mail.to(address).len() + apps.1.mail.to(address).len();
-    for _ in 0..200 {
-        if (0..20).all(|i| delivered(&format!("u{i}@example.com")) >= 1)
-            && delivered("ada@example.com") >= 3
-        {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    for i in 0..20 {
+        cluster
+            .wait_delivered(&format!("u{i}@example.com"), 1)
+            .await;
     }
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    cluster.wait_delivered("ada@example.com", 3).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(
-        delivered("ada@example.com"),
+        cluster.delivered("ada@example.com"),
         3,
-        "per-account limit across instances"
+        "the per-account limit holds across processes"
     );
     for i in 0..20 {
         assert_eq!(
-            delivered(&format!("u{i}@example.com")),
+            cluster.delivered(&format!("u{i}@example.com")),
             1,
             "u{i} got its mail exactly once"
         );
