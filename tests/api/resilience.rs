@@ -44,6 +44,10 @@ async fn sigterm_lets_in_flight_requests_finish_and_exits_zero() {
         // Slow hashing, so the sign-in below is still running when the signal arrives.
         .env("PASSGATE__HASHING__MEMORY_KIB", "262144")
         .env("PASSGATE__HASHING__ITERATIONS", "3")
+        .env(
+            "PASSGATE__JWT__SECRET",
+            "shutdown-test-secret-shutdown-test-0123",
+        )
         .env("PASSGATE__LOG__LEVEL", "warn")
         .stdout(Stdio::null())
         .spawn()
