@@ -140,6 +140,9 @@ pub struct MailSettings {
     pub poll_interval_ms: u64,
     /// Longest one SMTP delivery may take.
     pub send_timeout_secs: u64,
+    /// How long a worker keeps a claimed message to itself; a message claimed by a process
+    /// that died is retried by another after this. Must exceed the send timeout.
+    pub claim_lease_secs: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -315,6 +318,7 @@ impl Default for MailSettings {
             give_up_after_secs: 86_400,
             poll_interval_ms: 1000,
             send_timeout_secs: 15,
+            claim_lease_secs: 120,
         }
     }
 }
@@ -471,6 +475,12 @@ impl Settings {
                 .is_err()
         {
             return fail("MAIL__SMTP_URL", "is not an smtp:// or smtps:// URL");
+        }
+        if self.mail.claim_lease_secs <= self.mail.send_timeout_secs {
+            return fail(
+                "MAIL__CLAIM_LEASE_SECS",
+                "must be longer than PASSGATE__MAIL__SEND_TIMEOUT_SECS",
+            );
         }
         if self.mail.poll_interval_ms == 0
             || self.mail.send_timeout_secs == 0

@@ -1,7 +1,8 @@
 //! The outbox worker: claims due messages, delivers them, and retries failures with
 //! exponential backoff until `give_up_after_secs`, when the message is marked failed and
 //! counted. Claims are leases, so any number of workers (on any number of instances) can run
-//! against one database, and rows claimed by a process that died are retried after the lease.
+//! against one database, and rows claimed by a process that died are retried after the lease
+//! (`PASSGATE__MAIL__CLAIM_LEASE_SECS`).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -20,8 +21,6 @@ use super::templates::LINK_PLACEHOLDER;
 use super::transport::{Outgoing, SendError, Transport};
 use super::KIND_RESET_LINK;
 
-/// How long a claimed message stays reserved for the worker that claimed it.
-const LEASE_SECS: i64 = 120;
 const BATCH: i64 = 16;
 
 pub struct OutboxWorker {
@@ -80,18 +79,14 @@ impl OutboxWorker {
 
     /// Delivers everything due now.
     pub async fn drain(&self, shutdown: &watch::Receiver<bool>) -> Result<(), ApiError> {
+        let lease = chrono::Duration::seconds(self.settings.mail.claim_lease_secs as i64);
         loop {
             let batch = self
                 .db
-                .run(|c| {
+                .run(move |c| {
                     write_tx(c, |c| {
                         let now = db::now();
-                        db::outbox::claim_due(
-                            c,
-                            now,
-                            now + chrono::Duration::seconds(LEASE_SECS),
-                            BATCH,
-                        )
+                        db::outbox::claim_due(c, now, now + lease, BATCH)
                     })
                 })
                 .await?;

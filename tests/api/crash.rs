@@ -55,6 +55,9 @@ impl Instance {
             ("PASSGATE__MAIL__POLL_INTERVAL_MS", "50".to_owned()),
             ("PASSGATE__MAIL__RETRY_BASE_SECS", "1".to_owned()),
             ("PASSGATE__MAIL__RETRY_MAX_SECS", "1".to_owned()),
+            // A message the killed process had claimed is retried once this lease runs out.
+            ("PASSGATE__MAIL__SEND_TIMEOUT_SECS", "1".to_owned()),
+            ("PASSGATE__MAIL__CLAIM_LEASE_SECS", "2".to_owned()),
             ("PASSGATE__LOG__LEVEL", "error".to_owned()),
         ]
         .into_iter()
@@ -139,6 +142,16 @@ async fn seed(database: &Db, n: usize) -> (Vec<String>, String) {
         .await
         .unwrap();
     (ids, phc)
+}
+
+/// Kills the child even when an assertion fails first, so no server outlives its test.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
 
 fn kill(child: &mut Child) {
@@ -244,7 +257,7 @@ async fn sigkill_mid_bulk_reset_leaves_every_user_whole_and_keeps_the_mail() {
     .unwrap();
     let (ids, seeded_hash) = seed(&database, 300).await;
 
-    let mut child = first.serve().await;
+    let mut child = Running(first.serve().await);
     let client = reqwest::Client::new();
     let admin: Value = client
         .post(format!("{}/v1/auth/token", first.url))
@@ -289,7 +302,7 @@ async fn sigkill_mid_bulk_reset_leaves_every_user_whole_and_keeps_the_mail() {
         );
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
-    kill(&mut child);
+    kill(&mut child.0);
     assert!(
         bulk.await.unwrap().is_err(),
         "the request died with the process"
@@ -325,7 +338,7 @@ async fn sigkill_mid_bulk_reset_leaves_every_user_whole_and_keeps_the_mail() {
     // Restart with the mail server up: every notice queued before the crash goes out.
     let mail = MailServer::start().await;
     let second = Instance::new(&db_url, mail.port);
-    let mut child = second.serve().await;
+    let mut child = Running(second.serve().await);
     let started = Instant::now();
     while mail.messages().len() < reset {
         assert!(
@@ -337,7 +350,7 @@ async fn sigkill_mid_bulk_reset_leaves_every_user_whole_and_keeps_the_mail() {
     }
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(mail.messages().len(), reset, "each notice exactly once");
-    kill(&mut child);
+    kill(&mut child.0);
 }
 
 #[tokio::test]
@@ -367,7 +380,7 @@ async fn sigkill_mid_confirms_leaves_every_reset_whole() {
         secrets.push(secret);
     }
 
-    let mut child = instance.serve().await;
+    let mut child = Running(instance.serve().await);
     let client = reqwest::Client::new();
     let confirms = tokio::spawn({
         let (client, url) = (client.clone(), instance.url.clone());
@@ -389,7 +402,7 @@ async fn sigkill_mid_confirms_leaves_every_reset_whole() {
         );
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
-    kill(&mut child);
+    kill(&mut child.0);
     let _ = confirms.await;
 
     let after = states(&database, "password.reset_completed").await;
