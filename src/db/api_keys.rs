@@ -32,19 +32,19 @@ pub fn find_by_public_id(
     conn: &mut DbConn,
     public_id: &str,
 ) -> Result<Option<ApiKeyRow>, ApiError> {
-    Ok(k::api_keys
+    let row = crate::on_backend!(conn, |c| k::api_keys
         .filter(k::public_id.eq(public_id))
         .select(ApiKeyRow::as_select())
-        .first(conn)
-        .optional()?)
+        .get_result(c));
+    Ok(row.optional()?)
 }
 
 pub fn find(conn: &mut DbConn, id: &str) -> Result<Option<ApiKeyRow>, ApiError> {
-    Ok(k::api_keys
+    let row = crate::on_backend!(conn, |c| k::api_keys
         .find(id)
         .select(ApiKeyRow::as_select())
-        .first(conn)
-        .optional()?)
+        .get_result(c));
+    Ok(row.optional()?)
 }
 
 pub fn list(conn: &mut DbConn) -> Result<Vec<ApiKeyRow>, ApiError> {

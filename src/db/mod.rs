@@ -30,6 +30,26 @@ const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/po
 /// Any key will do, as long as every passgate instance uses the same one.
 const MIGRATION_LOCK_KEY: i64 = 0x7061_7373_6761_7465; // "passgate"
 
+/// Runs one query, written once with diesel's DSL, on the backend's own connection type.
+///
+/// For the lookups on a request's hot path (the authenticated caller, sign-in, tokens):
+/// `MultiConnection` renders a query's SQL anew every time it runs, to find the cached
+/// statement and again to collect the binds, which costs several times the query itself.
+/// The inner connection finds its cached statement by type. Both arms are type-checked, so
+/// the query stays valid on both backends.
+///
+/// Lookups by a unique key use `get_result`, not `first`: `first` adds a bound `LIMIT`,
+/// and SQLite plans with that value, so it re-prepares the statement on every run.
+#[macro_export]
+macro_rules! on_backend {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::db::DbConn::Sqlite($c) => $body,
+            $crate::db::DbConn::Pg($c) => $body,
+        }
+    };
+}
+
 #[derive(diesel::MultiConnection)]
 pub enum DbConn {
     Pg(PgConnection),

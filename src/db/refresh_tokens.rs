@@ -16,11 +16,11 @@ pub fn insert(conn: &mut DbConn, row: &RefreshTokenRow) -> Result<(), ApiError> 
 }
 
 pub fn find_by_hash(conn: &mut DbConn, hash: &str) -> Result<Option<RefreshTokenRow>, ApiError> {
-    Ok(rt::refresh_tokens
+    let row = crate::on_backend!(conn, |c| rt::refresh_tokens
         .filter(rt::token_hash.eq(hash))
         .select(RefreshTokenRow::as_select())
-        .first(conn)
-        .optional()?)
+        .get_result(c));
+    Ok(row.optional()?)
 }
 
 /// Marks a token used. Conditional, so of two concurrent refreshes with one token exactly

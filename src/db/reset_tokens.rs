@@ -20,14 +20,14 @@ pub fn find_live(
     digest: &str,
     now: NaiveDateTime,
 ) -> Result<Option<LiveToken>, ApiError> {
-    Ok(rt::password_reset_tokens
+    let row = crate::on_backend!(conn, |c| rt::password_reset_tokens
         .filter(rt::token_hash.eq(digest))
         .filter(rt::used_at.is_null())
         .filter(rt::voided_at.is_null())
         .filter(rt::expires_at.gt(now))
         .select((rt::id, rt::user_id, rt::expires_at))
-        .first(conn)
-        .optional()?)
+        .get_result(c));
+    Ok(row.optional()?)
 }
 
 /// Creates a token for `user_id`, voiding every earlier one (one live token per user).

@@ -21,28 +21,29 @@ pub fn insert(conn: &mut DbConn, user: &NewUser) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// The point lookup every authenticated request makes.
 pub fn find(conn: &mut DbConn, id: &str) -> Result<Option<UserRow>, ApiError> {
-    Ok(u::users
+    let row = crate::on_backend!(conn, |c| u::users
         .find(id)
         .select(UserRow::as_select())
-        .first(conn)
-        .optional()?)
+        .get_result(c));
+    Ok(row.optional()?)
 }
 
 pub fn find_by_email(conn: &mut DbConn, normalized: &str) -> Result<Option<UserRow>, ApiError> {
-    Ok(u::users
+    let row = crate::on_backend!(conn, |c| u::users
         .filter(u::email_normalized.eq(normalized))
         .select(UserRow::as_select())
-        .first(conn)
-        .optional()?)
+        .get_result(c));
+    Ok(row.optional()?)
 }
 
 pub fn auth_state(conn: &mut DbConn, id: &str) -> Result<Option<AuthState>, ApiError> {
-    Ok(u::users
+    let row = crate::on_backend!(conn, |c| u::users
         .find(id)
         .select((u::security_version, u::disabled))
-        .first::<AuthState>(conn)
-        .optional()?)
+        .get_result::<AuthState>(c));
+    Ok(row.optional()?)
 }
 
 #[derive(Debug, Default)]
@@ -171,11 +172,19 @@ pub fn release_attempt(conn: &mut DbConn, id: &str) -> Result<(), ApiError> {
 }
 
 pub fn locked_until(conn: &mut DbConn, id: &str) -> Result<Option<NaiveDateTime>, ApiError> {
-    Ok(u::users.find(id).select(u::locked_until).first(conn)?)
+    let row = crate::on_backend!(conn, |c| u::users
+        .find(id)
+        .select(u::locked_until)
+        .get_result(c));
+    Ok(row?)
 }
 
 pub fn lockout_count(conn: &mut DbConn, id: &str) -> Result<i32, ApiError> {
-    Ok(u::users.find(id).select(u::lockout_count).first(conn)?)
+    let row = crate::on_backend!(conn, |c| u::users
+        .find(id)
+        .select(u::lockout_count)
+        .get_result(c));
+    Ok(row?)
 }
 
 /// Locks the account when its attempts are used up. Conditional, so of several failures
