@@ -4,6 +4,7 @@
 
 pub mod api_keys;
 pub mod audit;
+mod executor;
 pub mod models;
 pub mod outbox;
 pub mod password_history;
@@ -136,15 +137,16 @@ impl diesel::r2d2::ManageConnection for ConnectionManager {
 
 pub type PooledConn = PooledConnection<ConnectionManager>;
 
-/// The database handle shared by the app: a pool plus a bound on blocking threads.
+/// The database handle shared by the app: a pool, and the threads that use it.
 #[derive(Clone)]
 pub struct Db {
     pool: Pool<ConnectionManager>,
     backend: Backend,
-    // At most one blocking thread per pooled connection: the rest wait asynchronously,
-    // so a burst never piles up threads blocked on the pool.
+    // At most one queued or running job per pooled connection: the rest wait
+    // asynchronously, so a burst never piles up work in front of the database threads.
     permits: Arc<Semaphore>,
     acquire_timeout: Duration,
+    executor: Arc<executor::Executor>,
 }
 
 impl Db {
@@ -163,6 +165,14 @@ impl Db {
             backend,
             permits: Arc::new(Semaphore::new(settings.max_connections as usize)),
             acquire_timeout,
+            executor: Arc::new(executor::Executor::new(
+                settings.max_connections as usize,
+                match backend {
+                    Backend::Sqlite => executor::Wake::WhenBacklogged,
+                    Backend::Postgres => executor::Wake::WhenAnyWaits,
+                },
+                "passgate-db",
+            )?),
         })
     }
 
@@ -170,8 +180,9 @@ impl Db {
         self.backend
     }
 
-    /// Runs blocking database work off the async workers. Pool exhaustion or an unreachable
-    /// database within the connect timeout becomes 503 `unavailable`, never a hang.
+    /// Runs blocking database work on the database threads (see [`executor`]), never on the
+    /// async workers. Pool exhaustion or an unreachable database within the connect timeout
+    /// becomes 503 `unavailable`, never a hang.
     pub async fn run<T, F>(&self, work: F) -> Result<T, ApiError>
     where
         F: FnOnce(&mut DbConn) -> Result<T, ApiError> + Send + 'static,
@@ -183,20 +194,27 @@ impl Db {
                 .map_err(|_| ApiError::Unavailable)?
                 .map_err(|_| ApiError::Unavailable)?;
         let pool = self.pool.clone();
-        tokio::task::spawn_blocking(move || {
+        let (done, result) = tokio::sync::oneshot::channel();
+        self.executor.submit(Box::new(move || {
             let _permit = permit;
-            let mut tracked = pool.get().map_err(|e| {
-                tracing::warn!(error = %e, "database connection unavailable");
-                ApiError::Unavailable
-            })?;
-            let result = work(&mut tracked.conn);
-            if matches!(result, Err(ApiError::Unavailable)) {
-                tracked.broken = true;
-            }
-            result
-        })
-        .await
-        .map_err(ApiError::internal)?
+            let outcome = pool
+                .get()
+                .map_err(|e| {
+                    tracing::warn!(error = %e, "database connection unavailable");
+                    ApiError::Unavailable
+                })
+                .and_then(|mut tracked| {
+                    let result = work(&mut tracked.conn);
+                    if matches!(result, Err(ApiError::Unavailable)) {
+                        tracked.broken = true;
+                    }
+                    result
+                });
+            let _ = done.send(outcome);
+        }));
+        result
+            .await
+            .map_err(|_| ApiError::internal(anyhow::anyhow!("a database job panicked")))?
     }
 
     pub fn pool_state(&self) -> (u32, u32) {

@@ -1,0 +1,215 @@
+//! The threads that run database work, so it never blocks the async workers.
+//!
+//! A fixed set of threads (one per pooled connection) takes jobs from one queue. What sets
+//! it apart from a general blocking pool is when a sleeping thread is woken, which is most
+//! of the cost of handing a point query to another thread: a futex call and two context
+//! switches, several times the query itself on SQLite.
+//!
+//! - [`Wake::WhenBacklogged`] (SQLite): a job is local CPU work of microseconds, so a
+//!   thread that is running one is about to be free. A sleeping thread is woken only when
+//!   the queue holds more jobs than there are threads awake; under load the awake threads
+//!   drain the queue back to back and nobody sleeps or wakes between jobs. The price: a job
+//!   may wait for one job ahead of it (a write transaction, at worst) instead of waking a
+//!   thread.
+//! - [`Wake::WhenAnyWaits`] (PostgreSQL): a running job mostly waits on the network, so a
+//!   job never waits while a thread sleeps.
+//!
+//! The queue is bounded by the caller ([`super::Db::run`] holds one of `max_connections`
+//! permits per job), so it never holds more jobs than there are threads.
+
+use std::collections::VecDeque;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+
+pub type Job = Box<dyn FnOnce() + Send + 'static>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wake {
+    /// Wake a thread when the queue is longer than the number of threads awake.
+    WhenBacklogged,
+    /// Wake a thread when a queued job finds no awake thread free to take it.
+    WhenAnyWaits,
+}
+
+pub struct Executor {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    state: Mutex<State>,
+    work_available: Condvar,
+    threads: usize,
+    wake: Wake,
+}
+
+#[derive(Default)]
+struct State {
+    jobs: VecDeque<Job>,
+    /// Threads waiting on `work_available`.
+    parked: usize,
+    /// Parked threads already notified that have not taken the lock again: they count as
+    /// awake, so a burst does not wake more threads than it needs.
+    notified: usize,
+    /// Threads running a job.
+    running: usize,
+    closed: bool,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // No job runs under this lock, so a poisoned lock still guards a sound queue.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl Executor {
+    pub fn new(threads: usize, wake: Wake, name: &str) -> std::io::Result<Self> {
+        let threads = threads.max(1);
+        let shared = Arc::new(Shared {
+            state: Mutex::new(State::default()),
+            work_available: Condvar::new(),
+            threads,
+            wake,
+        });
+        for i in 0..threads {
+            let shared = shared.clone();
+            std::thread::Builder::new()
+                .name(format!("{name}-{i}"))
+                .spawn(move || work(&shared))?;
+        }
+        Ok(Self { shared })
+    }
+
+    /// Queues a job. A job that panics is caught; whoever waits for its result sees it end
+    /// without one.
+    pub fn submit(&self, job: Job) {
+        let mut state = self.shared.lock();
+        state.jobs.push_back(job);
+        let awake = self.shared.threads - state.parked + state.notified;
+        let takers = match self.shared.wake {
+            Wake::WhenBacklogged => awake,
+            Wake::WhenAnyWaits => awake - state.running,
+        };
+        if state.jobs.len() > takers && state.parked > state.notified {
+            state.notified += 1;
+            drop(state);
+            self.shared.work_available.notify_one();
+        }
+    }
+}
+
+impl Drop for Executor {
+    /// Threads finish the queued jobs, then end.
+    fn drop(&mut self) {
+        self.shared.lock().closed = true;
+        self.shared.work_available.notify_all();
+    }
+}
+
+fn work(shared: &Shared) {
+    let mut state = shared.lock();
+    loop {
+        if let Some(job) = state.jobs.pop_front() {
+            state.running += 1;
+            drop(state);
+            // The job reports its own result; a panic only has to leave this thread alive.
+            let _ = catch_unwind(AssertUnwindSafe(job));
+            state = shared.lock();
+            state.running -= 1;
+            continue;
+        }
+        if state.closed {
+            return;
+        }
+        state.parked += 1;
+        state = shared
+            .work_available
+            .wait(state)
+            .unwrap_or_else(PoisonError::into_inner);
+        state.parked -= 1;
+        state.notified = state.notified.saturating_sub(1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    #[test]
+    fn runs_every_job_and_survives_a_panicking_one() {
+        for wake in [Wake::WhenBacklogged, Wake::WhenAnyWaits] {
+            let executor = Executor::new(2, wake, "test-db").unwrap();
+            let (tx, rx) = mpsc::channel();
+            executor.submit(Box::new(|| panic!("a job that panics")));
+            for i in 0..100 {
+                let tx = tx.clone();
+                executor.submit(Box::new(move || tx.send(i).unwrap()));
+            }
+            let mut seen: Vec<i32> = (0..100)
+                .map(|_| rx.recv_timeout(Duration::from_secs(5)).unwrap())
+                .collect();
+            seen.sort_unstable();
+            assert_eq!(seen, (0..100).collect::<Vec<_>>());
+        }
+    }
+
+    /// Jobs that each wait for all the others to start finish only if every thread runs
+    /// one at once: on PostgreSQL, a job never waits behind a running one while a thread
+    /// sleeps.
+    #[test]
+    fn waiting_jobs_wake_every_thread_they_need() {
+        let executor = Executor::new(4, Wake::WhenAnyWaits, "test-db").unwrap();
+        // Let the threads park first, so each job has to wake one.
+        std::thread::sleep(Duration::from_millis(50));
+        let barrier = Arc::new(std::sync::Barrier::new(4));
+        let (tx, rx) = mpsc::channel();
+        for _ in 0..4 {
+            let (barrier, tx) = (barrier.clone(), tx.clone());
+            executor.submit(Box::new(move || {
+                barrier.wait();
+                tx.send(()).unwrap();
+            }));
+        }
+        for _ in 0..4 {
+            rx.recv_timeout(Duration::from_secs(5)).unwrap();
+        }
+    }
+
+    /// On SQLite a backlog wakes more threads: two jobs beyond the awake ones do.
+    #[test]
+    fn a_backlog_wakes_another_thread() {
+        let executor = Executor::new(2, Wake::WhenBacklogged, "test-db").unwrap();
+        std::thread::sleep(Duration::from_millis(50));
+        let barrier = Arc::new(std::sync::Barrier::new(2));
+        let (tx, rx) = mpsc::channel();
+        for _ in 0..2 {
+            let (barrier, tx) = (barrier.clone(), tx.clone());
+            executor.submit(Box::new(move || {
+                barrier.wait();
+                tx.send(()).unwrap();
+            }));
+        }
+        // The first job woke one thread; the second waits for it unless a third arrives.
+        let (tx3, rx3) = mpsc::channel();
+        executor.submit(Box::new(move || tx3.send(()).unwrap()));
+        for _ in 0..2 {
+            rx.recv_timeout(Duration::from_secs(5)).unwrap();
+        }
+        rx3.recv_timeout(Duration::from_secs(5)).unwrap();
+    }
+
+    #[test]
+    fn dropping_the_executor_finishes_queued_jobs() {
+        let executor = Executor::new(1, Wake::WhenAnyWaits, "test-db").unwrap();
+        let (tx, rx) = mpsc::channel();
+        for i in 0..10 {
+            let tx = tx.clone();
+            executor.submit(Box::new(move || tx.send(i).unwrap()));
+        }
+        drop(executor);
+        drop(tx);
+        assert_eq!(rx.iter().count(), 10);
+    }
+}
