@@ -74,6 +74,7 @@ async fn change(
     };
     let by_email = matches!(account, Account::Email(_));
     let lockout_settings = state.settings.lockout.clone();
+    state.hasher.admit().map_err(hash_error)?;
     let user = state
         .db
         .run(move |c| {

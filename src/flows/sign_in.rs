@@ -30,6 +30,8 @@ pub async fn sign_in(
     })?;
     let normalized = email.normalized();
     let lockout_settings = state.settings.lockout.clone();
+    // Whoever the account, a full hashing queue answers the same 503 before any lookup.
+    state.hasher.admit().map_err(hash_error)?;
 
     // Find the account and, when it can sign in at all, reserve an attempt before checking.
     let found = state

@@ -99,6 +99,18 @@ impl Hasher {
         self.inner.threads
     }
 
+    /// Refuses at once, as `Overloaded`, while the queue is full: a flow that would reserve
+    /// a lockout attempt in the database before hashing calls this first, so a flood is shed
+    /// before it costs two write transactions per refused request. A job can still be
+    /// refused when it is queued (the queue may fill in between); this is the cheap path.
+    pub fn admit(&self) -> Result<(), HashError> {
+        if self.inner.jobs.is_full() {
+            self.inner.metrics.hash_rejected_total.inc();
+            return Err(HashError::Overloaded);
+        }
+        Ok(())
+    }
+
     /// See [`unmatchable_phc`]: a stand-in hash with the configured parameters.
     pub fn unmatchable_phc(&self) -> Result<String, HashError> {
         unmatchable_phc(&self.inner.params)
