@@ -1,5 +1,7 @@
 //! Criterion benchmarks of the pieces every request runs through: hashing through the
-//! bounded pool, JWT issue and verify, the password policy, and bearer-credential parsing.
+//! bounded pool, JWT issue and verify, the password policy, bearer-credential parsing, and
+//! the authenticated caller's database read (on a connection, and through the database
+//! threads from an async task, as a request makes it).
 //! `cargo bench --bench hot_paths`; results and their history are in BENCHMARKS.md.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
@@ -129,5 +131,82 @@ fn policy(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, hashing, tokens, policy);
+/// The read every authenticated request makes (`users::find`), on SQLite.
+fn database(c: &mut Criterion) {
+    use diesel::prelude::*;
+    use passgate::config::DatabaseSettings;
+    use passgate::db::{self, models::NewUser, models::UserRow, Db};
+
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("bench.db").display());
+    let settings = DatabaseSettings {
+        url: url.clone(),
+        ..DatabaseSettings::default()
+    };
+    let database = Db::connect(&settings).unwrap();
+    database.migrate().unwrap();
+    let mut conn = db::ConnectionManager::new(&url).connect().unwrap();
+    let now = db::now();
+    let id = passgate::domain::UserId::new().to_string();
+    db::users::insert(
+        &mut conn,
+        &NewUser {
+            id: id.clone(),
+            email: "ada@example.com".into(),
+            email_normalized: "ada@example.com".into(),
+            display_name: Some("Ada Lovelace".into()),
+            roles: "user".into(),
+            password_hash: None,
+            password_expires_at: None,
+            security_version: 1,
+            password_changed_at: Some(now),
+            password_change_required: false,
+            disabled: false,
+            failed_attempts: 0,
+            lockout_count: 0,
+            created_at: now,
+            updated_at: now,
+        },
+    )
+    .unwrap();
+
+    let mut group = c.benchmark_group("caller_lookup_sqlite");
+    group.bench_function("on_connection", |b| {
+        b.iter(|| db::users::find(&mut conn, &id).unwrap().unwrap())
+    });
+    // The same query through `MultiConnection` with `first()`: what `users::find` did
+    // before it went to the backend's own connection without a bound LIMIT.
+    group.bench_function("through_multiconnection_with_limit", |b| {
+        use passgate::db::schema::users::dsl as u;
+        b.iter(|| {
+            u::users
+                .find(&id)
+                .select(UserRow::as_select())
+                .first(&mut conn)
+                .unwrap()
+        })
+    });
+    // An actix worker is a single-threaded runtime; the read crosses to a database thread
+    // and back.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    group.bench_function("through_database_threads", |b| {
+        b.to_async(&runtime).iter(|| {
+            let id = id.clone();
+            let database = database.clone();
+            async move {
+                database
+                    .run(move |c| db::users::find(c, &id))
+                    .await
+                    .unwrap()
+                    .unwrap()
+            }
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, hashing, tokens, policy, database);
 criterion_main!(benches);
