@@ -8,9 +8,11 @@
 //! - [`Wake::WhenBacklogged`] (SQLite): a job is local CPU work of microseconds, so a
 //!   thread that is running one is about to be free. A sleeping thread is woken only when
 //!   the queue holds more jobs than there are threads awake; under load the awake threads
-//!   drain the queue back to back and nobody sleeps or wakes between jobs. The price: a job
-//!   may wait for one job ahead of it (a write transaction, at worst) instead of waking a
-//!   thread.
+//!   drain the queue back to back and nobody sleeps or wakes between jobs. A job that was
+//!   queued without waking anyone is told so ([`Queued::BehindRunning`]); if its result has
+//!   not come within [`NUDGE_AFTER`], the caller [nudges](Executor::nudge) a sleeping thread,
+//!   so a job stuck on a lock (another process's write transaction, say) delays the jobs
+//!   queued behind it by that much, not by its own duration.
 //! - [`Wake::WhenAnyWaits`] (PostgreSQL): a running job mostly waits on the network, so a
 //!   job never waits while a thread sleeps.
 //!
@@ -22,6 +24,19 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 
 pub type Job = Box<dyn FnOnce() + Send + 'static>;
+
+/// How long a job queued behind running ones may wait before a sleeping thread is woken
+/// for it: far longer than an SQLite point query, far shorter than a lock wait.
+pub const NUDGE_AFTER: std::time::Duration = std::time::Duration::from_millis(2);
+
+/// What [`Executor::submit`] did with a job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Queued {
+    /// A thread was woken for it, or an awake thread is free to take it.
+    Taken,
+    /// It waits for a running job to finish, while a thread may be asleep.
+    BehindRunning,
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Wake {
@@ -82,15 +97,33 @@ impl Executor {
 
     /// Queues a job. A job that panics is caught; whoever waits for its result sees it end
     /// without one.
-    pub fn submit(&self, job: Job) {
+    pub fn submit(&self, job: Job) -> Queued {
         let mut state = self.shared.lock();
         state.jobs.push_back(job);
         let awake = self.shared.threads - state.parked + state.notified;
+        let free = awake - state.running;
         let takers = match self.shared.wake {
             Wake::WhenBacklogged => awake,
-            Wake::WhenAnyWaits => awake - state.running,
+            Wake::WhenAnyWaits => free,
         };
         if state.jobs.len() > takers && state.parked > state.notified {
+            state.notified += 1;
+            drop(state);
+            self.shared.work_available.notify_one();
+            return Queued::Taken;
+        }
+        if state.jobs.len() > free && state.parked > state.notified {
+            Queued::BehindRunning
+        } else {
+            Queued::Taken
+        }
+    }
+
+    /// Wakes a sleeping thread if jobs are waiting: for a job that has waited
+    /// [`NUDGE_AFTER`] behind running ones.
+    pub fn nudge(&self) {
+        let mut state = self.shared.lock();
+        if !state.jobs.is_empty() && state.parked > state.notified {
             state.notified += 1;
             drop(state);
             self.shared.work_available.notify_one();
@@ -198,6 +231,28 @@ mod tests {
             rx.recv_timeout(Duration::from_secs(5)).unwrap();
         }
         rx3.recv_timeout(Duration::from_secs(5)).unwrap();
+    }
+
+    /// A job queued behind a stuck one (a lock wait) is reported as such, and a nudge gets
+    /// it a thread of its own.
+    #[test]
+    fn a_nudge_frees_a_job_queued_behind_a_stuck_one() {
+        let executor = Executor::new(2, Wake::WhenBacklogged, "test-db").unwrap();
+        std::thread::sleep(Duration::from_millis(50));
+        let (release, stuck) = mpsc::channel::<()>();
+        let (started_tx, started) = mpsc::channel();
+        executor.submit(Box::new(move || {
+            started_tx.send(()).unwrap();
+            let _ = stuck.recv();
+        }));
+        started.recv_timeout(Duration::from_secs(5)).unwrap();
+        let (tx, rx) = mpsc::channel();
+        let queued = executor.submit(Box::new(move || tx.send(()).unwrap()));
+        assert_eq!(queued, Queued::BehindRunning);
+        assert!(rx.recv_timeout(Duration::from_millis(100)).is_err());
+        executor.nudge();
+        rx.recv_timeout(Duration::from_secs(5)).unwrap();
+        release.send(()).unwrap();
     }
 
     #[test]

@@ -194,8 +194,8 @@ impl Db {
                 .map_err(|_| ApiError::Unavailable)?
                 .map_err(|_| ApiError::Unavailable)?;
         let pool = self.pool.clone();
-        let (done, result) = tokio::sync::oneshot::channel();
-        self.executor.submit(Box::new(move || {
+        let (done, mut result) = tokio::sync::oneshot::channel();
+        let queued = self.executor.submit(Box::new(move || {
             let _permit = permit;
             let outcome = pool
                 .get()
@@ -212,9 +212,16 @@ impl Db {
                 });
             let _ = done.send(outcome);
         }));
-        result
-            .await
-            .map_err(|_| ApiError::internal(anyhow::anyhow!("a database job panicked")))?
+        let panicked = |_| ApiError::internal(anyhow::anyhow!("a database job panicked"));
+        if queued == executor::Queued::BehindRunning {
+            // Queued without waking anyone, betting that a running job ends in microseconds;
+            // if it is stuck on a lock instead, a sleeping thread takes this one.
+            if let Ok(outcome) = tokio::time::timeout(executor::NUDGE_AFTER, &mut result).await {
+                return outcome.map_err(panicked)?;
+            }
+            self.executor.nudge();
+        }
+        result.await.map_err(panicked)?
     }
 
     pub fn pool_state(&self) -> (u32, u32) {

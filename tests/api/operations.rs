@@ -1,7 +1,7 @@
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use crate::helpers::{assert_problem, spawn_app};
+use crate::helpers::{assert_problem, spawn_app, STRONG};
 
 #[tokio::test]
 async fn health_and_readiness_answer() {
@@ -229,4 +229,57 @@ async fn the_spec_carries_the_servers_own_field_rules() {
         });
         assert_eq!(found, Some(pattern), "{schema}.{field}");
     }
+}
+
+/// Database calls never hold up the HTTP worker (tests run one), and a write stuck on a lock
+/// holds up neither other requests nor reads: a sleeping database thread takes them.
+#[tokio::test]
+async fn a_write_stuck_on_a_lock_blocks_neither_the_http_worker_nor_reads() {
+    use diesel::connection::SimpleConnection;
+    use passgate::db::{Backend, ConnectionManager};
+
+    let app = spawn_app().await;
+    app.create_user("stuck@example.com", STRONG, &["user"]).await;
+    let token = app.tokens("stuck@example.com", STRONG).await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // Another client holds the write lock: SQLite's single writer, or PostgreSQL's lock on
+    // writes to `users` (plain reads still go through).
+    let mut other = ConnectionManager::new(&app.state.settings.database.url)
+        .connect()
+        .unwrap();
+    match app.state.db.backend() {
+        Backend::Sqlite => other.batch_execute("BEGIN IMMEDIATE").unwrap(),
+        Backend::Postgres => other
+            .batch_execute("BEGIN; LOCK TABLE users IN EXCLUSIVE MODE")
+            .unwrap(),
+    }
+
+    // A sign-in reserves a lockout attempt (a write) before it checks the password.
+    let sign_in = tokio::spawn({
+        let (client, url) = (app.client.clone(), app.url("/v1/auth/token"));
+        async move {
+            client
+                .post(url)
+                .json(&json!({"email": "stuck@example.com", "password": STRONG}))
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(!sign_in.is_finished(), "the sign-in should be waiting for the lock");
+
+    assert_eq!(app.get("/healthz", None).await.status(), StatusCode::OK);
+    assert_eq!(app.get("/v1/me", Some(&token)).await.status(), StatusCode::OK);
+    assert!(
+        !sign_in.is_finished(),
+        "both answers came while the write was still waiting"
+    );
+
+    other.batch_execute("ROLLBACK").unwrap();
+    assert_eq!(sign_in.await.unwrap(), StatusCode::OK);
 }
