@@ -89,6 +89,34 @@ fn tokens(c: &mut Criterion) {
     group.bench_function("verify", |b| b.iter(|| keys.verify(&token).unwrap()));
     group.finish();
 
+    // EdDSA, for services that verify passgate's tokens with the published key.
+    use ed25519_dalek::pkcs8::{spki::der::pem::LineEnding, EncodePrivateKey};
+    let dir = tempfile::tempdir().unwrap();
+    let pem = dir.path().join("ed25519.pem");
+    let signing = ed25519_dalek::SigningKey::from_bytes(&[7; 32]);
+    std::fs::write(
+        &pem,
+        signing.to_pkcs8_pem(LineEnding::LF).unwrap().as_bytes(),
+    )
+    .unwrap();
+    let settings = JwtSettings {
+        algorithm: passgate::config::JwtAlgorithm::EdDSA,
+        private_key_file: Some(pem),
+        ..JwtSettings::default()
+    };
+    let (keys, _) = JwtKeys::from_settings(&settings, &[]).unwrap();
+    let token = keys
+        .issue(
+            "019a8f5e-7c1a-7b2e-9a51-3f0c2d4e5a6b",
+            vec!["user".into()],
+            3,
+            false,
+        )
+        .unwrap();
+    let mut group = c.benchmark_group("jwt_eddsa");
+    group.bench_function("verify", |b| b.iter(|| keys.verify(&token).unwrap()));
+    group.finish();
+
     let mut group = c.benchmark_group("opaque_secrets");
     group.bench_function("new_refresh_token", |b| b.iter(opaque::new_secret));
     group.bench_function("digest_presented_token", |b| {

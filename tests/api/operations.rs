@@ -239,7 +239,8 @@ async fn a_write_stuck_on_a_lock_blocks_neither_the_http_worker_nor_reads() {
     use passgate::db::{Backend, ConnectionManager};
 
     let app = spawn_app().await;
-    app.create_user("stuck@example.com", STRONG, &["user"]).await;
+    app.create_user("stuck@example.com", STRONG, &["user"])
+        .await;
     let token = app.tokens("stuck@example.com", STRONG).await["access_token"]
         .as_str()
         .unwrap()
@@ -271,10 +272,16 @@ async fn a_write_stuck_on_a_lock_blocks_neither_the_http_worker_nor_reads() {
         }
     });
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    assert!(!sign_in.is_finished(), "the sign-in should be waiting for the lock");
+    assert!(
+        !sign_in.is_finished(),
+        "the sign-in should be waiting for the lock"
+    );
 
     assert_eq!(app.get("/healthz", None).await.status(), StatusCode::OK);
-    assert_eq!(app.get("/v1/me", Some(&token)).await.status(), StatusCode::OK);
+    assert_eq!(
+        app.get("/v1/me", Some(&token)).await.status(),
+        StatusCode::OK
+    );
     assert!(
         !sign_in.is_finished(),
         "both answers came while the write was still waiting"
