@@ -61,19 +61,11 @@ fn hashing(c: &mut Criterion) {
 }
 
 fn tokens(c: &mut Criterion) {
-    let settings = JwtSettings {
+    let hs256 = JwtSettings {
         secret: Some("bench-secret-bench-secret-bench-0123".into()),
         ..JwtSettings::default()
     };
-    let (keys, _) = JwtKeys::from_settings(&settings, &[]).unwrap();
-    let token = keys
-        .issue(
-            "019a8f5e-7c1a-7b2e-9a51-3f0c2d4e5a6b",
-            vec!["user".into(), "admin".into()],
-            3,
-            false,
-        )
-        .unwrap();
+    let (keys, _) = JwtKeys::from_settings(&hs256, &[]).unwrap();
     let mut group = c.benchmark_group("jwt_hs256");
     group.bench_function("issue", |b| {
         b.iter(|| {
@@ -86,7 +78,7 @@ fn tokens(c: &mut Criterion) {
             .unwrap()
         })
     });
-    group.bench_function("verify", |b| b.iter(|| keys.verify(&token).unwrap()));
+    verification(&mut group, hs256);
     group.finish();
 
     // EdDSA, for services that verify passgate's tokens with the published key.
@@ -99,22 +91,15 @@ fn tokens(c: &mut Criterion) {
         signing.to_pkcs8_pem(LineEnding::LF).unwrap().as_bytes(),
     )
     .unwrap();
-    let settings = JwtSettings {
-        algorithm: passgate::config::JwtAlgorithm::EdDSA,
-        private_key_file: Some(pem),
-        ..JwtSettings::default()
-    };
-    let (keys, _) = JwtKeys::from_settings(&settings, &[]).unwrap();
-    let token = keys
-        .issue(
-            "019a8f5e-7c1a-7b2e-9a51-3f0c2d4e5a6b",
-            vec!["user".into()],
-            3,
-            false,
-        )
-        .unwrap();
     let mut group = c.benchmark_group("jwt_eddsa");
-    group.bench_function("verify", |b| b.iter(|| keys.verify(&token).unwrap()));
+    verification(
+        &mut group,
+        JwtSettings {
+            algorithm: passgate::config::JwtAlgorithm::EdDSA,
+            private_key_file: Some(pem),
+            ..JwtSettings::default()
+        },
+    );
     group.finish();
 
     let mut group = c.benchmark_group("opaque_secrets");
@@ -123,6 +108,36 @@ fn tokens(c: &mut Criterion) {
         b.iter(|| opaque::digest("q3Jm0S9xXw3c2T1h0bC5Zk9pQ7vN4rL8aE6uY2sD1fG"))
     });
     group.finish();
+}
+
+/// `verify`: the same token again and again, as its requests present it (the signature is
+/// checked once, then remembered); `verify_signature`: the full check every time.
+fn verification(
+    group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    settings: JwtSettings,
+) {
+    let (keys, _) = JwtKeys::from_settings(&settings, &[]).unwrap();
+    let uncached = JwtKeys::from_settings(
+        &JwtSettings {
+            verified_cache_size: 0,
+            ..settings
+        },
+        &[],
+    )
+    .unwrap()
+    .0;
+    let token = keys
+        .issue(
+            "019a8f5e-7c1a-7b2e-9a51-3f0c2d4e5a6b",
+            vec!["user".into(), "admin".into()],
+            3,
+            false,
+        )
+        .unwrap();
+    group.bench_function("verify", |b| b.iter(|| keys.verify(&token).unwrap()));
+    group.bench_function("verify_signature", |b| {
+        b.iter(|| uncached.verify(&token).unwrap())
+    });
 }
 
 fn policy(c: &mut Criterion) {

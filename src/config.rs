@@ -74,6 +74,9 @@ pub struct JwtSettings {
     pub previous_public_key_files: String,
     pub access_ttl_secs: u64,
     pub refresh_ttl_secs: u64,
+    /// Access tokens whose signature this process has checked, kept by digest so the next
+    /// request with the same token skips the signature check; 0 turns it off.
+    pub verified_cache_size: usize,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -266,6 +269,7 @@ impl Default for JwtSettings {
             previous_public_key_files: String::new(),
             access_ttl_secs: 900,
             refresh_ttl_secs: 1_209_600,
+            verified_cache_size: 10_000,
         }
     }
 }

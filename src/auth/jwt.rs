@@ -3,8 +3,14 @@
 //! rejected. Asymmetric keys are published at `/.well-known/jwks.json` with their `kid`
 //! (the RFC 7638 thumbprint); previous public keys stay accepted until removed, so keys
 //! rotate without signing anyone out.
+//!
+//! A token whose signature has been checked is remembered by its SHA-256 digest (see
+//! [`VerifiedTokens`]), so each token's signature is checked once per process: an Ed25519
+//! check costs more than the rest of an authenticated request.
 
+use std::collections::HashMap;
 use std::path::Path;
+use std::sync::{Mutex, PoisonError};
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -53,6 +59,48 @@ pub struct JwtKeys {
     issuer: String,
     audience: String,
     access_ttl_secs: u64,
+    verified: Option<VerifiedTokens>,
+}
+
+/// Access tokens whose signature, algorithm, issuer and audience have been checked, by the
+/// SHA-256 digest of the whole token. What the check established cannot change for the same
+/// bytes while the process runs (the keys are fixed at start-up), so a hit skips it; only
+/// the expiry is checked again, and revocation (the security version) is checked by the
+/// caller on every request as before. Keys are digests, so the lookup compares no secret
+/// (the same reason refresh tokens are stored hashed); only tokens that passed the check
+/// get in, so the size is bounded by the tokens in use, and by `capacity`.
+struct VerifiedTokens {
+    entries: Mutex<HashMap<[u8; 32], Claims>>,
+    capacity: usize,
+}
+
+impl VerifiedTokens {
+    fn get(&self, digest: &[u8; 32]) -> Option<Claims> {
+        self.lock().get(digest).cloned()
+    }
+
+    fn insert(&self, digest: [u8; 32], claims: Claims, now: i64, leeway: i64) {
+        let mut entries = self.lock();
+        if entries.len() >= self.capacity {
+            entries.retain(|_, c| c.exp >= now - leeway);
+        }
+        if entries.len() >= self.capacity {
+            // Still full of live tokens: make room at random rather than grow.
+            if let Some(victim) = entries.keys().next().copied() {
+                entries.remove(&victim);
+            }
+        }
+        entries.insert(digest, claims);
+    }
+
+    fn remove(&self, digest: &[u8; 32]) {
+        self.lock().remove(digest);
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<[u8; 32], Claims>> {
+        // Nothing panics while holding it; a poisoned map is still a sound map.
+        self.entries.lock().unwrap_or_else(PoisonError::into_inner)
+    }
 }
 
 /// A public key as published in the JWKS, with the key that verifies with it.
@@ -185,6 +233,10 @@ impl JwtKeys {
                 issuer: settings.issuer.clone(),
                 audience: settings.audience.clone(),
                 access_ttl_secs: settings.access_ttl_secs,
+                verified: (settings.verified_cache_size > 0).then(|| VerifiedTokens {
+                    entries: Mutex::new(HashMap::new()),
+                    capacity: settings.verified_cache_size,
+                }),
             },
             generated,
         ))
@@ -231,6 +283,29 @@ impl JwtKeys {
     /// Verifies signature, algorithm, issuer, audience and expiry. Every failure is the same
     /// `invalid_token`, so the answer never says which check failed.
     pub fn verify(&self, token: &str) -> Result<Claims, ApiError> {
+        self.verify_at(token, chrono::Utc::now().timestamp())
+    }
+
+    fn verify_at(&self, token: &str, now: i64) -> Result<Claims, ApiError> {
+        let Some(verified) = &self.verified else {
+            return self.check(token);
+        };
+        let leeway = self.validation.leeway as i64;
+        let digest: [u8; 32] = Sha256::digest(token.as_bytes()).into();
+        if let Some(claims) = verified.get(&digest) {
+            if claims.exp >= now - leeway {
+                return Ok(claims);
+            }
+            verified.remove(&digest);
+            return Err(ApiError::InvalidToken);
+        }
+        let claims = self.check(token)?;
+        verified.insert(digest, claims.clone(), now, leeway);
+        Ok(claims)
+    }
+
+    /// The full check, signature included.
+    fn check(&self, token: &str) -> Result<Claims, ApiError> {
         let header = decode_header(token).map_err(|_| ApiError::InvalidToken)?;
         if header.alg != self.algorithm {
             return Err(ApiError::InvalidToken);
@@ -302,6 +377,50 @@ mod tests {
         assert_eq!(claims.sub, "u1");
         assert_eq!(claims.sv, 3);
         assert_eq!(claims.scope.as_deref(), Some(PASSWORD_CHANGE_SCOPE));
+    }
+
+    fn claims(exp: i64) -> Claims {
+        Claims {
+            iss: "passgate".into(),
+            aud: "passgate".into(),
+            sub: "u1".into(),
+            iat: exp - 900,
+            exp,
+            jti: "j".into(),
+            roles: vec!["user".into()],
+            sv: 1,
+            scope: None,
+        }
+    }
+
+    #[test]
+    fn a_remembered_token_still_expires() {
+        let keys = hs256();
+        let now = chrono::Utc::now().timestamp();
+        let token = keys.sign(&claims(now + 60)).unwrap();
+        assert!(keys.verify_at(&token, now).is_ok());
+        assert!(keys.verified.as_ref().unwrap().lock().len() == 1);
+        // Past its expiry (and the leeway) the remembered token is refused and forgotten.
+        assert!(keys.verify_at(&token, now + 66).is_err());
+        assert!(keys.verified.as_ref().unwrap().lock().is_empty());
+    }
+
+    #[test]
+    fn only_verified_tokens_are_remembered_and_never_more_than_the_capacity() {
+        let settings = JwtSettings {
+            secret: Some("s".repeat(32)),
+            verified_cache_size: 2,
+            ..JwtSettings::default()
+        };
+        let keys = JwtKeys::from_settings(&settings, &[]).unwrap().0;
+        for i in 0..5 {
+            let token = keys.issue(&format!("u{i}"), vec![], 1, false).unwrap();
+            assert_eq!(keys.verify(&token).unwrap().sub, format!("u{i}"));
+            let mut forged = token.clone();
+            forged.pop();
+            assert!(keys.verify(&forged).is_err());
+        }
+        assert_eq!(keys.verified.as_ref().unwrap().lock().len(), 2);
     }
 
     #[test]
