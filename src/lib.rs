@@ -14,6 +14,7 @@ pub mod middleware;
 pub mod openapi;
 pub mod pages;
 pub mod password;
+pub mod pauses;
 pub mod routes;
 pub mod startup;
 pub mod state;

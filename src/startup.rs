@@ -66,6 +66,7 @@ pub async fn build_state(settings: Settings) -> anyhow::Result<web::Data<AppStat
         metrics,
         dummy_hash,
         trusted_proxies,
+        pauses: Default::default(),
     }))
 }
 

@@ -10,6 +10,7 @@ use crate::db::Db;
 use crate::flows::throttle::AddressLimiter;
 use crate::metrics::Metrics;
 use crate::password::{Hasher, Policy};
+use crate::pauses::Pauses;
 
 pub struct AppState {
     pub settings: Arc<Settings>,
@@ -28,4 +29,6 @@ pub struct AppState {
     pub api_key_limiter: AddressLimiter,
     /// Wakes the outbox worker after a transaction queued mail.
     pub outbox_wake: Arc<tokio::sync::Notify>,
+    /// Pause points for tests that reproduce races (inert unless a test arms one).
+    pub pauses: Pauses,
 }
