@@ -20,18 +20,19 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-use tokio::sync::Notify;
+use tokio::sync::{mpsc, Notify};
+
+type Armed = (Arc<Gate>, mpsc::UnboundedReceiver<()>);
 
 #[derive(Default)]
 pub struct Pauses {
     armed: AtomicBool,
-    gates: Mutex<HashMap<&'static str, Arc<Gate>>>,
+    gates: Mutex<HashMap<&'static str, Armed>>,
 }
 
-#[derive(Default)]
 pub struct Gate {
     reached: Notify,
-    released: Notify,
+    release: mpsc::UnboundedSender<()>,
 }
 
 impl Gate {
@@ -42,34 +43,50 @@ impl Gate {
 
     /// Lets the held request go on (or the next one pass, if none is held yet).
     pub fn release(&self) {
-        self.released.notify_one();
+        let _ = self.release.send(());
     }
 }
 
 impl Pauses {
     /// Holds the next request that reaches `name` until the returned gate is released.
     pub fn arm(&self, name: &'static str) -> Arc<Gate> {
-        let gate = Arc::new(Gate::default());
-        self.lock().insert(name, gate.clone());
+        let (release, released) = mpsc::unbounded_channel();
+        let gate = Arc::new(Gate {
+            reached: Notify::new(),
+            release,
+        });
+        self.lock().insert(name, (gate.clone(), released));
         self.armed.store(true, Ordering::Release);
         gate
     }
 
-    /// A pause point: returns at once unless a test armed `name`.
+    /// A pause point in async code: returns at once unless a test armed `name`.
     pub async fn point(&self, name: &'static str) {
-        if !self.armed.load(Ordering::Acquire) {
-            return;
+        if let Some((gate, mut released)) = self.take(name) {
+            // `notify_one` stores a permit when nobody waits yet, so neither side can miss
+            // the other whichever gets there first.
+            gate.reached.notify_one();
+            released.recv().await;
         }
-        let Some(gate) = self.lock().remove(name) else {
-            return;
-        };
-        // `notify_one` stores a permit when nobody waits yet, so neither side can miss the
-        // other whichever gets there first.
-        gate.reached.notify_one();
-        gate.released.notified().await;
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<&'static str, Arc<Gate>>> {
+    /// A pause point inside a database transaction (on a database thread, never on an
+    /// async worker): holds the transaction open, locks and all, until released.
+    pub fn point_blocking(&self, name: &'static str) {
+        if let Some((gate, mut released)) = self.take(name) {
+            gate.reached.notify_one();
+            released.blocking_recv();
+        }
+    }
+
+    fn take(&self, name: &'static str) -> Option<Armed> {
+        if !self.armed.load(Ordering::Acquire) {
+            return None;
+        }
+        self.lock().remove(name)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<&'static str, Armed>> {
         // A poisoned map only means a test panicked while arming; the map is still valid.
         self.gates.lock().unwrap_or_else(|e| e.into_inner())
     }

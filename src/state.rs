@@ -30,5 +30,5 @@ pub struct AppState {
     /// Wakes the outbox worker after a transaction queued mail.
     pub outbox_wake: Arc<tokio::sync::Notify>,
     /// Pause points for tests that reproduce races (inert unless a test arms one).
-    pub pauses: Pauses,
+    pub pauses: Arc<Pauses>,
 }
