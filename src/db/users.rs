@@ -30,6 +30,56 @@ pub fn find(conn: &mut DbConn, id: &str) -> Result<Option<UserRow>, ApiError> {
     Ok(row.optional()?)
 }
 
+/// A user read inside the transaction that acts on it, for decisions that depend on the
+/// row (who may reset whom, the last-admin rule). On PostgreSQL the row stays locked until
+/// commit: a concurrent role change or disable either waits for this transaction or has
+/// committed before the read and is seen by it. SQLite's write transactions are serialised
+/// already (`write_tx` takes the write lock first).
+pub fn find_for_update(conn: &mut DbConn, id: &str) -> Result<Option<UserRow>, ApiError> {
+    let row = match conn {
+        DbConn::Pg(c) => u::users
+            .find(id)
+            .select(UserRow::as_select())
+            .for_update()
+            .get_result(c),
+        DbConn::Sqlite(c) => u::users.find(id).select(UserRow::as_select()).get_result(c),
+    };
+    Ok(row.optional()?)
+}
+
+/// Serialises every transaction that can take the admin role or an enabled state away from
+/// someone, so the last-admin count is taken on a state no concurrent change can move.
+/// PostgreSQL: a transaction-scoped advisory lock, released at commit or rollback; SQLite
+/// needs none (its writers are serialised).
+pub fn lock_admin_set(conn: &mut DbConn) -> Result<(), ApiError> {
+    if let DbConn::Pg(c) = conn {
+        diesel::connection::SimpleConnection::batch_execute(
+            c,
+            &format!("SELECT pg_advisory_xact_lock({ADMIN_SET_LOCK_KEY})"),
+        )?;
+    }
+    Ok(())
+}
+
+/// Any key will do, as long as it differs from the migration lock's.
+const ADMIN_SET_LOCK_KEY: i64 = 0x7067_6164_6d69_6e73; // "pgadmins"
+
+/// Enabled users holding `admin`, for the last-admin rule.
+pub fn count_enabled_admins(conn: &mut DbConn) -> Result<i64, ApiError> {
+    let role = "admin";
+    Ok(u::users
+        .filter(u::disabled.eq(false))
+        .filter(
+            u::roles
+                .eq(role)
+                .or(u::roles.like(format!("{role},%")))
+                .or(u::roles.like(format!("%,{role}")))
+                .or(u::roles.like(format!("%,{role},%"))),
+        )
+        .count()
+        .get_result(conn)?)
+}
+
 pub fn find_by_email(conn: &mut DbConn, normalized: &str) -> Result<Option<UserRow>, ApiError> {
     let row = crate::on_backend!(conn, |c| u::users
         .filter(u::email_normalized.eq(normalized))

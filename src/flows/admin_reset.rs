@@ -65,7 +65,8 @@ pub enum Target {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[schema(example = json!({"code": "forbidden", "detail": "This user's roles outrank yours."}))]
 pub struct ItemError {
-    /// `not_found`, `forbidden`, `overloaded` or `unavailable`.
+    /// `not_found`, `forbidden`, `validation_failed` (an address that breaks the email
+    /// rules), `overloaded` or `unavailable`.
     pub code: String,
     pub detail: String,
 }
@@ -75,7 +76,7 @@ pub struct ItemError {
 #[schema(example = json!({"user_id": "019a8f5e-7c1a-7b2e-9a51-3f0c2d4e5a6b", "status": "reset",
     "temporary_password": "hP7qk-2mWxa-Tz9Lr-c4NvE", "temporary_password_expires_at": "2026-12-02T09:00:00Z"}))]
 pub struct ResetResult {
-    /// Null when an email matched no user.
+    /// The requested id, also when it failed; null only when an email matched no user.
     pub user_id: Option<String>,
     /// Present when the request selected users by email.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -169,7 +170,13 @@ pub async fn reset_many(
     let unique: Vec<Target> = targets
         .into_iter()
         .map(|t| match t {
-            Target::Email(e) => Target::Email(e.trim().to_lowercase()),
+            // Parsed before it is lower-cased: lower-casing first would fold look-alikes
+            // (the Kelvin sign, U+212A) onto ASCII accounts. A broken address stays as sent
+            // and fails on its own (`validation_failed`).
+            Target::Email(raw) => match Email::parse(&raw) {
+                Ok(email) => Target::Email(email.normalized()),
+                Err(_) => Target::Email(raw),
+            },
             id => id,
         })
         .filter(|t| seen.insert(t.clone()))
@@ -199,7 +206,7 @@ pub async fn reset_many(
                         link_sent: None,
                         error: Some(ItemError {
                             code: e.code().into(),
-                            detail: e.problem().detail,
+                            detail: e.reported().problem().detail_with_errors(),
                         }),
                     },
                 }
@@ -241,21 +248,18 @@ async fn reset_one(
     options: &ResetOptions,
     origin: Origin,
 ) -> Result<ResetResult, (Option<String>, ApiError)> {
-    let user = find_target(state, target).await.map_err(|e| (None, e))?;
+    let requested_id = match target {
+        Target::Id(raw) => Some(raw.clone()),
+        Target::Email(_) => None,
+    };
+    let user = find_target(state, target)
+        .await
+        .map_err(|e| (requested_id, e))?;
     let user_id = Some(user.id.clone());
     let fail = |e: ApiError| (user_id.clone(), e);
-    if !may_reset(
-        &caller.roles,
-        &RoleSet::from_db(&user.roles),
-        user.id == caller.id,
-    ) {
-        let why = if user.id == caller.id {
-            "Nobody resets their own password here; use POST /v1/me/password."
-        } else {
-            "This user's roles outrank yours."
-        };
-        return Err(fail(ApiError::Forbidden(why.into())));
-    }
+    // Checked here so a refused user costs no hash, and again inside the write transaction,
+    // where it counts: the target may be promoted while the new password is being hashed.
+    may_reset_user(caller, &user).map_err(fail)?;
 
     let temporary = (options.mode == ResetMode::Generate).then(generate_temporary_password);
     let new_hash = match (options.mode, &temporary, &options.password) {
@@ -279,12 +283,15 @@ async fn reset_one(
         options.mode,
         options.notify_user,
     );
-    let actor = caller.id.clone();
-    let row = user.clone();
+    let actor = caller.clone();
+    let id = user.id.clone();
+    state.pauses.point("admin_reset.hashed").await;
     state
         .db
         .run(move |c| {
             write_tx(c, |c| {
+                let row = db::users::find_for_update(c, &id)?.ok_or(ApiError::NotFound)?;
+                may_reset_user(&actor, &row)?;
                 let change = db::users::PasswordChange {
                     new_hash: new_hash.as_deref(),
                     change_required: require_change,
@@ -295,7 +302,7 @@ async fn reset_one(
                 db::audit::record(
                     c,
                     NewEvent::new("password.reset_by_admin")
-                        .actor(actor.as_str())
+                        .actor(actor.id.as_str())
                         .target(row.id.as_str())
                         .client_ip(origin.client_ip.clone())
                         .details(serde_json::json!({
@@ -348,6 +355,19 @@ async fn reset_one(
     })
 }
 
+/// Who may reset whom (contract: "Roles"), on the target's row as it is read.
+fn may_reset_user(caller: &Caller, target: &UserRow) -> Result<(), ApiError> {
+    let own = target.id == caller.id;
+    if may_reset(&caller.roles, &RoleSet::from_db(&target.roles), own) {
+        return Ok(());
+    }
+    Err(ApiError::Forbidden(if own {
+        "Nobody resets their own password here; use POST /v1/me/password.".into()
+    } else {
+        "This user's roles outrank yours.".into()
+    }))
+}
+
 async fn find_target(state: &AppState, target: &Target) -> Result<UserRow, ApiError> {
     let key = match target {
         Target::Id(raw) => match UserId::parse(raw) {
@@ -356,7 +376,7 @@ async fn find_target(state: &AppState, target: &Target) -> Result<UserRow, ApiEr
         },
         Target::Email(raw) => match Email::parse(raw) {
             Ok(email) => Target::Email(email.normalized()),
-            Err(_) => return Err(ApiError::NotFound),
+            Err(why) => return Err(ApiError::validation("emails", "invalid_email", why)),
         },
     };
     state

@@ -338,11 +338,18 @@ pub async fn update(
     }
     let actor = actor.to_owned();
     let disabled = update.disabled;
+    let takes_authority = roles.is_some() || disabled == Some(true);
+    let pauses = state.pauses.clone();
     let row = state
         .db
         .run(move |conn| {
             write_tx(conn, |c| {
-                let current = db::users::find(c, &id)?.ok_or(ApiError::NotFound)?;
+                if takes_authority {
+                    // Before the read: two admins demoting each other at once must not both
+                    // see the other still in charge (contract: "Roles", last admin).
+                    db::users::lock_admin_set(c)?;
+                }
+                let current = db::users::find_for_update(c, &id)?.ok_or(ApiError::NotFound)?;
                 let current_roles = RoleSet::from_db(&current.roles);
                 let roles_changed = roles.as_ref().is_some_and(|r| *r != current_roles);
                 let disabled_changed = disabled.is_some_and(|d| d != current.disabled);
@@ -358,9 +365,21 @@ pub async fn update(
                     disabled: disabled.filter(|_| disabled_changed),
                 };
                 db::users::update_profile(c, &id, &change, roles_changed || disabled_changed, now)?;
-                if disabled == Some(true) && disabled_changed {
+                if roles_changed || disabled_changed {
+                    // The bumped security version already kills every access token; the
+                    // sessions go too, so a demoted or disabled user cannot refresh.
                     db::refresh_tokens::revoke_all_for_user(c, &id, now)?;
                 }
+                if disabled == Some(true) && disabled_changed {
+                    // A disabled account's reset links die now, not when it is re-enabled.
+                    db::reset_tokens::void_all(c, &id, now)?;
+                }
+                if takes_authority && db::users::count_enabled_admins(c)? == 0 {
+                    return Err(ApiError::Conflict(
+                        "This change would leave no enabled admin.".into(),
+                    ));
+                }
+                pauses.point_blocking("users.update.checked");
                 let mut changed = Vec::new();
                 if change.display_name.is_some() {
                     changed.push("display_name");

@@ -505,3 +505,105 @@ async fn the_spec_states_who_may_reset_whom() {
         "`password_admin` may reset users whose roles are only `user` and/or `password_admin`"
     ));
 }
+
+#[tokio::test]
+async fn a_promotion_while_the_password_is_hashed_stops_a_password_admins_reset() {
+    let app = spawn_app().await;
+    let (_, admin) = app.admin().await;
+    let (_, helper) = helper(&app).await;
+    let target = app.create_user("ada@example.com", STRONG, &["user"]).await;
+
+    // The password admin's reset passes the hierarchy check on the roles it read, then waits
+    // after hashing while an admin makes the target an admin.
+    let gate = app.state.pauses.arm("admin_reset.hashed");
+    let reset = {
+        let (address, client, target) = (app.url(""), app.client.clone(), target.clone());
+        tokio::spawn(async move {
+            client
+                .post(format!("{address}/v1/admin/users/{target}/password-reset"))
+                .bearer_auth(helper)
+                .json(&json!({"mode": "generate"}))
+                .send()
+                .await
+                .unwrap()
+        })
+    };
+    gate.reached().await;
+    let promoted = app
+        .patch(
+            &format!("/v1/admin/users/{target}"),
+            json!({"roles": ["admin"]}),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(promoted.status(), StatusCode::OK);
+    gate.release();
+
+    let body = assert_problem(reset.await.unwrap(), 403, "forbidden").await;
+    assert!(body.get("temporary_password").is_none());
+    // The admin's password is the one it had.
+    app.tokens("ada@example.com", STRONG).await;
+}
+
+#[tokio::test]
+async fn a_look_alike_address_is_refused_and_never_folded_onto_an_ascii_account() {
+    let app = spawn_app().await;
+    let (_, admin) = app.admin().await;
+    let kate = app.create_user("kate@example.com", STRONG, &["user"]).await;
+    let body: Value = bulk(
+        &app,
+        &admin,
+        json!({"emails": ["\u{212A}ate@example.com", "KATE@example.com"], "mode": "generate"}),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(
+        body["summary"],
+        json!({"requested": 2, "succeeded": 1, "failed": 1})
+    );
+    let kelvin = &body["results"][0];
+    assert_eq!(kelvin["email"], "\u{212A}ate@example.com");
+    assert_eq!(kelvin["user_id"], Value::Null);
+    assert_eq!(kelvin["status"], "failed");
+    assert_eq!(kelvin["error"]["code"], "validation_failed");
+    assert!(kelvin.get("temporary_password").is_none());
+    // Only the real address reset the account.
+    assert_eq!(body["results"][1]["user_id"], kate.as_str());
+    let audit: Value = app
+        .get(
+            &format!("/v1/admin/audit-events?user_id={kate}&action=password.reset_by_admin"),
+            Some(&admin),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(audit["items"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_failed_item_echoes_the_requested_id() {
+    let app = spawn_app().await;
+    let (_, admin) = app.admin().await;
+    let unknown = "019a8f5e-7c1a-7b2e-9a51-3f0c2d4e5a6b";
+    let body: Value = bulk(
+        &app,
+        &admin,
+        json!({"user_ids": [unknown, "not-a-uuid"], "mode": "generate"}),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    for (result, id) in body["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip([unknown, "not-a-uuid"])
+    {
+        assert_eq!(result["user_id"], id);
+        assert_eq!(result["error"]["code"], "not_found");
+    }
+}

@@ -3,7 +3,9 @@ use std::collections::HashSet;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use crate::helpers::{assert_problem, spawn_app, STRONG, STRONG_2};
+use std::time::Duration;
+
+use crate::helpers::{assert_problem, spawn_app, TestApp, STRONG, STRONG_2};
 
 #[tokio::test]
 async fn an_admin_creates_a_user_with_a_generated_temporary_password() {
@@ -350,6 +352,18 @@ async fn changing_roles_revokes_earlier_tokens() {
         "invalid_token",
     )
     .await;
+    // The sessions end too: a demoted or promoted user signs in again under the new roles.
+    assert_problem(
+        app.post(
+            "/v1/auth/refresh",
+            json!({"refresh_token": before["refresh_token"]}),
+            None,
+        )
+        .await,
+        401,
+        "invalid_token",
+    )
+    .await;
     let after = app.tokens("ada@example.com", STRONG).await;
     assert_eq!(
         app.get("/v1/admin/users", after["access_token"].as_str())
@@ -481,4 +495,141 @@ async fn unknown_users_are_not_found() {
         "not_found",
     )
     .await;
+}
+
+async fn admin_key(app: &TestApp, token: &str) -> String {
+    let res = app
+        .post(
+            "/v1/admin/api-keys",
+            json!({"name": "provisioning", "roles": ["admin"]}),
+            Some(token),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    res.json::<Value>().await.unwrap()["key"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn the_last_enabled_admin_cannot_be_demoted_or_disabled() {
+    let app = spawn_app().await;
+    let (root, admin) = app.admin().await;
+    let key = admin_key(&app, &admin).await;
+    for change in [json!({"roles": ["user"]}), json!({"disabled": true})] {
+        assert_problem(
+            app.patch(&format!("/v1/admin/users/{root}"), change, Some(&key))
+                .await,
+            409,
+            "conflict",
+        )
+        .await;
+    }
+    // Nothing changed: the admin's token still works.
+    assert_eq!(
+        app.get("/v1/me", Some(&admin)).await.status(),
+        StatusCode::OK
+    );
+
+    // With a second enabled admin the same change goes through; a disabled admin does not
+    // count as one.
+    let other = app
+        .create_user("second@example.com", STRONG, &["admin"])
+        .await;
+    let res = app
+        .patch(
+            &format!("/v1/admin/users/{other}"),
+            json!({"disabled": true}),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_problem(
+        app.patch(
+            &format!("/v1/admin/users/{root}"),
+            json!({"roles": ["user"]}),
+            Some(&key),
+        )
+        .await,
+        409,
+        "conflict",
+    )
+    .await;
+    app.patch(
+        &format!("/v1/admin/users/{other}"),
+        json!({"disabled": false}),
+        Some(&admin),
+    )
+    .await;
+    let res = app
+        .patch(
+            &format!("/v1/admin/users/{root}"),
+            json!({"roles": ["user"]}),
+            Some(&other_token(&app).await),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+}
+
+async fn other_token(app: &TestApp) -> String {
+    app.tokens("second@example.com", STRONG).await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn two_admins_demoting_each_other_at_once_leave_one_admin() {
+    let app = spawn_app().await;
+    let (root, root_token) = app.admin().await;
+    let other = app
+        .create_user("second@example.com", STRONG, &["admin"])
+        .await;
+    let other_token = other_token(&app).await;
+
+    // The first demotion has passed the last-admin check and holds its transaction open.
+    let gate = app.state.pauses.arm("users.update.checked");
+    let demote = |target: String, token: String| {
+        let (address, client) = (app.url(""), app.client.clone());
+        tokio::spawn(async move {
+            client
+                .patch(format!("{address}/v1/admin/users/{target}"))
+                .bearer_auth(token)
+                .json(&json!({"roles": ["user"]}))
+                .send()
+                .await
+                .unwrap()
+                .status()
+        })
+    };
+    let first = demote(other.clone(), root_token.clone());
+    gate.reached().await;
+    let mut second = demote(root.clone(), other_token);
+    // Without the serialisation the second demotion commits while the first is held, and
+    // this returns at once; with it, the second waits for the first, and the bounded wait
+    // ends. Either way the first is released next, so the test is decided by the outcome.
+    let early = tokio::time::timeout(Duration::from_secs(1), &mut second).await;
+    gate.release();
+    let first = first.await.unwrap();
+    let second = match early {
+        Ok(done) => done.unwrap(),
+        Err(_) => second.await.unwrap(),
+    };
+
+    assert_eq!(first, StatusCode::OK);
+    // The second is refused: the last-admin rule (409), or its caller no longer an admin
+    // (401) when authority is re-checked at the write.
+    assert!(
+        second == StatusCode::CONFLICT || second == StatusCode::UNAUTHORIZED,
+        "the second demotion must fail, got {second}"
+    );
+    let root_pair = app.tokens("root@example.com", STRONG).await;
+    let me: Value = app
+        .get("/v1/me", root_pair["access_token"].as_str())
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["roles"], json!(["user", "admin"]));
 }
