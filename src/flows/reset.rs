@@ -98,9 +98,15 @@ pub async fn verify(state: &AppState, token: &str) -> Result<DateTime<Utc>, ApiE
     let digest = opaque::digest(token);
     state
         .db
-        .run(move |c| db::reset_tokens::find_live(c, &digest, db::now()))
+        .run(move |c| {
+            let Some(live) = db::reset_tokens::find_live(c, &digest, db::now())? else {
+                return Ok(None);
+            };
+            // Disabling voids the tokens; this covers a token made by a mail sent since.
+            let usable = db::users::auth_state(c, &live.user_id)?.is_some_and(|u| !u.disabled);
+            Ok(usable.then(|| live.expires_at.and_utc()))
+        })
         .await?
-        .map(|t| t.expires_at.and_utc())
         .ok_or(ApiError::ResetTokenInvalid)
 }
 
@@ -133,6 +139,7 @@ pub async fn confirm(
 
     let settings = state.settings.clone();
     let history = state.policy.history;
+    state.pauses.point("reset_confirm.hashed").await;
     state
         .db
         .run(move |c| {
@@ -141,7 +148,11 @@ pub async fn confirm(
                 if !db::reset_tokens::consume(c, &live.id, now)? {
                     return Err(ApiError::ResetTokenInvalid);
                 }
-                let user = db::users::find(c, &live.user_id)?.ok_or(ApiError::ResetTokenInvalid)?;
+                // Read again under the write: the account may have been disabled while
+                // the new password was hashed.
+                let user = db::users::find_for_update(c, &live.user_id)?
+                    .filter(|u| !u.disabled)
+                    .ok_or(ApiError::ResetTokenInvalid)?;
                 let change = db::users::PasswordChange {
                     new_hash: Some(&hash),
                     change_required: false,

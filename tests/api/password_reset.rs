@@ -413,3 +413,86 @@ async fn notices_can_be_switched_off() {
     tokio::time::sleep(Duration::from_millis(400)).await;
     assert!(app.mail.to("ada@example.com").is_empty());
 }
+
+async fn set_disabled(app: &TestApp, admin: &str, id: &str, disabled: bool) {
+    let res = app
+        .patch(
+            &format!("/v1/admin/users/{id}"),
+            json!({ "disabled": disabled }),
+            Some(admin),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn disabling_an_account_voids_its_reset_links_for_good() {
+    let app = spawn_app().await;
+    let (_, admin) = app.admin().await;
+    let id = app.create_user("ada@example.com", STRONG, &["user"]).await;
+    let token = emailed_token(&app, "ada@example.com", 1).await;
+
+    set_disabled(&app, &admin, &id, true).await;
+    let verify = app
+        .post(
+            "/v1/password-resets/verify",
+            json!({ "token": token }),
+            None,
+        )
+        .await;
+    assert_problem(verify, 400, "reset_token_invalid").await;
+
+    // Re-enabling does not bring the link back.
+    set_disabled(&app, &admin, &id, false).await;
+    let verify = app
+        .post(
+            "/v1/password-resets/verify",
+            json!({ "token": token }),
+            None,
+        )
+        .await;
+    assert_problem(verify, 400, "reset_token_invalid").await;
+    assert_problem(
+        confirm(&app, &token, STRONG_2).await,
+        400,
+        "reset_token_invalid",
+    )
+    .await;
+    app.tokens("ada@example.com", STRONG).await;
+}
+
+#[tokio::test]
+async fn a_confirm_racing_a_disable_changes_nothing() {
+    let app = spawn_app().await;
+    let (_, admin) = app.admin().await;
+    let id = app.create_user("ada@example.com", STRONG, &["user"]).await;
+    let token = emailed_token(&app, "ada@example.com", 1).await;
+
+    // The confirm has checked the token and hashed the new password when the account is
+    // disabled.
+    let gate = app.state.pauses.arm("reset_confirm.hashed");
+    let confirming = {
+        let (address, client, token) = (app.url(""), app.client.clone(), token.clone());
+        tokio::spawn(async move {
+            client
+                .post(format!("{address}/v1/password-resets/confirm"))
+                .json(&json!({"token": token, "new_password": STRONG_2}))
+                .send()
+                .await
+                .unwrap()
+        })
+    };
+    gate.reached().await;
+    set_disabled(&app, &admin, &id, true).await;
+    gate.release();
+    assert_problem(confirming.await.unwrap(), 400, "reset_token_invalid").await;
+
+    set_disabled(&app, &admin, &id, false).await;
+    app.tokens("ada@example.com", STRONG).await;
+    assert_problem(
+        app.sign_in("ada@example.com", STRONG_2).await,
+        401,
+        "invalid_credentials",
+    )
+    .await;
+}
