@@ -1,4 +1,4 @@
-use super::patterns::DISPLAY_NAME_RE;
+use super::patterns::{DISPLAY_NAME_MAX_LEN, DISPLAY_NAME_RE};
 
 /// A display name matching `patterns::DISPLAY_NAME`: 1–200 characters, no control,
 /// zero-width or bidirectional-override characters (they make names render as something
@@ -8,7 +8,9 @@ pub struct DisplayName(String);
 
 impl DisplayName {
     pub fn parse(raw: &str) -> Result<Self, &'static str> {
-        if DISPLAY_NAME_RE.is_match(raw) {
+        // 200 characters are at most 800 bytes: a longer input is refused before the
+        // pattern reads it.
+        if raw.len() <= DISPLAY_NAME_MAX_LEN * 4 && DISPLAY_NAME_RE.is_match(raw) {
             Ok(Self(raw.to_owned()))
         } else {
             Err("must be 1 to 200 characters, without control characters or spaces at either end")

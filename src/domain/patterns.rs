@@ -19,6 +19,7 @@ pub const DISPLAY_NAME: &str = r"^[^\x00-\x20\x7f-\x9f\u200b-\u200f\u2028-\u202e
 pub const KEY_NAME: &str = r"^[^\x00-\x20\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff](?:[^\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]{0,98}[^\x00-\x20\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff])?$";
 
 pub const EMAIL_MAX_LEN: usize = 254;
+pub const DISPLAY_NAME_MAX_LEN: usize = 200;
 
 fn compiled(pattern: &str) -> Regex {
     // The patterns are constants checked by the tests below; failing here is a build bug.

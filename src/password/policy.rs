@@ -85,22 +85,21 @@ impl Policy {
 
     /// Runs every rule but history on a new password.
     pub fn check(&self, field: &str, input: PolicyInput<'_>) -> PolicyReport {
+        // An over-long password stops here: no other rule reads it, so its size costs
+        // nothing beyond counting to the maximum.
+        if self.is_too_long(input.password) {
+            return PolicyReport {
+                errors: vec![self.too_long_error(field)],
+                strength: 0,
+            };
+        }
         let mut errors = Vec::new();
-        let too_long = self.is_too_long(input.password);
-        let length = if too_long {
-            self.max_length + 1
-        } else {
-            input.password.chars().count()
-        };
-        if length < self.min_length {
+        if input.password.chars().count() < self.min_length {
             errors.push(FieldError::new(
                 field,
                 "too_short",
                 format!("must be at least {} characters", self.min_length),
             ));
-        }
-        if too_long {
-            errors.push(self.too_long_error(field));
         }
 
         let lowered = input.password.to_lowercase();
@@ -114,7 +113,7 @@ impl Policy {
         }
 
         let mut strength = 0;
-        if !too_long && !input.password.is_empty() {
+        if !input.password.is_empty() {
             let terms: Vec<&str> = user_info.iter().map(String::as_str).collect();
             let scored = match input.password.char_indices().nth(SCORED_PREFIX) {
                 Some((cut, _)) => &input.password[..cut],

@@ -5,6 +5,7 @@ use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::domain::patterns::{DISPLAY_NAME_MAX_LEN, EMAIL_MAX_LEN};
 use crate::error::{ApiError, FieldError, Problem};
 use crate::password::{self, Policy, PolicyInput};
 use crate::state::AppState;
@@ -13,10 +14,13 @@ use crate::state::AppState;
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"password": "violet kettle marches under seven bridges", "email": "ada@example.com", "display_name": "Ada Lovelace"}))]
 pub struct PolicyCheckRequest {
+    /// Longer than the policy maximum: only `too_long` is reported.
     pub password: String,
     /// Checked for `contains_user_info`.
+    #[schema(max_length = 254)]
     pub email: Option<String>,
     /// Checked for `contains_user_info`.
+    #[schema(max_length = 200)]
     pub display_name: Option<String>,
 }
 
@@ -45,12 +49,37 @@ pub async fn get_policy(state: web::Data<AppState>) -> HttpResponse {
         (status = 200, description = "The verdict, with every broken rule", body = PolicyCheckResult),
         (status = 400, description = "`malformed_request`", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "`payload_too_large`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`: `email` or `display_name` over its maximum", body = Problem, content_type = "application/problem+json"),
     ))]
 #[post("/v1/password-policy/check")]
 pub async fn check_password(
     state: web::Data<AppState>,
     body: web::Json<PolicyCheckRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    // The user details are free text here, not accounts: only their size is bounded, before
+    // any rule looks at them (a long name of many words would make many search terms).
+    let mut errors = Vec::new();
+    if body.email.as_ref().is_some_and(|e| e.len() > EMAIL_MAX_LEN) {
+        errors.push(FieldError::new(
+            "email",
+            "too_long",
+            format!("must be at most {EMAIL_MAX_LEN} characters"),
+        ));
+    }
+    if body
+        .display_name
+        .as_ref()
+        .is_some_and(|d| d.chars().take(DISPLAY_NAME_MAX_LEN + 1).count() > DISPLAY_NAME_MAX_LEN)
+    {
+        errors.push(FieldError::new(
+            "display_name",
+            "too_long",
+            format!("must be at most {DISPLAY_NAME_MAX_LEN} characters"),
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
     let normalized = if state.policy.is_too_long(&body.password) {
         None
     } else {
