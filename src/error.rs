@@ -234,9 +234,7 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        if let Self::Internal(cause) = self {
-            tracing::error!(error = ?cause, "request failed");
-        }
+        report(self);
         let mut response = HttpResponse::build(self.status_code());
         response.content_type("application/problem+json");
         if let Some(secs) = self.retry_after() {
@@ -246,6 +244,25 @@ impl ResponseError for ApiError {
             response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
         }
         response.json(self.problem())
+    }
+}
+
+/// The one place an unexpected failure is logged, by every renderer of errors — the JSON
+/// problem, the hosted pages, a bulk item, the command line — so each is logged exactly once,
+/// with its whole cause chain, inside the request's span (which carries the request id).
+/// The client only ever sees the bland `internal_error` text.
+pub fn report(e: &ApiError) {
+    if let ApiError::Internal(cause) = e {
+        tracing::error!(error = %format!("{cause:#}"), "internal failure");
+    }
+}
+
+impl ApiError {
+    /// [`report`]s the error and hands it on, for renderers that do not go through
+    /// `error_response` (bulk items, hosted pages, the command line).
+    pub fn reported(self) -> Self {
+        report(&self);
+        self
     }
 }
 

@@ -57,7 +57,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             let state = build_state(settings).await?;
             let (created, is_new) = create_or_promote_admin(&state, &email, password)
                 .await
-                .map_err(|e| anyhow::anyhow!("{}", e.problem().detail_with_errors()))?;
+                .map_err(|e| anyhow::anyhow!("{}", e.reported().problem().detail_with_errors()))?;
             if is_new {
                 println!("created admin {} ({})", created.user.email, created.user.id);
             } else {
@@ -85,7 +85,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
                 Default::default(),
             )
             .await
-            .map_err(|e| anyhow::anyhow!("{}", e.problem().detail_with_errors()))?;
+            .map_err(|e| anyhow::anyhow!("{}", e.reported().problem().detail_with_errors()))?;
             eprintln!(
                 "created API key {} ({}) with roles {}",
                 created.name,

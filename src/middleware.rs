@@ -40,7 +40,9 @@ pub async fn observe(
     let id = request_id(&req);
     let method = req.method().clone();
     let state = req.app_data::<web::Data<AppState>>().cloned();
-    let span = tracing::info_span!("request", request_id = %id, method = %method, route = tracing::field::Empty);
+    // Error level, so that the span (and its request id) is there whatever the log level:
+    // an internal failure logged at `PASSGATE__LOG__LEVEL=error` still names its request.
+    let span = tracing::error_span!("request", request_id = %id, method = %method, route = tracing::field::Empty);
 
     // Handlers' and extractors' errors arrive here already rendered as responses; an `Err`
     // could only come from a middleware below, and none of ours produce one.

@@ -91,7 +91,10 @@ fn trouble(e: &ApiError) -> (StatusCode, &'static str) {
         ApiError::Overloaded | ApiError::Unavailable => {
             (StatusCode::SERVICE_UNAVAILABLE, text::ERROR_BUSY)
         }
-        _ => (StatusCode::SERVICE_UNAVAILABLE, text::ERROR_UNEXPECTED),
+        other => {
+            crate::error::report(other);
+            (StatusCode::SERVICE_UNAVAILABLE, text::ERROR_UNEXPECTED)
+        }
     }
 }
 

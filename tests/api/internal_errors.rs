@@ -1,0 +1,177 @@
+//! Unexpected failures are logged once, with their cause and the request id, whichever way
+//! they reach the client: a JSON problem, a bulk item, a hosted page or the command line.
+//! The real binary runs here, so the test reads exactly what an operator would.
+
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use passgate::db::ConnectionManager;
+use serde_json::{json, Value};
+
+use crate::helpers::{fresh_database, STRONG};
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn passgate(db_url: &str) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_passgate"));
+    cmd.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("PASSGATE__DATABASE__URL", db_url)
+        .env("PASSGATE__HASHING__MEMORY_KIB", "256")
+        .env("PASSGATE__HASHING__ITERATIONS", "1")
+        .env(
+            "PASSGATE__JWT__SECRET",
+            "internal-errors-test-secret-0123456789",
+        )
+        .env("PASSGATE__LOG__LEVEL", "error");
+    cmd
+}
+
+/// Occurrences of the failure log line that name `request_id`.
+fn logged(stderr: &str, request_id: &str) -> Vec<String> {
+    stderr
+        .lines()
+        .filter(|l| l.contains("internal failure") && l.contains(request_id))
+        .map(str::to_owned)
+        .collect()
+}
+
+#[tokio::test]
+async fn internal_failures_are_logged_once_with_cause_and_request_id_wherever_rendered() {
+    let (db_url, _db) = fresh_database();
+    let created = passgate(&db_url)
+        .args([
+            "create-admin",
+            "--email",
+            "root@example.com",
+            "--password",
+            STRONG,
+        ])
+        .output()
+        .unwrap();
+    assert!(created.status.success());
+
+    let port = free_port();
+    let mut server = passgate(&db_url)
+        .arg("serve")
+        .env("PASSGATE__SERVER__PORT", port.to_string())
+        //MGMT .env("PASSGATE__MANAGEMENT__PORT", free_port().to_string())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let url = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    let mut up = false;
+    for _ in 0..200 {
+        if client.get(format!("{url}/healthz")).send().await.is_ok() {
+            up = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(up, "passgate did not start");
+    let token: Value = client
+        .post(format!("{url}/v1/auth/token"))
+        .json(&json!({"email": "root@example.com", "password": STRONG}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = token["access_token"].as_str().unwrap().to_owned();
+    let member: Value = client
+        .post(format!("{url}/v1/admin/users"))
+        .bearer_auth(&token)
+        .json(&json!({"email": "member@example.com"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let member = member["user"]["id"].as_str().unwrap().to_owned();
+
+    // Mail can no longer be queued: every flow that queues mail now fails unexpectedly.
+    let mut conn = ConnectionManager::new(&db_url).connect().unwrap();
+    conn.batch_execute("DROP TABLE outbox").unwrap();
+
+    let bulk = client
+        .post(format!("{url}/v1/admin/password-resets"))
+        .bearer_auth(&token)
+        .header("x-request-id", "bulk-item-failure")
+        .json(&json!({"user_ids": [member], "mode": "generate", "notify_user": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bulk.status(), 200);
+    let body: Value = bulk.json().await.unwrap();
+    assert_eq!(body["results"][0]["error"]["code"], "internal_error");
+    assert!(
+        !body.to_string().contains("outbox"),
+        "no cause reaches the client"
+    );
+
+    let single = client
+        .post(format!("{url}/v1/password-resets"))
+        .header("x-request-id", "json-problem-failure")
+        .json(&json!({"email": "member@example.com"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(single.status(), 500);
+    assert!(!single.text().await.unwrap().contains("outbox"));
+
+    let page = client
+        .post(format!("{url}/forgot-password"))
+        .header("x-request-id", "hosted-page-failure")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("email=member%40example.com")
+        .send()
+        .await
+        .unwrap();
+    assert!(page.status().is_server_error());
+    assert!(!page.text().await.unwrap().contains("outbox"));
+
+    let _ = server.kill();
+    let output = server.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    for id in [
+        "bulk-item-failure",
+        "json-problem-failure",
+        "hosted-page-failure",
+    ] {
+        let lines = logged(&stderr, id);
+        assert_eq!(lines.len(), 1, "{id} logged once: {stderr}");
+        assert!(
+            lines[0].contains("outbox"),
+            "the cause is logged: {}",
+            lines[0]
+        );
+    }
+
+    // The command line: the same line on standard error.
+    conn.batch_execute("DROP TABLE audit_events").unwrap();
+    let cli = passgate(&db_url)
+        .args(["create-admin", "--email", "second@example.com"])
+        .output()
+        .unwrap();
+    assert!(!cli.status.success());
+    let stderr = String::from_utf8_lossy(&cli.stderr);
+    assert_eq!(
+        stderr
+            .lines()
+            .filter(|l| l.contains("internal failure") && l.contains("audit_events"))
+            .count(),
+        1,
+        "{stderr}"
+    );
+}
