@@ -25,7 +25,7 @@ pub struct UserListParams {
     /// Page size, 1 to 200 (default 50).
     #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
-    /// `next_cursor` of the previous page.
+    /// `next_cursor` of the previous page; absent or empty: the first page.
     pub cursor: Option<String>,
 }
 
