@@ -3,7 +3,8 @@
 //! numbers in float form agree with the server. A number with a fractional part (`131.5`)
 //! or out of the field's range is still unreadable (400 `malformed_request`).
 //!
-//! Every integer field of a request DTO uses one of these:
+//! Every integer field of a request DTO uses one of these (and integer query parameters
+//! `optional_in_query`):
 //! `#[serde(default, deserialize_with = "integral::optional")] pub days: Option<u32>` or
 //! `#[serde(deserialize_with = "integral::required")] pub count: u32`.
 
@@ -35,6 +36,50 @@ where
         }
     }
     Ok(Option::<Whole<T>>::deserialize(deserializer)?.map(|w| w.0))
+}
+
+/// An optional integer query parameter (`?limit=50` or `?limit=50.0`): a query string's
+/// values are text, read here by the same rule as JSON numbers (no quotes, nothing else).
+pub fn optional_in_query<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: TryFrom<i64> + TryFrom<u64>,
+{
+    struct Whole<T>(T);
+    impl<'de, T: TryFrom<i64> + TryFrom<u64>> Deserialize<'de> for Whole<T> {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            d.deserialize_str(InQuery(PhantomData)).map(Whole)
+        }
+    }
+    Ok(Option::<Whole<T>>::deserialize(deserializer)?.map(|w| w.0))
+}
+
+struct InQuery<T>(PhantomData<T>);
+
+impl<'de, T: TryFrom<i64> + TryFrom<u64>> Visitor<'de> for InQuery<T> {
+    type Value = T;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an integer")
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<T, E> {
+        let number = Integral::<T>(PhantomData);
+        if let Ok(whole) = v.parse::<i64>() {
+            return number.visit_i64(whole);
+        }
+        // Only what JSON would call a number: `f64::from_str` also takes `inf`, `NaN`, `+1`.
+        let json_like = v
+            .bytes()
+            .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'-' | b'+'))
+            && v.bytes()
+                .next()
+                .is_some_and(|b| b == b'-' || b.is_ascii_digit());
+        match v.parse::<f64>() {
+            Ok(float) if json_like => number.visit_f64(float),
+            _ => Err(E::invalid_value(de::Unexpected::Str(v), &self)),
+        }
+    }
 }
 
 struct Integral<T>(PhantomData<T>);
@@ -84,6 +129,33 @@ mod tests {
         days: Option<u32>,
         #[serde(default, deserialize_with = "super::required")]
         count: i64,
+    }
+
+    #[derive(Debug, Deserialize)]
+    struct Params {
+        #[serde(default, deserialize_with = "super::optional_in_query")]
+        limit: Option<i64>,
+    }
+
+    #[test]
+    fn query_integers_are_read_by_the_same_rule() {
+        let limit = |q: &str| serde_urlencoded::from_str::<Params>(q).map(|p| p.limit);
+        assert_eq!(limit("").unwrap(), None);
+        assert_eq!(limit("limit=50").unwrap(), Some(50));
+        assert_eq!(limit("limit=50.0").unwrap(), Some(50));
+        assert_eq!(limit("limit=5e1").unwrap(), Some(50));
+        assert_eq!(limit("limit=-3").unwrap(), Some(-3));
+        for bad in [
+            "limit=",
+            "limit=50.5",
+            "limit=inf",
+            "limit=NaN",
+            "limit=+5",
+            "limit=x",
+            "limit=%2050",
+        ] {
+            assert!(limit(bad).is_err(), "{bad}");
+        }
     }
 
     fn days(json: &str) -> Result<Option<u32>, serde_json::Error> {
