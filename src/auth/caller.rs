@@ -2,7 +2,9 @@
 //! in their signature (`Authenticated<Admin>`), and this module enforces, in order:
 //! a valid token or API key (401), the security version and account state (401), the
 //! `password_change` scope (403 `password_change_required`), then the role (403 `forbidden`).
-//! The bearer value tells the two apart: API keys start with `pgk_`.
+//! The bearer value tells the two apart: API keys start with `pgk_`. A flow that writes
+//! calls [`still_authorized`] inside its transaction, so the caller's authority is taken
+//! again at the moment of the write.
 
 use std::future::Future;
 use std::marker::PhantomData;

@@ -6,7 +6,8 @@
 //! CSPRNG) is stored only as its SHA-256 and compared in constant time. A key acts as
 //! itself — it is the audit actor — with roles that never outrank its creator's (an admin
 //! may issue a `password_admin` key; a key can never be made more powerful than the
-//! person who made it).
+//! person who made it), and that bound holds on every use, not only at creation: a key
+//! whose creator was disabled or demoted below it stops working at once.
 
 use std::time::Duration;
 

@@ -325,6 +325,18 @@ async fn a_key_dies_at_once_when_its_creator_is_demoted_or_disabled() {
             )
             .await;
         assert_eq!(created.status(), StatusCode::CREATED);
+        let before: Value = created.json().await.unwrap();
+        let res = app
+            .post(
+                &format!(
+                    "/v1/admin/users/{}/password-reset",
+                    before["user"]["id"].as_str().unwrap()
+                ),
+                json!({"mode": "link", "notify_user": false}),
+                Some(&key),
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::OK, "the key may reset an admin");
         let other = app.second_instance().await;
         assert_eq!(
             other.get("/v1/admin/users", Some(&child)).await.status(),
