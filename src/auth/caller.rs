@@ -202,7 +202,9 @@ fn authorize<R: Requirement>(caller: Caller) -> Result<Authenticated<R>, ApiErro
 /// and reads what the one before it committed: two admins demoting each other, or a
 /// demotion racing a key's write, are serialised instead of both passing their checks.
 /// (That is also why it must come first: waiting for the lock while holding a row lock that
-/// another holder of the lock wants would deadlock.)
+/// another holder of the lock wants would deadlock.) Only writes that call it are ordered by
+/// the lock: a change of authority made without a caller (the command line, a user's own
+/// password change or reset) is seen if it committed before this read.
 pub fn still_authorized(conn: &mut DbConn, caller: &Caller) -> Result<(), ApiError> {
     if let DbConn::Pg(pg) = conn {
         use diesel::RunQueryDsl;
