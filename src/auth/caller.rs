@@ -2,7 +2,9 @@
 //! in their signature (`Authenticated<Admin>`), and this module enforces, in order:
 //! a valid token or API key (401), the security version and account state (401), the
 //! `password_change` scope (403 `password_change_required`), then the role (403 `forbidden`).
-//! The bearer value tells the two apart: API keys start with `pgk_`.
+//! The bearer value tells the two apart: API keys start with `pgk_`. A flow that writes
+//! calls [`still_authorized`] inside its transaction, so the caller's authority is taken
+//! again at the moment of the write.
 
 use std::future::Future;
 use std::marker::PhantomData;
@@ -11,7 +13,7 @@ use std::pin::Pin;
 use actix_web::{dev::Payload, http::header, web, FromRequest, HttpRequest};
 
 use crate::client_address::client_ip;
-use crate::db::{self, models::UserRow};
+use crate::db::{self, models::UserRow, DbConn};
 use crate::domain::{Role, RoleSet};
 use crate::error::ApiError;
 use crate::flows::api_keys;
@@ -28,6 +30,9 @@ pub struct Caller {
     /// The token only allows changing the password.
     pub restricted: bool,
     pub kind: CallerKind,
+    /// The token's `sv` claim (none for API keys): the security version the caller's
+    /// authority was granted under, compared again by [`still_authorized`].
+    pub security_version: Option<i64>,
     /// The user's row as read while checking the token (none for API keys), so a handler
     /// that shows the caller needs no second query.
     pub user: Option<Box<UserRow>>,
@@ -128,6 +133,7 @@ impl<R: Requirement + 'static> FromRequest for Authenticated<R> {
                     roles: key.roles,
                     restricted: false,
                     kind: CallerKind::ApiKey,
+                    security_version: None,
                     user: None,
                 });
             }
@@ -150,6 +156,7 @@ impl<R: Requirement + 'static> FromRequest for Authenticated<R> {
                 roles,
                 restricted,
                 kind: CallerKind::User,
+                security_version: Some(claims.sv),
                 user: Some(Box::new(current)),
             })
         })
@@ -166,3 +173,64 @@ fn authorize<R: Requirement>(caller: Caller) -> Result<Authenticated<R>, ApiErro
     }
     Ok(Authenticated(caller, PhantomData))
 }
+
+/// Takes the caller's authority again inside a write transaction (contract, "Roles":
+/// decisions hold at the moment of the write). The extractor checked the caller when the
+/// request arrived; a slow request (hashing, a bulk reset, a pause) can reach its write after
+/// the caller was demoted, disabled, reset or revoked, and this refuses the write then.
+///
+/// - A user: the row still exists, is enabled, its `security_version` still equals the
+///   token's `sv` (a password change or reset, a role change and a disable all bump it),
+///   and it still holds every role the token claims.
+/// - An API key: still unrevoked and unexpired, and its creator's authority still covers
+///   it (see `flows::api_keys::authority_holds`).
+///
+/// Fails with 401 `invalid_token`, the answer the caller would get on its next request.
+///
+/// Call it first in the transaction, before the flow reads or locks anything else:
+///
+/// ```ignore
+/// state.db.run(move |c| write_tx(c, |c| {
+///     auth::still_authorized(c, &caller)?;
+///     let target = db::users::find(c, &id)?.ok_or(ApiError::NotFound)?;
+///     // … the decision that depends on caller and target, then the writes
+/// })).await
+/// ```
+///
+/// On SQLite `write_tx` already holds the database's write lock. On PostgreSQL this takes a
+/// transaction-scoped advisory lock first, so every write that calls it runs one at a time
+/// and reads what the one before it committed: two admins demoting each other, or a
+/// demotion racing a key's write, are serialised instead of both passing their checks.
+/// (That is also why it must come first: waiting for the lock while holding a row lock that
+/// another holder of the lock wants would deadlock.) Only writes that call it are ordered by
+/// the lock: a change of authority made without a caller (the command line, a user's own
+/// password change or reset) is seen if it committed before this read.
+pub fn still_authorized(conn: &mut DbConn, caller: &Caller) -> Result<(), ApiError> {
+    if let DbConn::Pg(pg) = conn {
+        use diesel::RunQueryDsl;
+        diesel::sql_query(format!(
+            "SELECT pg_advisory_xact_lock({AUTHORITY_LOCK_KEY})"
+        ))
+        .execute(pg)?;
+    }
+    let holds = match caller.kind {
+        CallerKind::User => db::users::find(conn, &caller.id)?.is_some_and(|row| {
+            let held = RoleSet::from_db(&row.roles);
+            !row.disabled
+                && Some(row.security_version) == caller.security_version
+                && Role::ALL
+                    .into_iter()
+                    .all(|r| !caller.roles.contains(r) || held.contains(r))
+        }),
+        CallerKind::ApiKey => api_keys::still_valid(conn, &caller.id)?,
+    };
+    if holds {
+        Ok(())
+    } else {
+        Err(ApiError::InvalidToken)
+    }
+}
+
+/// The advisory lock that serialises authority-dependent writes on PostgreSQL (any value
+/// distinct from the migration lock's, the same on every instance).
+const AUTHORITY_LOCK_KEY: i64 = 0x7067_6175_7468_6f72; // "pgauthor"

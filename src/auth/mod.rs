@@ -5,5 +5,7 @@ pub mod caller;
 pub mod jwt;
 pub mod opaque;
 
-pub use caller::{Admin, AnyUser, Authenticated, Caller, CallerKind, PasswordAdmin, SelfService};
+pub use caller::{
+    still_authorized, Admin, AnyUser, Authenticated, Caller, CallerKind, PasswordAdmin, SelfService,
+};
 pub use jwt::{Claims, JwtKeys};

@@ -4,6 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::api_keys::dsl as k;
+use super::schema::users::dsl as u;
 use super::DbConn;
 use crate::error::ApiError;
 
@@ -27,16 +28,42 @@ pub fn insert(conn: &mut DbConn, row: &ApiKeyRow) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// One indexed point query per authenticated request.
+/// A key and, when `created_by` names a user, that user's roles and `disabled` flag: what
+/// the key's authority rests on (contract: "a key never has more authority than its
+/// creator has now"), read in the same query so the check costs no extra round trip.
+#[derive(Debug, Clone)]
+pub struct KeyWithCreator {
+    pub key: ApiKeyRow,
+    /// `(roles, disabled)` of the creating user; none when the creator is a key, the
+    /// command line (`created_by` null), or a user that no longer exists.
+    pub creator_user: Option<(String, bool)>,
+}
+
+/// One indexed point query per authenticated request, the creator joined in.
 pub fn find_by_public_id(
     conn: &mut DbConn,
     public_id: &str,
-) -> Result<Option<ApiKeyRow>, ApiError> {
+) -> Result<Option<KeyWithCreator>, ApiError> {
     let row = crate::on_backend!(conn, |c| k::api_keys
+        .left_join(u::users.on(u::id.nullable().eq(k::created_by)))
         .filter(k::public_id.eq(public_id))
-        .select(ApiKeyRow::as_select())
-        .get_result(c));
-    Ok(row.optional()?)
+        .select((ApiKeyRow::as_select(), (u::roles, u::disabled).nullable()))
+        .get_result::<(ApiKeyRow, Option<(String, bool)>)>(c));
+    Ok(row
+        .optional()?
+        .map(|(key, creator_user)| KeyWithCreator { key, creator_user }))
+}
+
+/// Like `find_by_public_id`, by key id: a link in a chain of keys made by keys.
+pub fn find_with_creator(conn: &mut DbConn, id: &str) -> Result<Option<KeyWithCreator>, ApiError> {
+    let row = crate::on_backend!(conn, |c| k::api_keys
+        .left_join(u::users.on(u::id.nullable().eq(k::created_by)))
+        .filter(k::id.eq(id))
+        .select((ApiKeyRow::as_select(), (u::roles, u::disabled).nullable()))
+        .get_result::<(ApiKeyRow, Option<(String, bool)>)>(c));
+    Ok(row
+        .optional()?
+        .map(|(key, creator_user)| KeyWithCreator { key, creator_user }))
 }
 
 pub fn find(conn: &mut DbConn, id: &str) -> Result<Option<ApiKeyRow>, ApiError> {

@@ -117,3 +117,6 @@ diesel::table! {
         revoked_at -> Nullable<Timestamp>,
     }
 }
+
+// A key's creator is read in the same query as the key (see `db::api_keys`).
+diesel::allow_tables_to_appear_in_same_query!(api_keys, users);

@@ -2,11 +2,13 @@
 
 mod display_name;
 mod email;
+mod key_name;
 pub mod patterns;
 mod role;
 mod user_id;
 
 pub use display_name::DisplayName;
 pub use email::Email;
+pub use key_name::KeyName;
 pub use role::{may_reset, Role, RoleSet};
 pub use user_id::UserId;

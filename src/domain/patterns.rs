@@ -15,8 +15,16 @@ pub const EMAIL: &str = r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9](?:[
 /// characters anywhere, and no space at either end.
 pub const DISPLAY_NAME: &str = r"^[^\x00-\x20\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff](?:[^\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]{0,198}[^\x00-\x20\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff])?$";
 
-/// An API key's name: like a display name, 1–100 characters.
-pub const KEY_NAME: &str = r"^[^\x00-\x20\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff](?:[^\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]{0,98}[^\x00-\x20\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff])?$";
+/// An API key's name: 1–100 characters; no control character and no format character of
+/// the Basic Multilingual Plane (zero-width, bidirectional controls such as U+202E, soft
+/// hyphen, word joiners, BOM…) anywhere; no white space (space, no-break spaces, the
+/// U+2000 spaces, ideographic space) at either end. Nothing is trimmed: a name the pattern
+/// refuses is refused, so the spec and the server agree exactly. Written with BMP escapes
+/// only, so ECMA-262 (with or without the `u` flag), Python and Rust read it alike.
+pub const KEY_NAME: &str = r"^[^\x00-\x20\x7f-\xa0\xad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u1680\u180e\u2000-\u200f\u2028-\u202f\u205f-\u206f\u3000\ufeff\ufff9-\ufffb](?:[^\x00-\x1f\x7f-\x9f\xad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]{0,98}[^\x00-\x20\x7f-\xa0\xad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u1680\u180e\u2000-\u200f\u2028-\u202f\u205f-\u206f\u3000\ufeff\ufff9-\ufffb])?$";
+
+/// The most characters (Unicode scalar values) a key name may have, as in `KEY_NAME`.
+pub const KEY_NAME_MAX_LEN: usize = 100;
 
 pub const EMAIL_MAX_LEN: usize = 254;
 pub const DISPLAY_NAME_MAX_LEN: usize = 200;

@@ -6,21 +6,23 @@
 //! CSPRNG) is stored only as its SHA-256 and compared in constant time. A key acts as
 //! itself — it is the audit actor — with roles that never outrank its creator's (an admin
 //! may issue a `password_admin` key; a key can never be made more powerful than the
-//! person who made it).
+//! person who made it), and that bound holds on every use, not only at creation: a key
+//! whose creator was disabled or demoted below it stops working at once.
 
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDateTime, Utc};
 use rand::rngs::OsRng;
 use rand::RngCore;
 use serde::Serialize;
 use subtle::ConstantTimeEq;
 use utoipa::ToSchema;
 
-use crate::auth::opaque;
+use crate::auth::{self, opaque, Caller};
 use crate::config::Settings;
-use crate::db::{self, api_keys::ApiKeyRow, audit::NewEvent, write_tx};
-use crate::domain::RoleSet;
+use crate::db::api_keys::{ApiKeyRow, KeyWithCreator};
+use crate::db::{self, audit::NewEvent, write_tx, DbConn};
+use crate::domain::{KeyName, RoleSet};
 use crate::error::{ApiError, FieldError};
 use crate::state::AppState;
 
@@ -94,9 +96,10 @@ pub struct ApiKeyList {
     pub items: Vec<ApiKey>,
 }
 
-/// Who creates a key: a caller (whose roles bound the key's) or the command line.
+/// Who creates a key: a caller (whose roles bound the key's, and whose authority is taken
+/// again in the transaction that stores the key) or the command line.
 pub enum Creator<'a> {
-    Caller { id: &'a str, roles: &'a RoleSet },
+    Caller(&'a Caller),
     CommandLine,
 }
 
@@ -109,14 +112,10 @@ pub async fn create(
     origin: Origin,
 ) -> Result<CreatedApiKey, ApiError> {
     let mut errors = Vec::new();
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
-        errors.push(FieldError::new(
-            "name",
-            "invalid_name",
-            "must be 1 to 100 characters without control characters",
-        ));
-    }
+    // One rule, the published one (`patterns::KEY_NAME`): nothing is trimmed.
+    let name = KeyName::parse(name)
+        .map_err(|why| errors.push(FieldError::new("name", "invalid_name", why)))
+        .ok();
     let roles = RoleSet::parse(roles)
         .map_err(|why| errors.push(FieldError::new("roles", "invalid_role", why)))
         .ok();
@@ -127,20 +126,21 @@ pub async fn create(
             "must be between 1 and 3650",
         ));
     }
-    let Some(roles) = roles.filter(|_| errors.is_empty()) else {
+    let (Some(name), Some(roles)) = (name, roles.filter(|_| errors.is_empty())) else {
         return Err(ApiError::Validation(errors));
     };
-    let created_by = match creator {
-        Creator::Caller { id, roles: own } => {
-            if !roles.within_rank_of(own) {
+    let caller = match creator {
+        Creator::Caller(caller) => {
+            if !roles.within_rank_of(&caller.roles) {
                 return Err(ApiError::Forbidden(
                     "A key cannot hold a role that outranks its creator's.".into(),
                 ));
             }
-            Some(id.to_owned())
+            Some(caller.clone())
         }
         Creator::CommandLine => None,
     };
+    let created_by = caller.as_ref().map(|c| c.id.clone());
 
     let mut public = [0u8; 8];
     OsRng.fill_bytes(&mut public);
@@ -150,7 +150,7 @@ pub async fn create(
     let row = ApiKeyRow {
         id: uuid::Uuid::now_v7().to_string(),
         public_id: public_id.clone(),
-        name: name.to_owned(),
+        name: name.into_inner(),
         roles: roles.to_db(),
         secret_hash: digest,
         created_by,
@@ -160,10 +160,15 @@ pub async fn create(
         revoked_at: None,
     };
     let stored = row.clone();
+    state.pauses.point("api_keys.create.before_write").await;
     state
         .db
         .run(move |c| {
             write_tx(c, |c| {
+                // The creator's roles bounded the key above; they must still be its roles now.
+                if let Some(caller) = &caller {
+                    auth::still_authorized(c, caller)?;
+                }
                 db::api_keys::insert(c, &stored)?;
                 let mut event = NewEvent::new("api_key.created")
                     .client_ip(origin.client_ip.clone())
@@ -195,21 +200,23 @@ pub async fn list(state: &AppState) -> Result<ApiKeyList, ApiError> {
 
 pub async fn revoke(
     state: &AppState,
-    actor: &str,
+    caller: &Caller,
     id: &str,
     origin: Origin,
 ) -> Result<(), ApiError> {
-    let (actor, id) = (actor.to_owned(), id.to_owned());
+    let (caller, id) = (caller.clone(), id.to_owned());
+    state.pauses.point("api_keys.revoke.before_write").await;
     state
         .db
         .run(move |c| {
             write_tx(c, |c| {
+                auth::still_authorized(c, &caller)?;
                 db::api_keys::find(c, &id)?.ok_or(ApiError::NotFound)?;
                 if db::api_keys::revoke(c, &id, db::now())? {
                     db::audit::record(
                         c,
                         NewEvent::new("api_key.revoked")
-                            .actor(actor.as_str())
+                            .actor(caller.id.as_str())
                             .client_ip(origin.client_ip.clone())
                             .details(serde_json::json!({ "api_key_id": id })),
                     )?;
@@ -226,51 +233,111 @@ pub struct KeyIdentity {
     pub roles: RoleSet,
 }
 
-/// Checks a presented key against the database (so a revocation takes effect at once on
-/// every instance). Unknown, revoked, expired and malformed keys all get `invalid_token`;
-/// an address that keeps presenting bad keys is refused with `rate_limited`.
+/// Checks a presented key against the database (so a revocation, or a change to its
+/// creator, takes effect at once on every instance; nothing about a key's authority is
+/// remembered in memory). Unknown, revoked, expired and malformed keys, and keys whose
+/// creator no longer covers them, all get `invalid_token`.
+///
+/// Contract: failed keys are throttled per address, but a valid key is always accepted. So
+/// the key is checked first and only failures are counted: an address over the limit gets
+/// `rate_limited` for its wrong keys, while a script behind the same proxy presenting a
+/// valid key gets in. A wrong key costs the same look-up whether or not its address is
+/// over the limit, so the answer's timing says nothing beyond the status.
 pub async fn authenticate(
     state: &AppState,
     presented: &str,
     client_ip: Option<&str>,
 ) -> Result<KeyIdentity, ApiError> {
-    let limited = |retry_after| ApiError::RateLimited { retry_after };
-    if let Some(ip) = client_ip {
-        state.api_key_limiter.peek(ip).map_err(limited)?;
-    }
     let found = match parse(presented) {
         Some((public_id, secret)) => {
             let public_id = public_id.to_owned();
-            let row = state
-                .db
-                .run(move |c| db::api_keys::find_by_public_id(c, &public_id))
-                .await?;
             let digest = opaque::digest(secret);
-            let now = db::now();
-            row.filter(|r| bool::from(r.secret_hash.as_bytes().ct_eq(digest.as_bytes())))
-                .filter(|r| r.revoked_at.is_none() && r.expires_at.is_none_or(|t| t > now))
+            state
+                .db
+                .run(move |c| {
+                    let Some(found) = db::api_keys::find_by_public_id(c, &public_id)? else {
+                        return Ok(None);
+                    };
+                    if !bool::from(found.key.secret_hash.as_bytes().ct_eq(digest.as_bytes())) {
+                        return Ok(None);
+                    }
+                    let now = db::now();
+                    let key = found.key.clone();
+                    if !authority_holds(c, found, now)? {
+                        return Ok(None);
+                    }
+                    let every = chrono::Duration::seconds(TOUCH_EVERY_SECS);
+                    if key.last_used_at.is_none_or(|t| t < now - every) {
+                        db::api_keys::touch(c, &key.id, now, every)?;
+                    }
+                    Ok(Some(key))
+                })
+                .await?
         }
         None => None,
     };
     let Some(row) = found else {
         if let Some(ip) = client_ip {
-            state.api_key_limiter.check(ip).map_err(limited)?;
+            state
+                .api_key_limiter
+                .check(ip)
+                .map_err(|retry_after| ApiError::RateLimited { retry_after })?;
         }
         return Err(ApiError::InvalidToken);
     };
-    let now = db::now();
-    let every = chrono::Duration::seconds(TOUCH_EVERY_SECS);
-    if row.last_used_at.is_none_or(|t| t < now - every) {
-        let id = row.id.clone();
-        state
-            .db
-            .run(move |c| db::api_keys::touch(c, &id, now, every))
-            .await?;
-    }
     Ok(KeyIdentity {
         id: row.id,
         roles: RoleSet::from_db(&row.roles),
     })
+}
+
+/// How many keys made by keys are followed back to a person or the command line before the
+/// key is refused: bounds the reads per use (each link is one indexed query).
+const MAX_CHAIN: usize = 8;
+
+/// Whether a key may act now (contract: "a key never has more authority than its creator
+/// has now"): it is unrevoked and unexpired, and
+/// - made with the command line (`created_by` null): nothing more;
+/// - made by a user: that user exists, is enabled, and its highest role still ranks at
+///   least as high as the key's (the rule that bounded the key when it was made);
+/// - made by a key: that key passes this same check, and its roles cover this one's.
+///
+/// A creator that is neither a user nor a key, or a chain longer than `MAX_CHAIN`, fails.
+pub(crate) fn authority_holds(
+    conn: &mut DbConn,
+    found: KeyWithCreator,
+    now: NaiveDateTime,
+) -> Result<bool, ApiError> {
+    let mut link = found;
+    for _ in 0..MAX_CHAIN {
+        let key = &link.key;
+        if key.revoked_at.is_some() || key.expires_at.is_some_and(|t| t <= now) {
+            return Ok(false);
+        }
+        let roles = RoleSet::from_db(&key.roles);
+        let Some(creator) = &key.created_by else {
+            return Ok(true);
+        };
+        if let Some((creator_roles, disabled)) = &link.creator_user {
+            return Ok(!disabled && roles.within_rank_of(&RoleSet::from_db(creator_roles)));
+        }
+        let Some(parent) = db::api_keys::find_with_creator(conn, creator)? else {
+            return Ok(false);
+        };
+        if !roles.within_rank_of(&RoleSet::from_db(&parent.key.roles)) {
+            return Ok(false);
+        }
+        link = parent;
+    }
+    Ok(false)
+}
+
+/// Whether the key `id` may still act, read again now (for `auth::still_authorized`).
+pub(crate) fn still_valid(conn: &mut DbConn, id: &str) -> Result<bool, ApiError> {
+    match db::api_keys::find_with_creator(conn, id)? {
+        Some(found) => authority_holds(conn, found, db::now()),
+        None => Ok(false),
+    }
 }
 
 /// Splits `pgk_<public id>_<secret>`; the public id is hex, so the first `_` after the

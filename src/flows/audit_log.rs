@@ -72,7 +72,7 @@ pub async fn list(state: &AppState, query: AuditQuery) -> Result<AuditEventPage,
         action: query.action.filter(|s| !s.is_empty()),
         since: parse_time("since", query.since.as_deref())?,
         until: parse_time("until", query.until.as_deref())?,
-        before_id: query.cursor.as_deref().map(decode_cursor).transpose()?,
+        before_id: decode_cursor(query.cursor.as_deref())?,
         limit,
     };
     let mut rows = state.db.run(move |c| db::audit::list(c, &filter)).await?;

@@ -265,7 +265,7 @@ pub async fn list(state: &AppState, query: ListQuery) -> Result<UserPage, ApiErr
                 .as_str(),
         ),
     };
-    let after_id = query.cursor.as_deref().map(decode_cursor).transpose()?;
+    let after_id = decode_cursor(query.cursor.as_deref())?;
     let q = query
         .q
         .map(|q| q.trim().to_owned())
@@ -477,8 +477,12 @@ pub fn parse_limit(limit: Option<i64>) -> Result<i64, ApiError> {
     }
 }
 
-/// Cursors are opaque to clients: base64url of the last id on the page.
-pub fn decode_cursor(raw: &str) -> Result<String, ApiError> {
+/// Cursors are opaque to clients: base64url of the last id on the page. None or an empty
+/// `cursor` (`?cursor=`, schema-valid) means the first page.
+pub fn decode_cursor(raw: Option<&str>) -> Result<Option<String>, ApiError> {
+    let Some(raw) = raw.filter(|s| !s.is_empty()) else {
+        return Ok(None);
+    };
     let invalid = || {
         ApiError::validation(
             "cursor",
@@ -489,7 +493,7 @@ pub fn decode_cursor(raw: &str) -> Result<String, ApiError> {
     let bytes = URL_SAFE_NO_PAD.decode(raw).map_err(|_| invalid())?;
     let id = String::from_utf8(bytes).map_err(|_| invalid())?;
     uuid::Uuid::parse_str(&id).map_err(|_| invalid())?;
-    Ok(id)
+    Ok(Some(id))
 }
 
 /// Trims the look-ahead row and returns the cursor for the next page, if there is one.

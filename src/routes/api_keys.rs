@@ -2,33 +2,44 @@
 
 use actix_web::{delete, get, post, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
+use utoipa::openapi::schema::{Object, ObjectBuilder, Type};
 use utoipa::ToSchema;
 
 use crate::auth::{Admin, Authenticated};
+use crate::domain::{patterns, KeyName};
 use crate::error::{ApiError, Problem};
 use crate::flows::api_keys::{self, ApiKeyList, CreatedApiKey, Creator};
 use crate::state::AppState;
 
-use super::origin;
+use super::{integral, origin};
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"name": "nightly offboarding", "roles": ["password_admin"], "expires_in_days": 90}))]
 pub struct CreateApiKeyRequest {
     /// What the key is for, shown in listings.
-    #[schema(
-        min_length = 1,
-        max_length = 100,
-        pattern = r"^[^\x00-\x20\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff](?:[^\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]{0,98}[^\x00-\x20\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff])?$"
-    )]
+    #[schema(schema_with = key_name_schema)]
     pub name: String,
     /// Roles that do not outrank the creator's highest role (asking for more → 403);
     /// `user` is always included.
     #[schema(value_type = Vec<crate::routes::admin_users::RoleName>)]
     pub roles: Vec<String>,
-    /// 1 to 3650; omitted: the key does not expire.
+    /// 1 to 3650 (`90` and `90.0` alike); omitted: the key does not expire.
     #[schema(minimum = 1, maximum = 3650)]
+    #[serde(default, deserialize_with = "integral::optional")]
     pub expires_in_days: Option<u32>,
+}
+
+/// The `name` property, built from the constants `KeyName::parse` uses, so the published
+/// rule and the enforced one cannot drift apart.
+fn key_name_schema() -> Object {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .description(Some("What the key is for, shown in listings."))
+        .min_length(Some(1))
+        .max_length(Some(KeyName::MAX_LEN))
+        .pattern(Some(patterns::KEY_NAME))
+        .build()
 }
 
 /// Issue an API key (`admin`). The key is returned once; send it as
@@ -40,7 +51,7 @@ pub struct CreateApiKeyRequest {
     responses(
         (status = 201, description = "Created; `key` is shown only now", body = CreatedApiKey),
         (status = 400, description = "`malformed_request`", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "`invalid_token`", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`invalid_token` (also when the caller lost its authority while the request ran)", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "`forbidden` (a role the creator lacks) or `password_change_required`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
     ))]
@@ -52,13 +63,9 @@ pub async fn create_key(
     body: web::Json<CreateApiKeyRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let b = body.into_inner();
-    let creator = Creator::Caller {
-        id: &caller.id,
-        roles: &caller.roles,
-    };
     let created = api_keys::create(
         &state,
-        creator,
+        Creator::Caller(&caller.0),
         &b.name,
         &b.roles,
         b.expires_in_days,
@@ -101,6 +108,6 @@ pub async fn revoke_key(
     req: HttpRequest,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    api_keys::revoke(&state, &caller.id, &id, origin(&req, &state)).await?;
+    api_keys::revoke(&state, &caller.0, &id, origin(&req, &state)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -7,6 +7,7 @@ pub mod api_keys;
 pub mod audit;
 pub mod auth;
 pub mod health;
+pub mod integral;
 pub mod me;
 pub mod password_resets;
 pub mod policy;

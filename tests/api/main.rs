@@ -23,4 +23,5 @@ mod resilience;
 mod scale_out;
 mod sign_in;
 mod smtp;
+mod spec_inputs;
 mod tokens;

@@ -640,7 +640,7 @@ export interface components {
         CreateApiKeyRequest: {
             /**
              * Format: int32
-             * @description 1 to 3650; omitted: the key does not expire.
+             * @description 1 to 3650 (`90` and `90.0` alike); omitted: the key does not expire.
              */
             expires_in_days?: number | null;
             /** @description What the key is for, shown in listings. */
@@ -1487,7 +1487,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `invalid_token` */
+            /** @description `invalid_token` (also when the caller lost its authority while the request ran) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1615,7 +1615,7 @@ export interface operations {
                 until?: string;
                 /** @description Page size, 1 to 200 (default 50). */
                 limit?: number;
-                /** @description `next_cursor` of the previous page. */
+                /** @description `next_cursor` of the previous page; absent or empty: the first page. */
                 cursor?: string;
             };
             header?: never;
@@ -1776,7 +1776,7 @@ export interface operations {
                 role?: components["schemas"]["RoleName"];
                 /** @description Page size, 1 to 200 (default 50). */
                 limit?: number;
-                /** @description `next_cursor` of the previous page. */
+                /** @description `next_cursor` of the previous page; absent or empty: the first page. */
                 cursor?: string;
             };
             header?: never;
