@@ -206,13 +206,7 @@ fn authorize<R: Requirement>(caller: Caller) -> Result<Authenticated<R>, ApiErro
 /// the lock: a change of authority made without a caller (the command line, a user's own
 /// password change or reset) is seen if it committed before this read.
 pub fn still_authorized(conn: &mut DbConn, caller: &Caller) -> Result<(), ApiError> {
-    if let DbConn::Pg(pg) = conn {
-        use diesel::RunQueryDsl;
-        diesel::sql_query(format!(
-            "SELECT pg_advisory_xact_lock({AUTHORITY_LOCK_KEY})"
-        ))
-        .execute(pg)?;
-    }
+    db::users::lock_authority(conn)?;
     let holds = match caller.kind {
         CallerKind::User => db::users::find(conn, &caller.id)?.is_some_and(|row| {
             let held = RoleSet::from_db(&row.roles);
@@ -230,7 +224,3 @@ pub fn still_authorized(conn: &mut DbConn, caller: &Caller) -> Result<(), ApiErr
         Err(ApiError::InvalidToken)
     }
 }
-
-/// The advisory lock that serialises authority-dependent writes on PostgreSQL (any value
-/// distinct from the migration lock's, the same on every instance).
-const AUTHORITY_LOCK_KEY: i64 = 0x7067_6175_7468_6f72; // "pgauthor"

@@ -47,22 +47,27 @@ pub fn find_for_update(conn: &mut DbConn, id: &str) -> Result<Option<UserRow>, A
     Ok(row.optional()?)
 }
 
-/// Serialises every transaction that can take the admin role or an enabled state away from
-/// someone, so the last-admin count is taken on a state no concurrent change can move.
-/// PostgreSQL: a transaction-scoped advisory lock, released at commit or rollback; SQLite
-/// needs none (its writers are serialised).
-pub fn lock_admin_set(conn: &mut DbConn) -> Result<(), ApiError> {
+/// Serialises, on PostgreSQL, every transaction whose decision depends on who holds which
+/// authority: writes made by a caller (see `auth::still_authorized`, which takes it first)
+/// and every change that can take the admin role or an enabled state away from someone. Each
+/// then reads what the one before it committed, so two admins demoting each other, or a
+/// demotion racing a write of the demoted caller, are ordered instead of both passing their
+/// checks. A transaction-scoped advisory lock, released at commit or rollback; taking it
+/// again in the same transaction is a no-op. Take it before any row lock (waiting for it
+/// while holding a row another holder wants would deadlock). SQLite needs none: `write_tx`
+/// holds the database's write lock already.
+pub fn lock_authority(conn: &mut DbConn) -> Result<(), ApiError> {
     if let DbConn::Pg(c) = conn {
         diesel::connection::SimpleConnection::batch_execute(
             c,
-            &format!("SELECT pg_advisory_xact_lock({ADMIN_SET_LOCK_KEY})"),
+            &format!("SELECT pg_advisory_xact_lock({AUTHORITY_LOCK_KEY})"),
         )?;
     }
     Ok(())
 }
 
-/// Any key will do, as long as it differs from the migration lock's.
-const ADMIN_SET_LOCK_KEY: i64 = 0x7067_6164_6d69_6e73; // "pgadmins"
+/// Any value distinct from the migration lock's, the same on every instance.
+const AUTHORITY_LOCK_KEY: i64 = 0x7067_6175_7468_6f72; // "pgauthor"
 
 /// Enabled users holding `admin`, for the last-admin rule.
 pub fn count_enabled_admins(conn: &mut DbConn) -> Result<i64, ApiError> {

@@ -14,7 +14,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::auth::Caller;
+use crate::auth::{self, Caller};
 use crate::db::{self, audit::NewEvent, models::UserRow, write_tx};
 use crate::domain::{may_reset, Email, RoleSet, UserId};
 use crate::error::{ApiError, FieldError};
@@ -290,6 +290,7 @@ async fn reset_one(
         .db
         .run(move |c| {
             write_tx(c, |c| {
+                auth::still_authorized(c, &actor)?;
                 let row = db::users::find_for_update(c, &id)?.ok_or(ApiError::NotFound)?;
                 may_reset_user(&actor, &row)?;
                 let change = db::users::PasswordChange {

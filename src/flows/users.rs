@@ -7,6 +7,7 @@ use secrecy::ExposeSecret;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::auth::{self, Caller};
 use crate::db::{
     self,
     audit::NewEvent,
@@ -128,7 +129,7 @@ fn parse_account(input: &NewAccount) -> Result<ValidAccount, Vec<FieldError>> {
 /// the policy and is usable as it is unless a change is required.
 pub async fn create(
     state: &AppState,
-    actor: Option<&str>,
+    actor: Option<&Caller>,
     input: NewAccount,
     origin: Origin,
 ) -> Result<CreatedUser, ApiError> {
@@ -198,12 +199,15 @@ pub async fn create(
         created_at: now,
         updated_at: now,
     };
-    let actor = actor.map(str::to_owned);
+    let actor = actor.cloned();
     let id = row.id.clone();
     let created = state
         .db
         .run(move |conn| {
             write_tx(conn, |c| {
+                if let Some(caller) = &actor {
+                    auth::still_authorized(c, caller)?;
+                }
                 db::users::insert(c, &row)?;
                 let mut event = NewEvent::new("user.created")
                     .target(row.id.as_str())
@@ -213,8 +217,8 @@ pub async fn create(
                         "generated_password": generated,
                         "password_change_required": require_change,
                     }));
-                if let Some(actor) = actor {
-                    event = event.actor(actor);
+                if let Some(caller) = &actor {
+                    event = event.actor(caller.id.as_str());
                 }
                 db::audit::record(c, event)?;
                 db::users::find(c, &id)?.ok_or(ApiError::NotFound)
@@ -305,7 +309,7 @@ pub struct ProfileUpdate {
 /// everyone out by accident.
 pub async fn update(
     state: &AppState,
-    actor: &str,
+    actor: Option<&Caller>,
     id: &str,
     update: ProfileUpdate,
     origin: Origin,
@@ -336,7 +340,7 @@ pub async fn update(
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
-    let actor = actor.to_owned();
+    let actor = actor.cloned();
     let disabled = update.disabled;
     let takes_authority = roles.is_some() || disabled == Some(true);
     let pauses = state.pauses.clone();
@@ -344,16 +348,19 @@ pub async fn update(
         .db
         .run(move |conn| {
             write_tx(conn, |c| {
-                if takes_authority {
-                    // Before the read: two admins demoting each other at once must not both
-                    // see the other still in charge (contract: "Roles", last admin).
-                    db::users::lock_admin_set(c)?;
+                // Before any read: two admins demoting each other at once must not both see
+                // the other still in charge (contract: "Roles", last admin).
+                match &actor {
+                    Some(caller) => auth::still_authorized(c, caller)?,
+                    None if takes_authority => db::users::lock_authority(c)?,
+                    None => {}
                 }
                 let current = db::users::find_for_update(c, &id)?.ok_or(ApiError::NotFound)?;
                 let current_roles = RoleSet::from_db(&current.roles);
                 let roles_changed = roles.as_ref().is_some_and(|r| *r != current_roles);
                 let disabled_changed = disabled.is_some_and(|d| d != current.disabled);
-                if current.id == actor && (roles_changed || disabled_changed) {
+                let own = actor.as_ref().is_some_and(|a| a.id == current.id);
+                if own && (roles_changed || disabled_changed) {
                     return Err(ApiError::Forbidden(
                         "You cannot change your own roles or disable yourself.".into(),
                     ));
@@ -390,18 +397,18 @@ pub async fn update(
                 if disabled_changed {
                     changed.push("disabled");
                 }
-                db::audit::record(
-                    c,
-                    NewEvent::new("user.updated")
-                        .actor(actor.as_str())
-                        .target(id.as_str())
-                        .client_ip(origin.client_ip)
-                        .details(serde_json::json!({
-                            "changed": changed,
-                            "roles": roles.as_ref().map(RoleSet::names),
-                            "disabled": disabled,
-                        })),
-                )?;
+                let mut event = NewEvent::new("user.updated")
+                    .target(id.as_str())
+                    .client_ip(origin.client_ip)
+                    .details(serde_json::json!({
+                        "changed": changed,
+                        "roles": roles.as_ref().map(RoleSet::names),
+                        "disabled": disabled,
+                    }));
+                if let Some(caller) = &actor {
+                    event = event.actor(caller.id.as_str());
+                }
+                db::audit::record(c, event)?;
                 db::users::find(c, &id)?.ok_or(ApiError::NotFound)
             })
         })
@@ -447,7 +454,7 @@ pub async fn create_or_promote_admin(
     let id = existing.id.clone();
     let user = update(
         state,
-        "",
+        None,
         &id,
         ProfileUpdate {
             roles: Some(roles),

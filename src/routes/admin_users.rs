@@ -142,7 +142,7 @@ pub async fn create_user(
         password: b.password,
         require_change_on_next_sign_in: b.require_change_on_next_sign_in,
     };
-    let created = users::create(&state, Some(&caller.id), input, origin(&req, &state)).await?;
+    let created = users::create(&state, Some(&caller), input, origin(&req, &state)).await?;
     Ok(HttpResponse::Created().json(created))
 }
 
@@ -194,6 +194,6 @@ pub async fn update_user(
         roles: b.roles,
         disabled: b.disabled,
     };
-    let user = users::update(&state, &caller.id, &id, change, origin(&req, &state)).await?;
+    let user = users::update(&state, Some(&caller), &id, change, origin(&req, &state)).await?;
     Ok(HttpResponse::Ok().json(user))
 }

@@ -607,3 +607,41 @@ async fn a_failed_item_echoes_the_requested_id() {
         assert_eq!(result["error"]["code"], "not_found");
     }
 }
+
+#[tokio::test]
+async fn a_password_admin_demoted_while_the_password_is_hashed_resets_nobody() {
+    let app = spawn_app().await;
+    let (_, admin) = app.admin().await;
+    let (helper_id, helper) = helper(&app).await;
+    let target = app.create_user("ada@example.com", STRONG, &["user"]).await;
+
+    let gate = app.state.pauses.arm("admin_reset.hashed");
+    let reset = {
+        let (address, client, target) = (app.url(""), app.client.clone(), target.clone());
+        tokio::spawn(async move {
+            client
+                .post(format!("{address}/v1/admin/password-resets"))
+                .bearer_auth(helper)
+                .json(&json!({"user_ids": [target], "mode": "generate"}))
+                .send()
+                .await
+                .unwrap()
+        })
+    };
+    gate.reached().await;
+    let demoted = app
+        .patch(
+            &format!("/v1/admin/users/{helper_id}"),
+            json!({"roles": ["user"]}),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(demoted.status(), StatusCode::OK);
+    gate.release();
+
+    let body: Value = reset.await.unwrap().json().await.unwrap();
+    assert_eq!(body["summary"]["succeeded"], 0);
+    assert_eq!(body["results"][0]["error"]["code"], "invalid_token");
+    assert!(body["results"][0].get("temporary_password").is_none());
+    app.tokens("ada@example.com", STRONG).await;
+}
