@@ -490,11 +490,10 @@ async fn the_docs_page_cannot_be_framed_and_runs_only_its_own_scripts() {
         let csp = h["content-security-policy"].to_str().unwrap();
         assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
         assert!(csp.contains("script-src 'self'"), "{csp}");
-        let scripts = csp
-            .split(';')
-            .find(|d| d.trim().starts_with("script-src"))
-            .unwrap();
-        assert!(!scripts.contains("unsafe"), "{csp}");
+        assert!(
+            !csp.contains("unsafe"),
+            "no unsafe-inline or unsafe-eval: {csp}"
+        );
     }
     let html = app.get("/docs/", None).await.text().await.unwrap();
     for tag in html.split("<script").skip(1) {
