@@ -671,6 +671,19 @@ mod tests {
         s.cors.allowed_origins = "*".into();
         assert!(s.validate().is_err());
     }
+
+    #[test]
+    fn metrics_never_share_the_public_port_and_bodies_have_a_deadline() {
+        let mut s = Settings::default();
+        s.management.port = s.server.port;
+        let e = s.validate().unwrap_err().to_string();
+        assert!(e.contains("PASSGATE__MANAGEMENT__PORT"), "{e}");
+        s.management.port = 0;
+        s.server.port = 0;
+        assert!(s.validate().is_ok(), "0 means any free port for each");
+        s.server.body_timeout_secs = 0;
+        assert!(s.validate().is_err());
+    }
 }
 
 #[cfg(test)]

@@ -279,12 +279,15 @@ pub async fn guard_body(
     let limit = req
         .app_data::<web::Data<AppState>>()
         .map(|s| s.settings.server.body_timeout_secs);
-    let expired = Rc::new(Cell::new(false));
-    // Requests without a body (most of them) get no timer at all.
-    match (req.take_payload(), limit) {
-        (Payload::None, _) => {}
-        (payload, None) => req.set_payload(payload),
+    // Requests without a body (most of them) get no timer and no allocation.
+    let expired = match (req.take_payload(), limit) {
+        (Payload::None, _) => None,
+        (payload, None) => {
+            req.set_payload(payload);
+            None
+        }
         (payload, Some(secs)) => {
+            let expired = Rc::new(Cell::new(false));
             let deadline = Deadline {
                 inner: payload,
                 at: tokio::time::Instant::now() + Duration::from_secs(secs),
@@ -294,11 +297,13 @@ pub async fn guard_body(
             let stream: Pin<Box<dyn Stream<Item = Result<Bytes, PayloadError>>>> =
                 Box::pin(deadline);
             req.set_payload(Payload::from(stream));
+            Some(expired)
         }
-    }
+    };
     let res = next.call(req).await?.map_into_boxed_body();
     // Whatever the reader made of the failed read (400, a page's 413), the answer is 408.
-    if expired.get() && (res.status().is_client_error() || res.status().is_server_error()) {
+    let timed_out = expired.is_some_and(|e| e.get());
+    if timed_out && (res.status().is_client_error() || res.status().is_server_error()) {
         let (req, _) = res.into_parts();
         return Ok(closing(ServiceResponse::new(
             req,
