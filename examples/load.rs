@@ -187,6 +187,7 @@ async fn main() -> anyhow::Result<()> {
     let env: Vec<(String, String)> = [
         ("PASSGATE__DATABASE__URL", url.as_str()),
         ("PASSGATE__SERVER__PORT", &port.to_string()),
+        ("PASSGATE__MANAGEMENT__PORT", "0"),
         (
             "PASSGATE__JWT__SECRET",
             "load-harness-secret-load-harness-secret",

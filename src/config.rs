@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 pub struct Settings {
     pub environment: Environment,
     pub server: ServerSettings,
+    pub management: ManagementSettings,
     pub database: DatabaseSettings,
     pub jwt: JwtSettings,
     pub hashing: HashingSettings,
@@ -45,6 +46,28 @@ pub struct ServerSettings {
     pub trusted_proxies: String,
     /// On SIGTERM/SIGINT, how long in-flight requests may take to finish.
     pub shutdown_timeout_secs: u64,
+    /// Longest a request body may take to arrive, from the end of its headers; a body still
+    /// incomplete then gets 408 and the connection is closed.
+    pub body_timeout_secs: u64,
+}
+
+/// The management listener: `/metrics`, `/healthz` and `/readyz`, for the operator's
+/// network only. Metrics never go on the public port: the outbox counters would tell an
+/// outsider which reset requests reached a real account.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ManagementSettings {
+    pub host: String,
+    pub port: u16,
+}
+
+impl Default for ManagementSettings {
+    fn default() -> Self {
+        Self {
+            host: "127.0.0.1".into(),
+            port: 9090,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -218,6 +241,7 @@ impl Default for Settings {
         Self {
             environment: Environment::Development,
             server: ServerSettings::default(),
+            management: ManagementSettings::default(),
             database: DatabaseSettings::default(),
             jwt: JwtSettings::default(),
             hashing: HashingSettings::default(),
@@ -244,6 +268,7 @@ impl Default for ServerSettings {
             public_url: "http://localhost:8080".into(),
             trusted_proxies: String::new(),
             shutdown_timeout_secs: 30,
+            body_timeout_secs: 10,
         }
     }
 }
@@ -400,6 +425,18 @@ impl Settings {
         let fail = |key: &str, why: &str| Err(ConfigError(format!("PASSGATE__{key}: {why}")));
         if self.server.max_body_bytes < 1024 {
             return fail("SERVER__MAX_BODY_BYTES", "must be at least 1024");
+        }
+        if self.server.body_timeout_secs == 0 {
+            return fail("SERVER__BODY_TIMEOUT_SECS", "must be at least 1");
+        }
+        if self.management.port != 0
+            && self.management.port == self.server.port
+            && self.management.host == self.server.host
+        {
+            return fail(
+                "MANAGEMENT__PORT",
+                "must differ from PASSGATE__SERVER__PORT: metrics never go on the public port",
+            );
         }
         if !(self.database.url.starts_with("sqlite://")
             || self.database.url.starts_with("postgres://")
@@ -632,6 +669,19 @@ mod tests {
     fn wildcard_origin_is_refused() {
         let mut s = Settings::default();
         s.cors.allowed_origins = "*".into();
+        assert!(s.validate().is_err());
+    }
+
+    #[test]
+    fn metrics_never_share_the_public_port_and_bodies_have_a_deadline() {
+        let mut s = Settings::default();
+        s.management.port = s.server.port;
+        let e = s.validate().unwrap_err().to_string();
+        assert!(e.contains("PASSGATE__MANAGEMENT__PORT"), "{e}");
+        s.management.port = 0;
+        s.server.port = 0;
+        assert!(s.validate().is_ok(), "0 means any free port for each");
+        s.server.body_timeout_secs = 0;
         assert!(s.validate().is_err());
     }
 }

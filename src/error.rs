@@ -56,6 +56,8 @@ pub enum ApiError {
     UnsupportedMediaType,
     #[error("payload too large")]
     PayloadTooLarge,
+    #[error("request body timed out")]
+    RequestTimeout,
     #[error("validation failed")]
     Validation(Vec<FieldError>),
     #[error("password policy")]
@@ -106,6 +108,7 @@ impl ApiError {
             Self::Malformed(_) => "malformed_request",
             Self::UnsupportedMediaType => "unsupported_media_type",
             Self::PayloadTooLarge => "payload_too_large",
+            Self::RequestTimeout => "request_timeout",
             Self::Validation(_) => "validation_failed",
             Self::PasswordPolicy(_) => "password_policy",
             Self::InvalidCredentials => "invalid_credentials",
@@ -131,6 +134,7 @@ impl ApiError {
             Self::Malformed(_) => "Malformed request",
             Self::UnsupportedMediaType => "Unsupported media type",
             Self::PayloadTooLarge => "Payload too large",
+            Self::RequestTimeout => "Request timeout",
             Self::Validation(_) => "Validation failed",
             Self::PasswordPolicy(_) => "Password rejected by policy",
             Self::InvalidCredentials => "Invalid credentials",
@@ -154,8 +158,11 @@ impl ApiError {
     fn detail(&self) -> String {
         match self {
             Self::Malformed(why) => why.clone(),
-            Self::UnsupportedMediaType => "Send the body as application/json.".into(),
+            Self::UnsupportedMediaType => {
+                "Send the body as application/json, without a Content-Encoding.".into()
+            }
             Self::PayloadTooLarge => "The request body is larger than this server accepts.".into(),
+            Self::RequestTimeout => "The request body did not arrive in time.".into(),
             Self::Validation(_) => "One or more fields break a rule; see `errors`.".into(),
             Self::PasswordPolicy(_) => {
                 "The new password breaks the password policy; see `errors`.".into()
@@ -219,6 +226,7 @@ impl ResponseError for ApiError {
             }
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             Self::Validation(_) | Self::PasswordPolicy(_) | Self::BatchTooLarge { .. } => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }

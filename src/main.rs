@@ -45,7 +45,11 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
     match command {
         Command::Serve => {
             let app = Application::build(settings).await?;
-            tracing::info!(port = app.port(), "passgate listening");
+            tracing::info!(
+                port = app.port(),
+                management_port = app.management_port(),
+                "passgate listening"
+            );
             app.run_until_stopped().await?;
         }
         Command::Migrate => {

@@ -1,21 +1,35 @@
 //! What every response gets: a request id and span, security headers, metrics by route
 //! pattern, CORS for configured origins, and problem+json for any error that did not
-//! already produce one.
+//! already produce one; and what every request body must satisfy before anything reads it.
 
-use std::time::Instant;
+use std::cell::Cell;
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
 
 use actix_web::body::{BoxBody, MessageBody};
-use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::error::PayloadError;
 use actix_web::http::header::{self, HeaderName, HeaderValue};
-use actix_web::http::{Method, StatusCode};
+use actix_web::http::{ConnectionType, Method, StatusCode};
 use actix_web::middleware::Next;
-use actix_web::{web, Error, HttpResponse, ResponseError};
+use actix_web::web::Bytes;
+use actix_web::{web, Error, HttpMessage, HttpResponse, ResponseError};
+use futures_util::Stream;
+use tokio::time::Sleep;
 use tracing::Instrument;
 
 use crate::error::ApiError;
 use crate::state::AppState;
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// Content-Security-Policy of the API documentation page (`/docs`): Swagger UI's own scripts
+/// (it has no inline script) and styles, plus the one `<style>` element it adds, by hash
+/// (tests/browser checks the page runs with no violation).
+pub const DOCS_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self' 'sha256-RL3ie0nH+Lzz2YNqQN83mnU0J1ot4QL7b99vMdIX99w='; img-src 'self' data:; connect-src 'self'; font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 /// A client's request id is echoed only when it is short and plain; otherwise we make one.
 fn request_id(req: &ServiceRequest) -> String {
@@ -73,6 +87,15 @@ pub async fn observe(
         header::REFERRER_POLICY,
         HeaderValue::from_static("no-referrer"),
     );
+    if route.starts_with("/docs") {
+        // The offline Swagger UI: its own scripts only (no inline script), inline styles
+        // (its components set them), and never inside a frame.
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(DOCS_CSP),
+        );
+        headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    }
     if route.starts_with("/v1") && !headers.contains_key(header::CACHE_CONTROL) {
         // Tokens, passwords and reset answers must never sit in a cache; the rest of /v1 is
         // per-user data, so the same rule costs nothing.
@@ -84,7 +107,7 @@ pub async fn observe(
         state
             .metrics
             .http_requests_total
-            .with_label_values(&[method.as_str(), &route, status.as_str()])
+            .with_label_values(&[method_label(&method), &route, status.as_str()])
             .inc();
         state
             .metrics
@@ -101,6 +124,21 @@ pub async fn observe(
         )
     });
     Ok(res)
+}
+
+/// The methods metrics name one by one; any other is `other`, so an invented method adds no
+/// time series (the route label is a pattern or `unmatched`, the status a number).
+fn method_label(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::OPTIONS => "OPTIONS",
+        _ => "other",
+    }
 }
 
 /// Any error response that is not already a problem (actix's own 404/405/413/…, or an HTML
@@ -122,6 +160,7 @@ fn ensure_problem(res: ServiceResponse<BoxBody>) -> ServiceResponse<BoxBody> {
         StatusCode::NOT_FOUND => ApiError::NotFound,
         StatusCode::METHOD_NOT_ALLOWED => ApiError::MethodNotAllowed,
         StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge,
+        StatusCode::REQUEST_TIMEOUT => ApiError::RequestTimeout,
         StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::UnsupportedMediaType,
         StatusCode::SERVICE_UNAVAILABLE => ApiError::Unavailable,
         status if status.is_client_error() => {
@@ -218,4 +257,104 @@ pub async fn cors(
         headers.append(header::VARY, HeaderValue::from_static("Origin"));
     }
     Ok(res)
+}
+
+/// A request body is refused before a byte of it is read when it carries a `Content-Encoding`
+/// (passgate never inflates a client's body: a few KB of zstd or gzip grow to hundreds of
+/// MiB before any size limit applies), and it must arrive within
+/// `PASSGATE__SERVER__BODY_TIMEOUT_SECS` of the request's headers, whichever extractor or
+/// page reads it; a body still incomplete then gets 408 and the connection is closed, so a
+/// stalled client holds nothing for long.
+pub async fn guard_body(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let encoded = req
+        .headers()
+        .get_all(header::CONTENT_ENCODING)
+        .any(|v| !v.as_bytes().eq_ignore_ascii_case(b"identity"));
+    if encoded {
+        return Ok(closing(
+            req.into_response(ApiError::UnsupportedMediaType.error_response()),
+        ));
+    }
+    let limit = req
+        .app_data::<web::Data<AppState>>()
+        .map(|s| s.settings.server.body_timeout_secs);
+    // Requests without a body (most of them) get no timer and no allocation.
+    let expired = match (req.take_payload(), limit) {
+        (Payload::None, _) => None,
+        (payload, None) => {
+            req.set_payload(payload);
+            None
+        }
+        (payload, Some(secs)) => {
+            let expired = Rc::new(Cell::new(false));
+            let deadline = Deadline {
+                inner: payload,
+                at: tokio::time::Instant::now() + Duration::from_secs(secs),
+                sleep: None,
+                expired: expired.clone(),
+            };
+            let stream: Pin<Box<dyn Stream<Item = Result<Bytes, PayloadError>>>> =
+                Box::pin(deadline);
+            req.set_payload(Payload::from(stream));
+            Some(expired)
+        }
+    };
+    let res = next.call(req).await?.map_into_boxed_body();
+    // Whatever the reader made of the failed read (400, a page's 413), the answer is 408.
+    let timed_out = expired.is_some_and(|e| e.get());
+    if timed_out && (res.status().is_client_error() || res.status().is_server_error()) {
+        let (req, _) = res.into_parts();
+        return Ok(closing(ServiceResponse::new(
+            req,
+            ApiError::RequestTimeout.error_response(),
+        )));
+    }
+    Ok(res)
+}
+
+/// The body was not read (or not all of it): the connection is closed after the answer
+/// rather than drained.
+fn closing(mut res: ServiceResponse<BoxBody>) -> ServiceResponse<BoxBody> {
+    res.response_mut()
+        .head_mut()
+        .set_connection_type(ConnectionType::Close);
+    res
+}
+
+/// A request payload that fails with a timeout once its deadline has passed. The timer is
+/// made only when a read would wait.
+struct Deadline {
+    inner: Payload,
+    at: tokio::time::Instant,
+    sleep: Option<Pin<Box<Sleep>>>,
+    expired: Rc<Cell<bool>>,
+}
+
+impl Stream for Deadline {
+    type Item = Result<Bytes, PayloadError>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        if this.expired.get() {
+            return Poll::Ready(None);
+        }
+        if let Poll::Ready(item) = Pin::new(&mut this.inner).poll_next(cx) {
+            return Poll::Ready(item);
+        }
+        let at = this.at;
+        let sleep = this
+            .sleep
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(at)));
+        if sleep.as_mut().poll(cx).is_ready() {
+            this.expired.set(true);
+            return Poll::Ready(Some(Err(PayloadError::Io(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                "the request body did not arrive in time",
+            )))));
+        }
+        Poll::Pending
+    }
 }

@@ -30,7 +30,6 @@ through the admin routes (use `POST /v1/me/password`)."
     paths(
         routes::health::healthz,
         routes::health::readyz,
-        routes::health::metrics,
         routes::health::jwks,
         routes::health::openapi_json,
         crate::pages::forms::forgot_form,
@@ -85,7 +84,7 @@ through the admin routes (use `POST /v1/me/password`)."
         (name = "admin", description = "User administration (`password_admin` or `admin`)"),
         (name = "api keys", description = "Credentials for scripts and services (`admin`)"),
         (name = "hosted pages", description = "Server-rendered HTML forms (no JavaScript) for the reset link, a forgotten password and a temporary password; off with `PASSGATE__PAGES__ENABLED=false`"),
-        (name = "operations", description = "Health, readiness, metrics, keys and this document"),
+        (name = "operations", description = "Health, readiness, keys and this document. `/metrics` (with `/healthz` and `/readyz`) is served only on the management listener, `PASSGATE__MANAGEMENT__HOST`/`PORT`, never on this port"),
     )
 )]
 pub struct ApiDoc;

@@ -3,10 +3,11 @@
 
 use std::net::TcpListener;
 use std::sync::Arc;
+use std::time::Duration;
 
-use actix_web::dev::Server;
+use actix_web::dev::{Server, ServerHandle};
 use actix_web::middleware::from_fn;
-use actix_web::{web, App, HttpResponse, HttpServer};
+use actix_web::{web, App, HttpResponse, HttpServer, ResponseError};
 use tokio::sync::{watch, Notify};
 use tokio::task::JoinHandle;
 use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
@@ -14,7 +15,7 @@ use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
 use crate::auth::JwtKeys;
 use crate::config::Settings;
 use crate::db::Db;
-use crate::error;
+use crate::error::{self, ApiError};
 use crate::flows::sign_in::dummy_hash;
 use crate::mail::OutboxWorker;
 use crate::metrics::Metrics;
@@ -72,7 +73,10 @@ pub async fn build_state(settings: Settings) -> anyhow::Result<web::Data<AppStat
 
 pub struct Application {
     port: u16,
+    management_port: u16,
     server: Server,
+    management: ServerHandle,
+    management_task: JoinHandle<std::io::Result<()>>,
     state: web::Data<AppState>,
     worker: JoinHandle<()>,
     stop_worker: watch::Sender<bool>,
@@ -88,13 +92,32 @@ impl Application {
                     settings.server.port
                 )
             })?;
+        let management =
+            TcpListener::bind((settings.management.host.as_str(), settings.management.port))
+                .map_err(|e| {
+                    anyhow::anyhow!(
+                        "cannot listen on {}:{} (PASSGATE__MANAGEMENT__HOST / PORT): {e}",
+                        settings.management.host,
+                        settings.management.port
+                    )
+                })?;
         let state = build_state(settings).await?;
-        Self::from_parts(listener, state)
+        Self::from_parts(listener, management, state)
     }
 
-    pub fn from_parts(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Self> {
+    /// The public listener serves the API and pages; the management listener `/metrics`,
+    /// `/healthz` and `/readyz` only.
+    pub fn from_parts(
+        listener: TcpListener,
+        management: TcpListener,
+        state: web::Data<AppState>,
+    ) -> anyhow::Result<Self> {
         let port = listener.local_addr()?.port();
+        let management_port = management.local_addr()?.port();
         let server = run(listener, state.clone())?;
+        let management = run_management(management, state.clone())?;
+        let management_handle = management.handle();
+        let management_task = tokio::spawn(management);
         let worker = OutboxWorker::new(
             state.db.clone(),
             state.settings.clone(),
@@ -105,7 +128,10 @@ impl Application {
         let worker = tokio::spawn(worker.run(stopped));
         Ok(Self {
             port,
+            management_port,
             server,
+            management: management_handle,
+            management_task,
             state,
             worker,
             stop_worker,
@@ -116,14 +142,20 @@ impl Application {
         self.port
     }
 
+    pub fn management_port(&self) -> u16 {
+        self.management_port
+    }
+
     pub fn state(&self) -> web::Data<AppState> {
         self.state.clone()
     }
 
     /// Serves until the server stops (SIGTERM/SIGINT: in-flight requests finish first), then
-    /// stops the outbox worker after the message it is sending.
+    /// stops the management listener and the outbox worker after the message it is sending.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;
+        self.management.stop(true).await;
+        let _ = self.management_task.await;
         let _ = self.stop_worker.send(true);
         let _ = self.worker.await;
         result
@@ -167,11 +199,36 @@ fn run(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Serv
             )
             .service(SwaggerUi::new("/docs/{_:.*}").config(SwaggerConfig::from("/openapi.json")))
             .default_service(web::to(middleware::fallback))
+            .wrap(from_fn(middleware::guard_body))
             .wrap(from_fn(middleware::cors))
             .wrap(from_fn(middleware::observe))
     })
     .workers(settings.http_workers())
+    // Headers must arrive within this; the body has its own deadline (`guard_body`).
+    .client_request_timeout(Duration::from_secs(5))
     .shutdown_timeout(settings.server.shutdown_timeout_secs)
+    .listen(listener)?
+    .run();
+    Ok(server)
+}
+
+/// The management listener: metrics and probes for the operator's network. Its signals are
+/// the public server's: it stops when that one has.
+fn run_management(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Server> {
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .service(routes::health::healthz)
+            .service(routes::health::readyz)
+            .service(routes::health::metrics)
+            .default_service(web::to(|| async { ApiError::NotFound.error_response() }))
+            .wrap(from_fn(middleware::guard_body))
+            .wrap(from_fn(middleware::observe))
+    })
+    .workers(1)
+    .disable_signals()
+    .shutdown_timeout(1)
+    .client_request_timeout(Duration::from_secs(5))
     .listen(listener)?
     .run();
     Ok(server)

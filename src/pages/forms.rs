@@ -11,7 +11,7 @@ use crate::flows::{change_password, reset};
 use crate::routes::origin;
 use crate::state::AppState;
 
-use super::{form_fields, page, text, too_large};
+use super::{page, read_form, text};
 
 /// The forgot-password form (`application/x-www-form-urlencoded`).
 #[derive(ToSchema)]
@@ -133,6 +133,9 @@ pub async fn forgot_form(state: web::Data<AppState>) -> HttpResponse {
     request_body(content = ForgotForm, content_type = "application/x-www-form-urlencoded"),
     responses(
         (status = 200, description = "Check your inbox", body = String, content_type = "text/html"),
+        (status = 403, description = "Posted from another site: a page saying so, nothing done", body = String, content_type = "text/html"),
+        (status = 413, description = "The form is too large", body = String, content_type = "text/html"),
+        (status = 415, description = "Not `application/x-www-form-urlencoded`: a page saying so, nothing done", body = String, content_type = "text/html"),
         (status = 422, description = "The form again, with a message", body = String, content_type = "text/html"),
         (status = 429, description = "Too many requests from this address", body = String, content_type = "text/html"),
         (status = 503, description = "The service is busy", body = String, content_type = "text/html"),
@@ -142,9 +145,9 @@ pub async fn forgot_submit(
     req: HttpRequest,
     payload: web::Payload,
 ) -> HttpResponse {
-    let fields = match form_fields(payload).await {
-        Some(fields) => fields,
-        None => return too_large(product(&state)),
+    let fields = match read_form(&req, payload, &state).await {
+        Ok(fields) => fields,
+        Err(refused) => return refused,
     };
     let email = fields.get("email").map(|e| e.trim()).unwrap_or("");
     if email.is_empty() {
@@ -248,6 +251,9 @@ pub async fn reset_form(state: web::Data<AppState>, req: HttpRequest) -> HttpRes
     responses(
         (status = 200, description = "The password is set", body = String, content_type = "text/html"),
         (status = 400, description = "This link no longer works", body = String, content_type = "text/html"),
+        (status = 403, description = "Posted from another site: a page saying so, nothing done", body = String, content_type = "text/html"),
+        (status = 413, description = "The form is too large", body = String, content_type = "text/html"),
+        (status = 415, description = "Not `application/x-www-form-urlencoded`: a page saying so, nothing done", body = String, content_type = "text/html"),
         (status = 422, description = "The form again, with every broken rule", body = String, content_type = "text/html"),
         (status = 503, description = "The service is busy", body = String, content_type = "text/html"),
     ))]
@@ -256,9 +262,9 @@ pub async fn reset_submit(
     req: HttpRequest,
     payload: web::Payload,
 ) -> HttpResponse {
-    let fields = match form_fields(payload).await {
-        Some(fields) => fields,
-        None => return too_large(product(&state)),
+    let fields = match read_form(&req, payload, &state).await {
+        Ok(fields) => fields,
+        Err(refused) => return refused,
     };
     let get = |k: &str| fields.get(k).map(String::as_str).unwrap_or("");
     let (token, new, confirm) = (get("token"), get("new_password"), get("confirm_password"));
@@ -368,6 +374,9 @@ pub async fn change_form(state: web::Data<AppState>) -> HttpResponse {
     responses(
         (status = 200, description = "The password is changed", body = String, content_type = "text/html"),
         (status = 400, description = "The email address or current password is not correct", body = String, content_type = "text/html"),
+        (status = 403, description = "Posted from another site: a page saying so, nothing done", body = String, content_type = "text/html"),
+        (status = 413, description = "The form is too large", body = String, content_type = "text/html"),
+        (status = 415, description = "Not `application/x-www-form-urlencoded`: a page saying so, nothing done", body = String, content_type = "text/html"),
         (status = 422, description = "The form again, with messages", body = String, content_type = "text/html"),
         (status = 429, description = "The account is locked for a while", body = String, content_type = "text/html"),
         (status = 503, description = "The service is busy", body = String, content_type = "text/html"),
@@ -377,9 +386,9 @@ pub async fn change_submit(
     req: HttpRequest,
     payload: web::Payload,
 ) -> HttpResponse {
-    let fields = match form_fields(payload).await {
-        Some(fields) => fields,
-        None => return too_large(product(&state)),
+    let fields = match read_form(&req, payload, &state).await {
+        Ok(fields) => fields,
+        Err(refused) => return refused,
     };
     let get = |k: &str| fields.get(k).map(String::as_str).unwrap_or("");
     let (email, current, new, confirm) = (

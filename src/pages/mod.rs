@@ -10,8 +10,10 @@ pub mod text;
 use std::collections::HashMap;
 
 use actix_web::http::{header, StatusCode};
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use maud::{html, Markup, DOCTYPE};
+
+use crate::state::AppState;
 
 const CSS: &str = include_str!("passgate.css");
 
@@ -77,8 +79,49 @@ fn page(status: StatusCode, product: &str, title: &str, body: Markup) -> HttpRes
 /// Largest form a page reads: far more than three passwords and an email need.
 const MAX_FORM_BYTES: usize = 64 * 1024;
 
-/// Reads an urlencoded form body; anything unreadable is an empty form, which the page then
-/// reports field by field (a page never answers JSON). `None` when the body is too large.
+/// Reads a form post, after the checks every hosted form shares: the post comes from
+/// passgate's own origin (else 403: a cross-site page could otherwise post a victim's browser
+/// into a change) and is `application/x-www-form-urlencoded` (else 415); the body is at most
+/// `MAX_FORM_BYTES`. A refusal is a page that says so, and nothing is done. Anything
+/// unreadable inside an accepted form is an empty form, which the page then reports field by
+/// field (a page never answers JSON).
+async fn read_form(
+    req: &HttpRequest,
+    payload: web::Payload,
+    state: &AppState,
+) -> Result<HashMap<String, String>, HttpResponse> {
+    let product = &state.settings.mail.product_name;
+    if !same_origin(req, &state.settings.server.public_url) {
+        return Err(refused(
+            StatusCode::FORBIDDEN,
+            product,
+            text::CROSS_SITE_TITLE,
+            text::CROSS_SITE_BODY,
+            req.path(),
+        ));
+    }
+    if !is_urlencoded(req) {
+        return Err(refused(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            product,
+            text::WRONG_TYPE_TITLE,
+            text::WRONG_TYPE_BODY,
+            req.path(),
+        ));
+    }
+    match form_fields(payload).await {
+        Some(fields) => Ok(fields),
+        None => Err(refused(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            product,
+            text::TOO_LARGE_TITLE,
+            text::TOO_LARGE_BODY,
+            req.path(),
+        )),
+    }
+}
+
+/// `None` when the body is too large (or could not be read at all).
 async fn form_fields(mut payload: web::Payload) -> Option<HashMap<String, String>> {
     use futures_util::StreamExt;
     let mut body = web::BytesMut::new();
@@ -96,12 +139,95 @@ async fn form_fields(mut payload: web::Payload) -> Option<HashMap<String, String
     )
 }
 
-/// The page for a form too large to read.
-fn too_large(product: &str) -> HttpResponse {
+fn is_urlencoded(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|essence| {
+            essence
+                .trim()
+                .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+        })
+}
+
+/// The origin rule of the hosted forms: an `Origin` naming any origin but that of
+/// `public_url` is refused, and so is `Sec-Fetch-Site: cross-site`. `Origin: null` names no
+/// origin (browsers send it for same-origin posts from our `no-referrer` pages), and a post
+/// with neither header is accepted, as older clients send none.
+fn same_origin(req: &HttpRequest, public_url: &str) -> bool {
+    let headers = req.headers();
+    if let Some(origin) = headers.get(header::ORIGIN) {
+        let Ok(origin) = origin.to_str() else {
+            return false;
+        };
+        let origin = origin.trim();
+        if origin != "null" && !origin.eq_ignore_ascii_case(&origin_of(public_url)) {
+            return false;
+        }
+    }
+    let cross_site = headers
+        .get("sec-fetch-site")
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"cross-site"));
+    !cross_site
+}
+
+/// `scheme://host[:port]` of a URL, as a browser serialises it in `Origin`: lowercase, with
+/// the scheme's default port left out.
+fn origin_of(url: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("http", url));
+    let scheme = scheme.to_ascii_lowercase();
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let authority = authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, host)| host)
+        .to_ascii_lowercase();
+    let default_port = match scheme.as_str() {
+        "https" => ":443",
+        _ => ":80",
+    };
+    let host = authority.strip_suffix(default_port).unwrap_or(&authority);
+    format!("{scheme}://{host}")
+}
+
+/// The page for a form post that is not read, with a way back to the form.
+fn refused(
+    status: StatusCode,
+    product: &str,
+    title: &str,
+    message: &str,
+    form: &str,
+) -> HttpResponse {
     page(
-        StatusCode::PAYLOAD_TOO_LARGE,
+        status,
         product,
-        text::TOO_LARGE_TITLE,
-        html! { h1 { (text::TOO_LARGE_TITLE) } p { (text::TOO_LARGE_BODY) } },
+        title,
+        html! { h1 { (title) } p { (message) } p { a href=(form) { (text::BACK_TO_FORM) } } },
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::origin_of;
+
+    #[test]
+    fn origins_are_serialised_as_browsers_do() {
+        assert_eq!(origin_of("http://localhost:8080"), "http://localhost:8080");
+        assert_eq!(
+            origin_of("https://ID.Example.com/"),
+            "https://id.example.com"
+        );
+        assert_eq!(
+            origin_of("https://id.example.com:443/auth"),
+            "https://id.example.com"
+        );
+        assert_eq!(
+            origin_of("http://id.example.com:80"),
+            "http://id.example.com"
+        );
+        assert_eq!(
+            origin_of("https://id.example.com:8443"),
+            "https://id.example.com:8443"
+        );
+    }
 }

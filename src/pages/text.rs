@@ -39,6 +39,12 @@ pub const ERROR_UNEXPECTED: &str = "Something went wrong on our side. Please try
 
 pub const TOO_LARGE_TITLE: &str = "That form was too large";
 pub const TOO_LARGE_BODY: &str = "Please go back and try again with shorter entries.";
+pub const CROSS_SITE_TITLE: &str = "That form came from another site";
+pub const CROSS_SITE_BODY: &str = "Nothing was done: this form is accepted only from this site's own page. Open it with the link below and send it again.";
+pub const WRONG_TYPE_TITLE: &str = "That form could not be read";
+pub const WRONG_TYPE_BODY: &str =
+    "Nothing was done. Open the form with the link below and send it again.";
+pub const BACK_TO_FORM: &str = "Back to the form";
 
 pub const FORGOT_LINK: &str = "Forgot your password?";
 pub const CHANGE_LINK: &str = "Change your password";

@@ -1,4 +1,5 @@
-//! Operational routes: liveness, readiness, metrics, published keys and the spec.
+//! Operational routes: liveness, readiness, metrics (management listener only), published
+//! keys and the spec.
 
 use actix_web::{get, http::header::ContentType, web, HttpResponse};
 use serde::Serialize;
@@ -35,9 +36,8 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
     Ok(HttpResponse::Ok().json(Status { status: "ready" }))
 }
 
-/// Prometheus metrics (text exposition format).
-#[utoipa::path(get, path = "/metrics", tag = "operations", operation_id = "metrics", security(()),
-    responses((status = 200, description = "Prometheus text format", body = String, content_type = "text/plain")))]
+/// Prometheus metrics (text exposition format). Served only on the management listener, so
+/// it is not in the public spec.
 #[get("/metrics")]
 pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     let (active, idle) = state.db.pool_state();

@@ -22,7 +22,6 @@ use crate::state::AppState;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(health::healthz)
         .service(health::readyz)
-        .service(health::metrics)
         .service(health::jwks)
         .service(health::openapi_json)
         .service(auth::sign_in)

@@ -705,7 +705,8 @@ fn secrets_never_reach_the_logs() {
             )
             .env("PASSGATE__LOG__LEVEL", "trace")
             .env("PASSGATE__LOG__FORMAT", "json")
-            .env("PASSGATE__SERVER__PORT", "0");
+            .env("PASSGATE__SERVER__PORT", "0")
+            .env("PASSGATE__MANAGEMENT__PORT", "0");
     };
     let bin = env!("CARGO_BIN_EXE_passgate");
     let mut create = Command::new(bin);

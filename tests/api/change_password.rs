@@ -86,7 +86,7 @@ async fn a_change_revokes_every_other_session_and_the_old_password() {
         StatusCode::OK
     );
 
-    let metrics = app.get("/metrics", None).await.text().await.unwrap();
+    let metrics = app.metrics().await;
     assert!(metrics.contains("passgate_password_changes_total{kind=\"self\"} 1"));
 }
 

@@ -5,7 +5,8 @@ use std::process::Command;
 fn passgate() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_passgate"));
     cmd.env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default());
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("PASSGATE__MANAGEMENT__PORT", "0");
     cmd
 }
 

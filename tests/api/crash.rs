@@ -39,6 +39,7 @@ impl Instance {
         let env = [
             ("PASSGATE__DATABASE__URL", db_url.to_owned()),
             ("PASSGATE__SERVER__PORT", port.to_string()),
+            ("PASSGATE__MANAGEMENT__PORT", "0".to_owned()),
             (
                 "PASSGATE__JWT__SECRET",
                 "crash-test-secret-crash-test-secret-01".to_owned(),

@@ -37,7 +37,7 @@ async fn a_full_hashing_queue_answers_503_overloaded_at_once() {
         overloaded > 0,
         "a queue of one must overflow under twelve concurrent sign-ins"
     );
-    let metrics = app.get("/metrics", None).await.text().await.unwrap();
+    let metrics = app.metrics().await;
     let rejected = metrics
         .lines()
         .find_map(|l| l.strip_prefix("passgate_password_hash_rejected_total "))

@@ -18,6 +18,8 @@ pub const STRONG_2: &str = "amber lantern drifts past eleven sleepy harbors";
 
 pub struct TestApp {
     pub address: String,
+    /// The management listener (`/metrics`, `/healthz`, `/readyz`).
+    pub management: String,
     /// The SMTP listener this app's mail goes to.
     pub mail: MailServer,
     pub client: reqwest::Client,
@@ -84,6 +86,7 @@ pub fn fresh_database() -> (String, TestDb) {
 pub fn test_settings() -> Settings {
     let mut s = Settings::default();
     s.server.port = 0;
+    s.management.port = 0;
     s.server.workers = 1;
     s.jwt.secret = Some("test-secret-that-is-long-enough-0123456789".into());
     s.hashing.memory_kib = 256;
@@ -118,10 +121,12 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
     settings.validate().expect("test settings are valid");
     let app = Application::build(settings).await.expect("app starts");
     let address = format!("http://127.0.0.1:{}", app.port());
+    let management = format!("http://127.0.0.1:{}", app.management_port());
     let state = app.state();
     tokio::spawn(app.run_until_stopped());
     TestApp {
         address,
+        management,
         mail,
         client: reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
@@ -144,6 +149,18 @@ impl TestApp {
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
+    }
+
+    /// The Prometheus text from the management listener.
+    pub async fn metrics(&self) -> String {
+        let res = self
+            .client
+            .get(format!("{}/metrics", self.management))
+            .send()
+            .await
+            .expect("request sent");
+        assert_eq!(res.status(), StatusCode::OK);
+        res.text().await.unwrap()
     }
 
     pub async fn get(&self, path: &str, token: Option<&str>) -> Response {

@@ -4,13 +4,13 @@
 
 use diesel::dsl::count_star;
 use diesel::prelude::*;
-use passgate::db::schema::{audit_events, users};
+use passgate::db::schema::{audit_events, outbox, users};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use crate::helpers::{spawn_app, TestApp, STRONG};
+use crate::helpers::{assert_problem, spawn_app, TestApp, STRONG};
 
 fn arbitrary_json() -> impl Strategy<Value = Value> {
     let leaf = prop_oneof![
@@ -248,4 +248,144 @@ proptest! {
             prop_assert_eq!(email.normalized(), email.as_str().to_lowercase());
         }
     }
+}
+
+async fn outbox_and_audit_rows(app: &TestApp) -> (i64, i64) {
+    app.state
+        .db
+        .run(|c| {
+            let o: i64 = outbox::table.select(count_star()).first(c)?;
+            let a: i64 = audit_events::table.select(count_star()).first(c)?;
+            Ok((o, a))
+        })
+        .await
+        .unwrap()
+}
+
+fn gzip(data: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    encoder.write_all(data).unwrap();
+    encoder.finish().unwrap()
+}
+
+#[tokio::test]
+async fn an_encoded_body_is_refused_before_a_byte_is_inflated() {
+    let app = spawn_app().await;
+    app.create_user("ada@example.com", STRONG, &["user"]).await;
+    let before = outbox_and_audit_rows(&app).await;
+    let json = br#"{"email":"ada@example.com"}"#;
+    // ~8 KB on the wire, 8 MiB inflated: a gzip bomb.
+    let mut bomb = json.to_vec();
+    bomb.resize(8 * 1024 * 1024, b' ');
+    let bomb = gzip(&bomb);
+    assert!(bomb.len() < 16 * 1024, "{}", bomb.len());
+    let small = gzip(json);
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        ("gzip", bomb),
+        ("gzip", small),
+        ("zstd", vec![0x28, 0xb5, 0x2f, 0xfd, 0x00, 0x58, 0x61, 0x62]),
+        ("br", b"junk".to_vec()),
+        ("deflate, identity", b"junk".to_vec()),
+        ("x-invented", json.to_vec()),
+    ];
+    for (encoding, body) in cases {
+        let res = app
+            .client
+            .post(app.url("/v1/password-resets"))
+            .header("content-type", "application/json")
+            .header("content-encoding", encoding)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.headers()["connection"], "close", "{encoding}");
+        assert_problem(res, 415, "unsupported_media_type").await;
+    }
+    assert_eq!(
+        outbox_and_audit_rows(&app).await,
+        before,
+        "nothing was done"
+    );
+
+    // `identity` is no encoding at all: the same request is served.
+    let res = app
+        .client
+        .post(app.url("/v1/password-resets"))
+        .header("content-type", "application/json")
+        .header("content-encoding", "identity")
+        .body(json.to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::ACCEPTED);
+}
+
+#[tokio::test]
+async fn invented_methods_add_no_time_series() {
+    let app = spawn_app().await;
+    let series = |text: &str| {
+        text.lines()
+            .filter(|l| l.starts_with("passgate_http_requests_total{"))
+            .count()
+    };
+    // One of each outcome first, so the series an invented method may land in exist.
+    let method = reqwest::Method::from_bytes(b"PREWARM").unwrap();
+    for path in ["/v1/me", "/no/such/route"] {
+        app.client
+            .request(method.clone(), app.url(path))
+            .send()
+            .await
+            .unwrap();
+    }
+    // A scrape counts itself only in the next one.
+    app.metrics().await;
+    let before = series(&app.metrics().await);
+    for i in 0..300 {
+        let method = reqwest::Method::from_bytes(format!("INVENTED{i}").as_bytes()).unwrap();
+        let path = if i % 2 == 0 {
+            "/v1/me"
+        } else {
+            "/no/such/route"
+        };
+        let res = app
+            .client
+            .request(method, app.url(path))
+            .send()
+            .await
+            .unwrap();
+        assert!(res.status().is_client_error());
+    }
+    let text = app.metrics().await;
+    assert_eq!(series(&text), before, "{text}");
+    assert!(!text.contains("INVENTED"), "{text}");
+    assert!(text.contains("method=\"other\""), "{text}");
+}
+
+#[tokio::test]
+async fn a_stalled_body_is_timed_out_and_the_connection_closed() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = crate::helpers::spawn_app_with(|s| s.server.body_timeout_secs = 1).await;
+    let before = outbox_and_audit_rows(&app).await;
+    let address = app.address.trim_start_matches("http://").to_owned();
+    let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+    let head = "POST /v1/password-resets HTTP/1.1\r\nHost: localhost\r\n\
+                Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n";
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream
+        .write_all(format!("{{\"email\":\"{}", "a".repeat(489)).as_bytes())
+        .await
+        .unwrap();
+    // The other half never comes: the server must answer and hang up by itself.
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        stream.read_to_end(&mut answer),
+    )
+    .await;
+    assert!(read.is_ok(), "the connection was still open after 10 s");
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("request_timeout"), "{answer}");
+    assert_eq!(outbox_and_audit_rows(&app).await, before);
 }

@@ -62,7 +62,7 @@ async fn internal_failures_are_logged_once_with_cause_and_request_id_wherever_re
     let mut server = passgate(&db_url)
         .arg("serve")
         .env("PASSGATE__SERVER__PORT", port.to_string())
-        //MGMT .env("PASSGATE__MANAGEMENT__PORT", free_port().to_string())
+        .env("PASSGATE__MANAGEMENT__PORT", free_port().to_string())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()

@@ -52,7 +52,7 @@ async fn metrics_are_exported_by_route_pattern() {
     let app = spawn_app().await;
     app.get("/v1/admin/users/0190a0a0-0000-7000-8000-000000000000", None)
         .await;
-    let text = app.get("/metrics", None).await.text().await.unwrap();
+    let text = app.metrics().await;
     for name in [
         "passgate_http_requests_total",
         "passgate_http_request_duration_seconds",
@@ -70,6 +70,39 @@ async fn metrics_are_exported_by_route_pattern() {
         !text.contains("0190a0a0-0000"),
         "raw ids must never become labels"
     );
+}
+
+#[tokio::test]
+async fn metrics_are_served_only_on_the_management_listener() {
+    let app = spawn_app().await;
+    // The outbox counters tell which reset requests reached a real account: an outsider on
+    // the public port gets nothing.
+    assert_problem(app.get("/metrics", None).await, 404, "not_found").await;
+    let res = app.client.head(app.url("/metrics")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let spec: Value = app.get("/openapi.json", None).await.json().await.unwrap();
+    assert!(spec["paths"].get("/metrics").is_none());
+
+    assert_ne!(app.management, app.address);
+    let text = app.metrics().await;
+    assert!(text.contains("passgate_outbox_delivered_total"), "{text}");
+    for path in ["/healthz", "/readyz"] {
+        let res = app
+            .client
+            .get(format!("{}{path}", app.management))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "{path}");
+    }
+    // Only those three: the API is not on the management listener.
+    let res = app
+        .client
+        .get(format!("{}/v1/password-policy", app.management))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(res, 404, "not_found").await;
 }
 
 #[tokio::test]

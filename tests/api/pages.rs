@@ -103,6 +103,7 @@ async fn forgot_password_answers_the_same_for_every_email() {
     let garbage = app
         .client
         .post(app.url("/forgot-password"))
+        .header("content-type", "application/x-www-form-urlencoded")
         .body(vec![0xff, 0xfe, 0x00])
         .send()
         .await
@@ -340,5 +341,166 @@ async fn an_oversized_form_gets_a_page_not_json() {
         let res = form(&app, path, &[("email", huge.as_str())]).await;
         let page = html(res, 413).await;
         assert!(page.contains("That form was too large"), "{path}");
+    }
+}
+
+/// Outbox and audit rows: what any accepted form post adds.
+async fn rows(app: &TestApp) -> (i64, i64) {
+    use diesel::dsl::count_star;
+    use diesel::prelude::*;
+    use passgate::db::schema::{audit_events, outbox};
+    app.state
+        .db
+        .run(|c| {
+            let o: i64 = outbox::table.select(count_star()).first(c)?;
+            let a: i64 = audit_events::table.select(count_star()).first(c)?;
+            Ok((o, a))
+        })
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn forms_are_read_only_as_urlencoded_posts_from_our_own_origin() {
+    let app = spawn_app().await;
+    app.create_user("ada@example.com", STRONG, &["user"]).await;
+    let own = "http://localhost:8080"; // the default PASSGATE__SERVER__PUBLIC_URL
+    let before = rows(&app).await;
+    let change = [
+        ("email", "ada@example.com"),
+        ("current_password", STRONG),
+        ("new_password", STRONG_2),
+        ("confirm_password", STRONG_2),
+    ];
+    let post = |path: &str, headers: &[(&str, &str)]| {
+        let mut req = app.client.post(app.url(path));
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        req
+    };
+
+    // A cross-site form can send text/plain without a preflight; it is not read.
+    for path in ["/forgot-password", "/reset-password", "/change-password"] {
+        let res = post(path, &[("content-type", "text/plain")])
+            .body(serde_urlencoded::to_string(change).unwrap())
+            .send()
+            .await
+            .unwrap();
+        let page = html(res, 415).await;
+        assert!(page.contains("That form could not be read"), "{path}");
+        let res = post(path, &[])
+            .body("email=ada%40example.com")
+            .send()
+            .await
+            .unwrap();
+        html(res, 415).await;
+    }
+
+    // Another origin, or a browser's word that the post is cross-site: refused, nothing done.
+    for headers in [
+        &[("origin", "https://evil.example")][..],
+        &[("origin", "http://localhost:8081")][..],
+        &[("origin", "null"), ("sec-fetch-site", "cross-site")][..],
+        &[("sec-fetch-site", "cross-site")][..],
+        &[("origin", own), ("sec-fetch-site", "cross-site")][..],
+    ] {
+        for path in ["/forgot-password", "/reset-password", "/change-password"] {
+            let res = post(path, headers).form(&change).send().await.unwrap();
+            let page = html(res, 403).await;
+            assert!(
+                page.contains("That form came from another site"),
+                "{headers:?}"
+            );
+        }
+    }
+    assert_eq!(rows(&app).await, before, "nothing was done");
+    assert_eq!(
+        app.sign_in("ada@example.com", STRONG).await.status(),
+        StatusCode::OK
+    );
+
+    // `Origin: null` names no origin: then `Sec-Fetch-Site` decides; our own origin and
+    // no header at all (older clients) are accepted.
+    for headers in [
+        &[("origin", "null"), ("sec-fetch-site", "same-origin")][..],
+        &[("origin", "null")][..],
+        &[("origin", own), ("sec-fetch-site", "same-origin")][..],
+        &[("origin", "HTTP://LOCALHOST:8080")][..],
+        &[][..],
+    ] {
+        let res = post("/forgot-password", headers)
+            .form(&[("email", "ada@example.com")])
+            .send()
+            .await
+            .unwrap();
+        let page = html(res, 200).await;
+        assert!(page.contains("Check your inbox"), "{headers:?}");
+    }
+    let res = post(
+        "/change-password",
+        &[("origin", own), ("sec-fetch-site", "same-origin")],
+    )
+    .header(
+        "content-type",
+        "application/x-www-form-urlencoded; charset=UTF-8",
+    )
+    .body(serde_urlencoded::to_string(change).unwrap())
+    .send()
+    .await
+    .unwrap();
+    html(res, 200).await;
+    assert_eq!(
+        app.sign_in("ada@example.com", STRONG_2).await.status(),
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn the_origin_rule_follows_the_public_url() {
+    let app = spawn_app_with(|s| s.server.public_url = "https://id.example.com/".into()).await;
+    let res = app
+        .client
+        .post(app.url("/forgot-password"))
+        .header("origin", "https://id.example.com")
+        .form(&[("email", "ada@example.com")])
+        .send()
+        .await
+        .unwrap();
+    html(res, 200).await;
+    let res = app
+        .client
+        .post(app.url("/forgot-password"))
+        .header("origin", "http://localhost:8080")
+        .form(&[("email", "ada@example.com")])
+        .send()
+        .await
+        .unwrap();
+    html(res, 403).await;
+}
+
+#[tokio::test]
+async fn the_docs_page_cannot_be_framed_and_runs_only_its_own_scripts() {
+    let app = spawn_app().await;
+    for path in ["/docs/", "/docs/swagger-initializer.js"] {
+        let res = app.get(path, None).await;
+        assert_eq!(res.status(), StatusCode::OK, "{path}");
+        let h = res.headers();
+        assert_eq!(h["x-frame-options"], "DENY");
+        let csp = h["content-security-policy"].to_str().unwrap();
+        assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+        assert!(csp.contains("script-src 'self'"), "{csp}");
+        assert!(
+            !csp.contains("unsafe"),
+            "no unsafe-inline or unsafe-eval: {csp}"
+        );
+    }
+    let html = app.get("/docs/", None).await.text().await.unwrap();
+    for tag in html.split("<script").skip(1) {
+        let open = tag.split('>').next().unwrap();
+        assert!(
+            open.contains("src="),
+            "an inline script would break the CSP: {tag}"
+        );
     }
 }

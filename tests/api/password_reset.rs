@@ -127,7 +127,7 @@ async fn the_whole_flow_from_request_to_sign_in() {
             && actions.contains(&"password.reset_completed"),
         "{actions:?}"
     );
-    let metrics = app.get("/metrics", None).await.text().await.unwrap();
+    let metrics = app.metrics().await;
     assert!(metrics.contains("passgate_password_changes_total{kind=\"reset\"} 1"));
     assert!(
         metrics.contains("passgate_outbox_delivered_total 2"),
@@ -389,7 +389,7 @@ async fn mail_is_retried_until_the_server_comes_up() {
         StatusCode::ACCEPTED
     );
     tokio::time::sleep(Duration::from_millis(600)).await;
-    let metrics = app.get("/metrics", None).await.text().await.unwrap();
+    let metrics = app.metrics().await;
     assert!(metrics.contains("passgate_outbox_pending 1"), "{metrics}");
 
     let late = MailServer::start_on(port).await;

@@ -40,6 +40,7 @@ async fn sigterm_lets_in_flight_requests_finish_and_exits_zero() {
             format!("sqlite://{}", dir.path().join("p.db").display()),
         )
         .env("PASSGATE__SERVER__PORT", port.to_string())
+        .env("PASSGATE__MANAGEMENT__PORT", "0")
         .env("PASSGATE__SERVER__SHUTDOWN_TIMEOUT_SECS", "10")
         // Slow hashing, so the sign-in below is still running when the signal arrives.
         .env("PASSGATE__HASHING__MEMORY_KIB", "262144")

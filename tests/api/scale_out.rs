@@ -42,6 +42,7 @@ fn command(db_url: &str, args: &[&str], port: u16, smtp: u16) -> Command {
         .env("PASSGATE__DATABASE__URL", db_url)
         .env("PASSGATE__DATABASE__MAX_CONNECTIONS", "4")
         .env("PASSGATE__SERVER__PORT", port.to_string())
+        .env("PASSGATE__MANAGEMENT__PORT", "0")
         .env("PASSGATE__SERVER__WORKERS", "1")
         .env(
             "PASSGATE__JWT__SECRET",

@@ -120,6 +120,53 @@ test("CORS: a configured origin may call the API from a browser, another may not
   await page.close();
 });
 
+test("a form posted from another origin is refused and changes nothing", async () => {
+  await createUser("csrf@example.com", STRONG);
+  const page = await browser.newPage();
+  await page.goto(other.origin);
+  const target = `${app.url}/change-password`;
+  const [response] = await Promise.all([
+    page.waitForNavigation(),
+    page.evaluate(({ target, current, next }) => {
+      const form = document.createElement("form");
+      form.method = "post";
+      form.action = target;
+      for (const [name, value] of Object.entries({ email: "csrf@example.com", current_password: current, new_password: next, confirm_password: next })) {
+        const input = document.createElement("input");
+        input.name = name;
+        input.value = value;
+        form.append(input);
+      }
+      document.body.append(form);
+      form.submit();
+    }, { target, current: STRONG, next: STRONG_2 }),
+  ]);
+  assert.equal(response.status(), 403);
+  assert.match(await page.locator("h1").innerText(), /another site/);
+  const signIn = await app.api("/v1/auth/token", { method: "POST", body: { email: "csrf@example.com", password: STRONG } });
+  assert.equal(signIn.status, 200, "the password is unchanged");
+  await page.close();
+});
+
+test("the API docs work under their Content-Security-Policy", async () => {
+  const page = await browser.newPage();
+  const violations = [];
+  page.on("console", (m) => {
+    if (/Content Security Policy/i.test(m.text())) violations.push(m.text());
+  });
+  page.on("pageerror", (e) => violations.push(String(e)));
+  await page.goto(`${app.url}/docs/`);
+  await page.waitForSelector(".opblock");
+  assert.ok((await page.locator(".opblock").count()) > 10);
+  // "Try it out" calls the API from the page (connect-src 'self').
+  await page.locator(".opblock").first().click();
+  await page.getByRole("button", { name: "Try it out" }).first().click();
+  await page.getByRole("button", { name: "Execute" }).first().click();
+  await page.waitForSelector(".live-responses-table");
+  assert.deepEqual(violations, []);
+  await page.close();
+});
+
 test("every page reads well at 390 px and 1280 px", async () => {
   await createUser("shots@example.com", STRONG);
   await app.api("/v1/password-resets", { method: "POST", body: { email: "shots@example.com" } });

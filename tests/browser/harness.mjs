@@ -93,6 +93,7 @@ export async function startPassgate({ smtpPort, corsOrigins = "" }) {
   const env = {
     PATH: process.env.PATH,
     PASSGATE__SERVER__PORT: String(port),
+    PASSGATE__MANAGEMENT__PORT: "0",
     PASSGATE__SERVER__PUBLIC_URL: `http://127.0.0.1:${port}`,
     PASSGATE__DATABASE__URL: `sqlite://${join(dir, "passgate.db")}`,
     PASSGATE__JWT__SECRET: "browser-tests-secret-browser-tests-0123",
