@@ -715,7 +715,10 @@ export interface components {
          *     }
          */
         ItemError: {
-            /** @description `not_found`, `forbidden`, `overloaded` or `unavailable`. */
+            /**
+             * @description `not_found`, `forbidden`, `validation_failed` (an address that breaks the email
+             *     rules), `overloaded` or `unavailable`.
+             */
             code: string;
             detail: string;
         };
@@ -759,6 +762,7 @@ export interface components {
             display_name?: string | null;
             /** @description Checked for `contains_user_info`. */
             email?: string | null;
+            /** @description Longer than the policy maximum: only `too_long` is reported. */
             password: string;
         };
         /**
@@ -874,7 +878,7 @@ export interface components {
              * @description When the temporary password stops working (when a change is required).
              */
             temporary_password_expires_at?: string | null;
-            /** @description Null when an email matched no user. */
+            /** @description The requested id, also when it failed; null only when an email matched no user. */
             user_id?: string | null;
         };
         ResetSummary: {
@@ -2684,6 +2688,15 @@ export interface operations {
             };
             /** @description `unsupported_media_type`: send application/json */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation_failed`: `email` or `display_name` over its maximum */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
