@@ -516,18 +516,13 @@ async fn a_promotion_while_the_password_is_hashed_stops_a_password_admins_reset(
     // The password admin's reset passes the hierarchy check on the roles it read, then waits
     // after hashing while an admin makes the target an admin.
     let gate = app.state.pauses.arm("admin_reset.hashed");
-    let reset = {
-        let (address, client, target) = (app.url(""), app.client.clone(), target.clone());
-        tokio::spawn(async move {
-            client
-                .post(format!("{address}/v1/admin/users/{target}/password-reset"))
-                .bearer_auth(helper)
-                .json(&json!({"mode": "generate"}))
-                .send()
-                .await
-                .unwrap()
-        })
-    };
+    let reset = tokio::spawn(
+        app.client
+            .post(app.url(&format!("/v1/admin/users/{target}/password-reset")))
+            .bearer_auth(helper)
+            .json(&json!({"mode": "generate"}))
+            .send(),
+    );
     gate.reached().await;
     let promoted = app
         .patch(
@@ -539,7 +534,7 @@ async fn a_promotion_while_the_password_is_hashed_stops_a_password_admins_reset(
     assert_eq!(promoted.status(), StatusCode::OK);
     gate.release();
 
-    let body = assert_problem(reset.await.unwrap(), 403, "forbidden").await;
+    let body = assert_problem(reset.await.unwrap().unwrap(), 403, "forbidden").await;
     assert!(body.get("temporary_password").is_none());
     // The admin's password is the one it had.
     app.tokens("ada@example.com", STRONG).await;
@@ -616,18 +611,13 @@ async fn a_password_admin_demoted_while_the_password_is_hashed_resets_nobody() {
     let target = app.create_user("ada@example.com", STRONG, &["user"]).await;
 
     let gate = app.state.pauses.arm("admin_reset.hashed");
-    let reset = {
-        let (address, client, target) = (app.url(""), app.client.clone(), target.clone());
-        tokio::spawn(async move {
-            client
-                .post(format!("{address}/v1/admin/password-resets"))
-                .bearer_auth(helper)
-                .json(&json!({"user_ids": [target], "mode": "generate"}))
-                .send()
-                .await
-                .unwrap()
-        })
-    };
+    let reset = tokio::spawn(
+        app.client
+            .post(app.url("/v1/admin/password-resets"))
+            .bearer_auth(helper)
+            .json(&json!({"user_ids": [target], "mode": "generate"}))
+            .send(),
+    );
     gate.reached().await;
     let demoted = app
         .patch(
@@ -639,7 +629,7 @@ async fn a_password_admin_demoted_while_the_password_is_hashed_resets_nobody() {
     assert_eq!(demoted.status(), StatusCode::OK);
     gate.release();
 
-    let body: Value = reset.await.unwrap().json().await.unwrap();
+    let body: Value = reset.await.unwrap().unwrap().json().await.unwrap();
     assert_eq!(body["summary"]["succeeded"], 0);
     assert_eq!(body["results"][0]["error"]["code"], "invalid_token");
     assert!(body["results"][0].get("temporary_password").is_none());

@@ -590,32 +590,30 @@ async fn two_admins_demoting_each_other_at_once_leave_one_admin() {
 
     // The first demotion has passed the last-admin check and holds its transaction open.
     let gate = app.state.pauses.arm("users.update.checked");
-    let demote = |target: String, token: String| {
-        let (address, client) = (app.url(""), app.client.clone());
-        tokio::spawn(async move {
-            client
-                .patch(format!("{address}/v1/admin/users/{target}"))
+    let demote = |target: &str, token: &str| {
+        tokio::spawn(
+            app.client
+                .patch(app.url(&format!("/v1/admin/users/{target}")))
                 .bearer_auth(token)
                 .json(&json!({"roles": ["user"]}))
-                .send()
-                .await
-                .unwrap()
-                .status()
-        })
+                .send(),
+        )
     };
-    let first = demote(other.clone(), root_token.clone());
+    let first = demote(&other, &root_token);
     gate.reached().await;
-    let mut second = demote(root.clone(), other_token);
+    let mut second = demote(&root, &other_token);
     // Without the serialisation the second demotion commits while the first is held, and
     // this returns at once; with it, the second waits for the first, and the bounded wait
     // ends. Either way the first is released next, so the test is decided by the outcome.
     let early = tokio::time::timeout(Duration::from_secs(1), &mut second).await;
     gate.release();
-    let first = first.await.unwrap();
+    let first = first.await.unwrap().unwrap().status();
     let second = match early {
         Ok(done) => done.unwrap(),
         Err(_) => second.await.unwrap(),
-    };
+    }
+    .unwrap()
+    .status();
 
     assert_eq!(first, StatusCode::OK);
     // The second is refused: the last-admin rule (409), or its caller no longer an admin

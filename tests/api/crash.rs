@@ -14,19 +14,11 @@ use passgate::db::schema::{audit_events, outbox, password_reset_tokens, refresh_
 use passgate::db::{self, models::NewUser, Db};
 use serde_json::{json, Value};
 
-use crate::helpers::STRONG;
+use crate::helpers::{free_port, STRONG};
 use crate::smtp::MailServer;
 
 const ADMIN_PASSWORD: &str = "quartz pelican sings over ninety amber dunes";
 const NEW_PASSWORD: &str = "amber lantern drifts past eleven sleepy harbors";
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 struct Instance {
     env: Vec<(String, String)>,

@@ -250,3 +250,12 @@ pub async fn assert_problem(res: Response, status: u16, code: &str) -> Value {
     }
     body
 }
+
+/// A port nobody listens on right now, for a real passgate process started by a test.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}

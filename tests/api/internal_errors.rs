@@ -9,15 +9,7 @@ use diesel::connection::SimpleConnection;
 use passgate::db::ConnectionManager;
 use serde_json::{json, Value};
 
-use crate::helpers::{fresh_database, STRONG};
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+use crate::helpers::{free_port, fresh_database, STRONG};
 
 fn passgate(db_url: &str) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_passgate"));

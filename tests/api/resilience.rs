@@ -8,15 +8,7 @@ use std::time::{Duration, Instant};
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::helpers::{assert_problem, spawn_app_with, STRONG};
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+use crate::helpers::{assert_problem, free_port, spawn_app_with, STRONG};
 
 fn signal(pid: u32, name: &str) {
     let status = Command::new("kill")

@@ -9,7 +9,7 @@ use std::time::Duration;
 use reqwest::{Response, StatusCode};
 use serde_json::{json, Value};
 
-use crate::helpers::{fresh_database, TestDb, STRONG, STRONG_2};
+use crate::helpers::{free_port, fresh_database, TestDb, STRONG, STRONG_2};
 use crate::smtp::MailServer;
 
 const ADMIN_PASSWORD: &str = "quartz pelican sings over ninety amber dunes";
@@ -61,14 +61,6 @@ fn command(db_url: &str, args: &[&str], port: u16, smtp: u16) -> Command {
         .args(args)
         .stdout(Stdio::null());
     cmd
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 impl Cluster {
