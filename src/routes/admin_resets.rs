@@ -102,7 +102,12 @@ pub async fn reset_user(
 /// blocks the others. Results come in request order, duplicates collapsed. More users than
 /// `PASSGATE__ADMIN__MAX_BULK` → 422 `batch_too_large` before any work. Who may reset whom:
 /// `admin` may reset anyone but themself; `password_admin` may reset users whose roles are
-/// only `user` and/or `password_admin`; nobody resets their own password here.
+/// only `user` and/or `password_admin`; nobody resets their own password here. The rule and
+/// the caller's authority are checked again inside each user's transaction, so a promotion
+/// or demotion while the password is hashed is never raced past. A failed item echoes the
+/// requested `user_id`; an address in `emails` that breaks the email rules (look-alikes such
+/// as the Kelvin sign included) is a per-item `validation_failed`, never folded onto another
+/// account.
 #[utoipa::path(post, path = "/v1/admin/password-resets", tag = "admin", operation_id = "resetPasswords",
     request_body = BulkResetRequest,
     security(("bearer" = [])),

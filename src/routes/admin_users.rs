@@ -165,9 +165,12 @@ pub async fn get_user(
     Ok(HttpResponse::Ok().json(users::get(&state, &id).await?))
 }
 
-/// Update a user (`admin`). Changing roles or `disabled` revokes the user's earlier tokens;
-/// disabling also ends every session. Admins cannot change their own roles or disable
-/// themselves.
+/// Update a user (`admin`). Changing roles or `disabled` revokes the user's earlier tokens
+/// and ends every session; disabling also voids outstanding reset links. Admins cannot
+/// change their own roles or disable themselves, and there is always at least one enabled
+/// admin: a change that would leave none answers 409, also when two admins demote each other
+/// at the same moment. The caller's own authority is checked again at the moment of the
+/// write.
 #[utoipa::path(patch, path = "/v1/admin/users/{id}", tag = "admin", operation_id = "updateUser",
     params(("id" = String, Path, description = "User id (UUID)")),
     request_body = UpdateUserRequest,
@@ -178,6 +181,7 @@ pub async fn get_user(
         (status = 401, description = "`invalid_token`", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "`forbidden` or `password_change_required`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`conflict`: the change would leave no enabled admin", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
     ))]
 #[patch("/v1/admin/users/{id}")]

@@ -207,7 +207,12 @@ export interface paths {
          *     blocks the others. Results come in request order, duplicates collapsed. More users than
          *     `PASSGATE__ADMIN__MAX_BULK` → 422 `batch_too_large` before any work. Who may reset whom:
          *     `admin` may reset anyone but themself; `password_admin` may reset users whose roles are
-         *     only `user` and/or `password_admin`; nobody resets their own password here.
+         *     only `user` and/or `password_admin`; nobody resets their own password here. The rule and
+         *     the caller's authority are checked again inside each user's transaction, so a promotion
+         *     or demotion while the password is hashed is never raced past. A failed item echoes the
+         *     requested `user_id`; an address in `emails` that breaks the email rules (look-alikes such
+         *     as the Kelvin sign included) is a per-item `validation_failed`, never folded onto another
+         *     account.
          */
         post: operations["resetPasswords"];
         delete?: never;
@@ -253,9 +258,12 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Update a user (`admin`). Changing roles or `disabled` revokes the user's earlier tokens;
-         *     disabling also ends every session. Admins cannot change their own roles or disable
-         *     themselves.
+         * Update a user (`admin`). Changing roles or `disabled` revokes the user's earlier tokens
+         *     and ends every session; disabling also voids outstanding reset links. Admins cannot
+         *     change their own roles or disable themselves, and there is always at least one enabled
+         *     admin: a change that would leave none answers 409, also when two admins demote each other
+         *     at the same moment. The caller's own authority is checked again at the moment of the
+         *     write.
          */
         patch: operations["updateUser"];
         trace?: never;
@@ -2098,6 +2106,15 @@ export interface operations {
             };
             /** @description `not_found` */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `conflict`: the change would leave no enabled admin */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
