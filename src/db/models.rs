@@ -65,6 +65,8 @@ pub struct RefreshTokenRow {
     pub expires_at: NaiveDateTime,
     pub rotated_at: Option<NaiveDateTime>,
     pub revoked_at: Option<NaiveDateTime>,
+    /// The user's security version when this token was issued; refused once it is not.
+    pub security_version: i64,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]

@@ -32,6 +32,7 @@ diesel::table! {
         expires_at -> Timestamp,
         rotated_at -> Nullable<Timestamp>,
         revoked_at -> Nullable<Timestamp>,
+        security_version -> BigInt,
     }
 }
 

@@ -101,6 +101,19 @@ pub fn auth_state(conn: &mut DbConn, id: &str) -> Result<Option<AuthState>, ApiE
     Ok(row.optional()?)
 }
 
+/// `auth_state` for a write transaction that depends on it. On PostgreSQL the row stays
+/// locked until the transaction ends, so a password, role or disabled change cannot commit
+/// between this read and the transaction's writes; on SQLite `write_tx` already holds the
+/// database's write lock.
+pub fn lock_auth_state(conn: &mut DbConn, id: &str) -> Result<Option<AuthState>, ApiError> {
+    let query = u::users.find(id).select((u::security_version, u::disabled));
+    let row = match conn {
+        DbConn::Sqlite(c) => query.get_result::<AuthState>(c),
+        DbConn::Pg(c) => query.for_update().get_result::<AuthState>(c),
+    };
+    Ok(row.optional()?)
+}
+
 #[derive(Debug, Default)]
 pub struct ListFilter {
     pub q: Option<String>,

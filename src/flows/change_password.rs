@@ -193,12 +193,21 @@ async fn change(
                     origin.client_ip.as_deref(),
                     now,
                 )?;
+                let after = db::users::find(c, &row.id)?.ok_or(ApiError::InvalidToken)?;
                 let refresh = if issue_session {
-                    Some(sessions::create_refresh_token(c, &row.id, None, now, ttl)?)
+                    // `None` only when the account was disabled meanwhile: undo the change.
+                    let issued = sessions::create_refresh_token(
+                        c,
+                        &row.id,
+                        after.security_version,
+                        None,
+                        now,
+                        ttl,
+                    )?;
+                    Some(issued.ok_or(ApiError::InvalidToken)?)
                 } else {
                     None
                 };
-                let after = db::users::find(c, &row.id)?.ok_or(ApiError::InvalidToken)?;
                 Ok((refresh, after))
             })
         })

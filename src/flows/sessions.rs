@@ -2,7 +2,10 @@
 //!
 //! A session is a family of refresh tokens. Each refresh marks the presented token rotated
 //! and issues the next one in the family; presenting an already-rotated token means it was
-//! stolen or replayed, so the whole family is revoked (contract: "Tokens").
+//! stolen or replayed, so the whole family is revoked (contract: "Tokens"). Every token also
+//! carries the security version it was issued under: it is stored only while that version
+//! is current, and refused later once the user's version has moved on, so a sign-in or
+//! refresh racing a password, role or disabled change never leaves a session behind.
 
 use chrono::{Duration, NaiveDateTime};
 use serde::Serialize;
@@ -30,14 +33,23 @@ pub struct TokenPair {
     pub password_change_required: bool,
 }
 
-/// Creates a refresh token (a new family unless `family` is given) and returns its secret.
+/// Creates a refresh token (a new family unless `family` is given) issued under the user's
+/// `security_version`, and returns its secret, or `None` (storing nothing) when that version
+/// is no longer current or the account is disabled: the decision to issue was taken on a
+/// state a password, role or disabled change has since replaced (contract: "Tokens"). Runs
+/// inside the caller's write transaction; the re-read holds the user row until it ends.
 pub fn create_refresh_token(
     conn: &mut DbConn,
     user_id: &str,
+    security_version: i64,
     family: Option<&str>,
     now: NaiveDateTime,
     ttl_secs: u64,
-) -> Result<String, ApiError> {
+) -> Result<Option<String>, ApiError> {
+    match db::users::lock_auth_state(conn, user_id)? {
+        Some(current) if !current.disabled && current.security_version == security_version => {}
+        _ => return Ok(None),
+    }
     let (secret, digest) = opaque::new_secret();
     let id = uuid::Uuid::now_v7().to_string();
     db::refresh_tokens::insert(
@@ -51,9 +63,10 @@ pub fn create_refresh_token(
             expires_at: now + Duration::seconds(ttl_secs as i64),
             rotated_at: None,
             revoked_at: None,
+            security_version,
         },
     )?;
-    Ok(secret)
+    Ok(Some(secret))
 }
 
 /// Signs the access token for a pair whose refresh token was just stored.
@@ -110,7 +123,18 @@ pub async fn refresh(state: &AppState, presented: &str) -> Result<TokenPair, Api
                     Some(user) if !user.disabled => user,
                     _ => return Ok(Rotation::Invalid),
                 };
-                let refresh = create_refresh_token(c, &user.id, Some(&row.family_id), now, ttl)?;
+                // Issued before a password, role or disabled change: the session ended then,
+                // whether or not this token was revoked with it.
+                let refresh = if row.security_version == user.security_version {
+                    create_refresh_token(c, &user.id, user.security_version, Some(&row.family_id), now, ttl)?
+                } else {
+                    None
+                };
+                let Some(refresh) = refresh else {
+                    tracing::info!(family = %row.family_id, "refresh token of an older security version; revoking its family");
+                    db::refresh_tokens::revoke_family(c, &row.family_id, now)?;
+                    return Ok(Rotation::Invalid);
+                };
                 Ok(Rotation::Rotated { user: Box::new(user), refresh })
             })
         })

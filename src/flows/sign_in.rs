@@ -89,6 +89,8 @@ pub async fn sign_in(
             } else {
                 None
             };
+            // Where a reset or role change can slip in between the check and the write.
+            state.pauses.point("sign_in.verified").await;
             succeed(state, u.clone(), rehash, origin).await
         }
         _ => {
@@ -106,12 +108,30 @@ async fn succeed(
 ) -> Result<sessions::TokenPair, ApiError> {
     let ttl = state.settings.jwt.refresh_ttl_secs;
     let id = user.id.clone();
+    let version = user.security_version;
     let old_hash = user.password_hash.clone().unwrap_or_default();
     let refresh = state
         .db
         .run(move |conn| {
             write_tx(conn, |c| {
                 let now = db::now();
+                let Some(refresh) =
+                    sessions::create_refresh_token(c, &id, version, None, now, ttl)?
+                else {
+                    // The password was checked against a state a reset, role change or
+                    // disable has replaced. It was right then, so it is no guess: the
+                    // reserved attempt is given back instead of counted.
+                    db::users::release_attempt(c, &id)?;
+                    db::audit::record(
+                        c,
+                        NewEvent::new("auth.sign_in_failed")
+                            .failure()
+                            .target(id.as_str())
+                            .client_ip(origin.client_ip)
+                            .details(serde_json::json!({ "reason": "superseded" })),
+                    )?;
+                    return Ok(None);
+                };
                 db::users::record_sign_in(c, &id, now)?;
                 if let Some(new_hash) = &rehash {
                     db::users::replace_hash_if_unchanged(c, &id, &old_hash, new_hash)?;
@@ -124,20 +144,29 @@ async fn succeed(
                         .client_ip(origin.client_ip)
                         .details(serde_json::json!({ "rehashed": rehash.is_some() })),
                 )?;
-                sessions::create_refresh_token(c, &id, None, now, ttl)
+                Ok(Some(refresh))
             })
         })
         .await?;
+    let Some(refresh) = refresh else {
+        state
+            .metrics
+            .sign_ins_total
+            .with_label_values(&["failed"])
+            .inc();
+        return Err(ApiError::InvalidCredentials);
+    };
     state
         .metrics
         .sign_ins_total
         .with_label_values(&["success"])
         .inc();
+    // Signed with the version the refresh token was stored under.
     sessions::token_pair(
         state,
         &user.id,
         &RoleSet::from_db(&user.roles),
-        user.security_version,
+        version,
         user.password_change_required,
         refresh,
     )

@@ -213,3 +213,131 @@ async fn sign_ins_are_audited_without_secrets() {
     assert_eq!(page["items"][0]["client_ip"], "127.0.0.1");
     assert_eq!(page["items"][0]["outcome"], "failure");
 }
+
+/// Starts a sign-in held at `sign_in.verified`, i.e. after its password check passed, and
+/// returns once it is held there.
+async fn held_sign_in(
+    app: &crate::helpers::TestApp,
+    email: &str,
+    password: &str,
+) -> (
+    std::sync::Arc<passgate::pauses::Gate>,
+    tokio::task::JoinHandle<reqwest::Response>,
+) {
+    let gate = app.state.pauses.arm("sign_in.verified");
+    let request = app
+        .client
+        .post(app.url("/v1/auth/token"))
+        .json(&json!({ "email": email, "password": password }));
+    let task = tokio::spawn(async move { request.send().await.expect("request sent") });
+    gate.reached().await;
+    (gate, task)
+}
+
+/// Releases held sign-ins and checks that none of them left a session behind.
+async fn assert_superseded(
+    app: &crate::helpers::TestApp,
+    held: Vec<(
+        std::sync::Arc<passgate::pauses::Gate>,
+        tokio::task::JoinHandle<reqwest::Response>,
+    )>,
+) {
+    for (gate, task) in held {
+        gate.release();
+        let res = task.await.unwrap();
+        if res.status() == StatusCode::OK {
+            let pair: Value = res.json().await.unwrap();
+            let refreshed = app
+                .post(
+                    "/v1/auth/refresh",
+                    json!({"refresh_token": pair["refresh_token"]}),
+                    None,
+                )
+                .await;
+            panic!(
+                "a sign-in checked before the reset got a session (refresh: {})",
+                refreshed.status()
+            );
+        }
+        assert_problem(res, 401, "invalid_credentials").await;
+    }
+}
+
+#[tokio::test]
+async fn sign_ins_verified_before_an_admin_link_reset_leave_no_session() {
+    let app = spawn_app().await;
+    let (_, admin) = app.admin().await;
+    let id = app.create_user("ada@example.com", STRONG, &["user"]).await;
+
+    let first = held_sign_in(&app, "ada@example.com", STRONG).await;
+    let second = held_sign_in(&app, "ada@example.com", STRONG).await;
+    let res = app
+        .post(
+            &format!("/v1/admin/users/{id}/password-reset"),
+            json!({"mode": "link"}),
+            Some(&admin),
+        )
+        .await;
+    assert!(res.status().is_success(), "{}", res.status());
+    assert_superseded(&app, vec![first, second]).await;
+
+    // Audited as failures of their own kind, and never counted toward a lockout.
+    let page: Value = app
+        .get(
+            &format!("/v1/admin/audit-events?user_id={id}"),
+            Some(&admin),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let superseded = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "auth.sign_in_failed" && e["details"]["reason"] == "superseded")
+        .count();
+    assert_eq!(superseded, 2, "{page}");
+    let row = app
+        .state
+        .db
+        .run(move |c| passgate::db::users::find(c, &id))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.failed_attempts, 0);
+}
+
+#[tokio::test]
+async fn sign_ins_verified_before_a_confirmed_reset_link_leave_no_session() {
+    let app = spawn_app().await;
+    app.create_user("ada@example.com", STRONG, &["user"]).await;
+    let res = app
+        .post(
+            "/v1/password-resets",
+            json!({"email": "ada@example.com"}),
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::ACCEPTED);
+    let link = app.mail.wait_for("ada@example.com", 1).await[0]
+        .link()
+        .expect("a link in the mail");
+    let token = link.split("token=").nth(1).unwrap().to_owned();
+
+    let first = held_sign_in(&app, "ada@example.com", STRONG).await;
+    let second = held_sign_in(&app, "ada@example.com", STRONG).await;
+    let res = app
+        .post(
+            "/v1/password-resets/confirm",
+            json!({"token": token, "new_password": STRONG_2}),
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    assert_superseded(&app, vec![first, second]).await;
+    assert_eq!(
+        app.sign_in("ada@example.com", STRONG_2).await.status(),
+        StatusCode::OK
+    );
+}

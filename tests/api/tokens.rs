@@ -384,3 +384,64 @@ async fn rs256_tokens_carry_a_kid_and_verify() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn a_refresh_token_of_an_older_security_version_is_refused_though_not_revoked() {
+    use diesel::prelude::*;
+    use passgate::db::schema::{refresh_tokens, users};
+
+    let app = spawn_app().await;
+    let id = app.create_user("ada@example.com", STRONG, &["user"]).await;
+    let pair = app.tokens("ada@example.com", STRONG).await;
+    // The version moves on while the token escapes revocation, as when it was stored by a
+    // sign-in that raced the change.
+    let user = id.clone();
+    app.state
+        .db
+        .run(move |c| {
+            diesel::update(users::table.find(&user))
+                .set(users::security_version.eq(users::security_version + 1))
+                .execute(c)?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+
+    assert_problem(
+        app.post(
+            "/v1/auth/refresh",
+            json!({"refresh_token": refresh(&pair)}),
+            None,
+        )
+        .await,
+        401,
+        "invalid_token",
+    )
+    .await;
+    // And the session is over for good: its family is revoked.
+    let live: i64 = app
+        .state
+        .db
+        .run(move |c| {
+            Ok(refresh_tokens::table
+                .filter(refresh_tokens::user_id.eq(&id))
+                .filter(refresh_tokens::revoked_at.is_null())
+                .count()
+                .get_result(c)?)
+        })
+        .await
+        .unwrap();
+    assert_eq!(live, 0);
+    // A new sign-in is issued under the current version and refreshes.
+    let fresh = app.tokens("ada@example.com", STRONG).await;
+    assert_eq!(
+        app.post(
+            "/v1/auth/refresh",
+            json!({"refresh_token": refresh(&fresh)}),
+            None,
+        )
+        .await
+        .status(),
+        StatusCode::OK
+    );
+}
