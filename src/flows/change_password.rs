@@ -162,10 +162,20 @@ async fn change(
     let ttl = state.settings.jwt.refresh_ttl_secs;
     let settings = state.settings.clone();
     let row = user.clone();
+    state.pauses.point("change_password.hashed").await;
     let (refresh, after) = state
         .db
         .run(move |c| {
             write_tx(c, |c| {
+                // The account may have been disabled while the new password was hashed.
+                let live = db::users::lock_auth_state(c, &row.id)?.is_some_and(|s| !s.disabled);
+                if !live {
+                    return Err(if issue_session {
+                        ApiError::InvalidToken
+                    } else {
+                        ApiError::InvalidCredentials
+                    });
+                }
                 let now = db::now();
                 let change = db::users::PasswordChange {
                     new_hash: Some(&new_hash),

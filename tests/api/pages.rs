@@ -504,3 +504,43 @@ async fn the_docs_page_cannot_be_framed_and_runs_only_its_own_scripts() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_change_password_page_racing_a_disable_changes_nothing() {
+    let app = spawn_app().await;
+    let (_, admin) = app.admin().await;
+    let id = app.create_user("ada@example.com", STRONG, &["user"]).await;
+
+    let gate = app.state.pauses.arm("change_password.hashed");
+    let changing = tokio::spawn(
+        app.client
+            .post(app.url("/change-password"))
+            .form(&[
+                ("email", "ada@example.com"),
+                ("current_password", STRONG),
+                ("new_password", STRONG_2),
+                ("confirm_password", STRONG_2),
+            ])
+            .send(),
+    );
+    gate.reached().await;
+    let disabled = app
+        .patch(
+            &format!("/v1/admin/users/{id}"),
+            json!({"disabled": true}),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(disabled.status(), StatusCode::OK);
+    gate.release();
+    let page = html(changing.await.unwrap().unwrap(), 400).await;
+    assert!(page.contains("The email address or current password is not correct."));
+
+    app.patch(
+        &format!("/v1/admin/users/{id}"),
+        json!({"disabled": false}),
+        Some(&admin),
+    )
+    .await;
+    app.tokens("ada@example.com", STRONG).await;
+}
