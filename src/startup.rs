@@ -20,6 +20,7 @@ use crate::flows::sign_in::dummy_hash;
 use crate::mail::OutboxWorker;
 use crate::metrics::Metrics;
 use crate::middleware::{self, CorsOrigins};
+use crate::password::breach::Breach;
 use crate::password::{Hasher, Policy};
 use crate::routes;
 use crate::state::AppState;
@@ -33,6 +34,7 @@ pub async fn build_state(settings: Settings) -> anyhow::Result<web::Data<AppStat
     tokio::task::spawn_blocking(move || migrator.migrate()).await??;
 
     let metrics = Metrics::new();
+    let breach = Breach::from_settings(&settings.policy, metrics.breach_checks_total.clone())?;
     let hasher = Hasher::new(
         settings.hashing.memory_kib,
         settings.hashing.iterations,
@@ -57,6 +59,7 @@ pub async fn build_state(settings: Settings) -> anyhow::Result<web::Data<AppStat
         .collect();
     Ok(web::Data::new(AppState {
         policy: Policy::from_settings(&settings.policy),
+        breach,
         reset_limiter: crate::flows::reset::limiter(&settings),
         api_key_limiter: crate::flows::api_keys::limiter(&settings),
         outbox_wake: Arc::new(Notify::new()),

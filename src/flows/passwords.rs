@@ -6,7 +6,7 @@ use secrecy::{ExposeSecret, SecretString};
 
 use crate::db::{self, models::UserRow, DbConn};
 use crate::error::{ApiError, FieldError};
-use crate::password::PolicyInput;
+use crate::password::{Policy, PolicyInput};
 use crate::state::AppState;
 
 use super::sign_in::hash_error;
@@ -21,9 +21,42 @@ pub fn refuse_too_long(state: &AppState, field: &str, password: &str) -> Result<
     Ok(())
 }
 
-/// Every policy rule for `user`'s new password, including history: it may not equal the
-/// current password nor the last `policy.history` ones (checked on the hashing pool).
-/// All broken rules are reported together as `password_policy`.
+/// The `breached` rule for a new (NFKC-normalised) password, when a breach source is
+/// configured. Called outside any database closure: the range service is network I/O and
+/// must never hold a connection while it answers. A failing service with fail-closed is 503.
+pub async fn breached_error(
+    state: &AppState,
+    field: &str,
+    normalized: &str,
+) -> Result<Option<FieldError>, ApiError> {
+    match state.breach.is_breached(normalized).await {
+        Ok(true) => Ok(Some(Policy::breached_error(field))),
+        Ok(false) => Ok(None),
+        Err(_) => Err(ApiError::BreachServiceUnavailable),
+    }
+}
+
+/// The policy's rules plus `breached`, for a password with no account history to compare
+/// (admin `set`, create): every broken rule reported together as `password_policy`.
+pub async fn check_without_history(
+    state: &AppState,
+    field: &str,
+    input: PolicyInput<'_>,
+) -> Result<(), ApiError> {
+    let mut errors = state.policy.check(field, input).errors;
+    if errors.iter().all(|e| e.code != "too_long") {
+        errors.extend(breached_error(state, field, input.password).await?);
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::PasswordPolicy(errors))
+    }
+}
+
+/// Every policy rule for `user`'s new password, including `breached` and history: it may
+/// not equal the current password nor the last `policy.history` ones (checked on the
+/// hashing pool). All broken rules are reported together as `password_policy`.
 pub async fn check_new_password(
     state: &AppState,
     field: &str,
@@ -39,6 +72,9 @@ pub async fn check_new_password(
         },
     );
     let mut errors = report.errors;
+    if errors.iter().all(|e| e.code != "too_long") {
+        errors.extend(breached_error(state, field, new.expose_secret()).await?);
+    }
     if errors.iter().all(|e| e.code != "too_long") && is_reused(state, user, new).await? {
         errors.push(FieldError::new(
             field,
