@@ -5,8 +5,8 @@ use passgate::cli::{BreachCorpusCommand, Cli, Command};
 use passgate::config::Settings;
 use passgate::flows::api_keys::{self, Creator};
 use passgate::flows::users::create_or_promote_admin;
-use passgate::startup::{build_state, Application};
 use passgate::password::breach::{self, build::BuildOptions};
+use passgate::startup::{build_state, Application};
 use passgate::{openapi, telemetry};
 
 fn main() -> ExitCode {

@@ -28,13 +28,19 @@ use crate::state::AppState;
 /// Connects to the database (applying pending migrations), starts the hashing pool and
 /// loads the keys: everything a command needs, with or without the HTTP server.
 pub async fn build_state(settings: Settings) -> anyhow::Result<web::Data<AppState>> {
+    // The breach corpus first: a damaged file stops start-up before the database is touched.
+    let metrics = Metrics::new();
+    let corpus_settings = settings.policy.clone();
+    let checks = metrics.breach_checks_total.clone();
+    // Checking the corpus reads the whole file: off the async workers.
+    let breach =
+        tokio::task::spawn_blocking(move || Breach::from_settings(&corpus_settings, checks))
+            .await??;
     let db = Db::connect(&settings.database)
         .map_err(|e| anyhow::anyhow!("cannot open the database (PASSGATE__DATABASE__URL): {e}"))?;
     let migrator = db.clone();
     tokio::task::spawn_blocking(move || migrator.migrate()).await??;
 
-    let metrics = Metrics::new();
-    let breach = Breach::from_settings(&settings.policy, metrics.breach_checks_total.clone())?;
     let hasher = Hasher::new(
         settings.hashing.memory_kib,
         settings.hashing.iterations,

@@ -177,8 +177,8 @@ pub fn build(out: &Path, inputs: &[PathBuf], options: BuildOptions) -> anyhow::R
     let per_shard = bucket_count / shard_count;
 
     let tmp_out = out.with_extension("partial");
-    let mut file = File::create(&tmp_out)
-        .with_context(|| format!("cannot create {}", tmp_out.display()))?;
+    let mut file =
+        File::create(&tmp_out).with_context(|| format!("cannot create {}", tmp_out.display()))?;
     let mut w = BufWriter::with_capacity(1 << 20, &mut file);
     w.write_all(&[0u8; HEADER_LEN])?;
     let mut crc = crc32fast::Hasher::new();
@@ -217,8 +217,8 @@ pub fn build(out: &Path, inputs: &[PathBuf], options: BuildOptions) -> anyhow::R
                 keys: 0,
             }
         } else {
-            let filter = BinaryFuse16::try_from(&keys)
-                .map_err(|e| anyhow::anyhow!("shard {shard}: {e}"))?;
+            let filter =
+                BinaryFuse16::try_from(&keys).map_err(|e| anyhow::anyhow!("shard {shard}: {e}"))?;
             let Some((seed, segment_length, segment_count_length)) = recover_params(&filter, &keys)
             else {
                 bail!("shard {shard}: cannot recover the filter's parameters");

@@ -231,16 +231,23 @@ impl Corpus {
                 p.segment_length.is_power_of_two()
                     && p.len % u64::from(p.segment_length) == 0
                     && u64::from(p.segment_count_length) + 2 * u64::from(p.segment_length) == p.len
-                    && p.start.checked_add(p.len).is_some_and(|end| end <= fingerprints)
+                    && p.start
+                        .checked_add(p.len)
+                        .is_some_and(|end| end <= fingerprints)
             };
             if !sound {
-                return Err(fail(format!("corrupt: shard {} is out of bounds", shards.len())));
+                return Err(fail(format!(
+                    "corrupt: shard {} is out of bounds",
+                    shards.len()
+                )));
             }
             total += p.keys;
             shards.push(p);
         }
         if total != entries {
-            return Err(fail("corrupt: shard entry counts disagree with the header".into()));
+            return Err(fail(
+                "corrupt: shard entry counts disagree with the header".into(),
+            ));
         }
         Ok(Self {
             map,
@@ -260,6 +267,8 @@ impl Corpus {
         let params = &self.shards[shard_of(key, self.shard_bits)];
         let base = HEADER_LEN + 2 * params.start as usize;
         let fps = &self.map[base..base + 2 * params.len as usize];
-        filter_contains(params, key, |i| u16::from_le_bytes([fps[2 * i], fps[2 * i + 1]]))
+        filter_contains(params, key, |i| {
+            u16::from_le_bytes([fps[2 * i], fps[2 * i + 1]])
+        })
     }
 }

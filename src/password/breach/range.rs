@@ -89,10 +89,27 @@ mod tests {
 
     #[test]
     fn padding_lines_and_low_counts_do_not_match() {
-        let body = b"0018A45C4D1DEF81644B54AB7F969B88D65:3\r\n00D4F6E8FA6EECAD2A3AA415EEC418D38EC:0\r\n";
-        assert!(answer_contains(body, "0018a45c4d1def81644b54ab7f969b88d65", 1));
-        assert!(!answer_contains(body, "0018A45C4D1DEF81644B54AB7F969B88D65", 4));
-        assert!(!answer_contains(body, "00D4F6E8FA6EECAD2A3AA415EEC418D38EC", 1));
-        assert!(!answer_contains(body, "FFFFF6E8FA6EECAD2A3AA415EEC418D38EC", 1));
+        let body =
+            b"0018A45C4D1DEF81644B54AB7F969B88D65:3\r\n00D4F6E8FA6EECAD2A3AA415EEC418D38EC:0\r\n";
+        assert!(answer_contains(
+            body,
+            "0018a45c4d1def81644b54ab7f969b88d65",
+            1
+        ));
+        assert!(!answer_contains(
+            body,
+            "0018A45C4D1DEF81644B54AB7F969B88D65",
+            4
+        ));
+        assert!(!answer_contains(
+            body,
+            "00D4F6E8FA6EECAD2A3AA415EEC418D38EC",
+            1
+        ));
+        assert!(!answer_contains(
+            body,
+            "FFFFF6E8FA6EECAD2A3AA415EEC418D38EC",
+            1
+        ));
     }
 }

@@ -31,12 +31,19 @@ fn lookup_agrees_with_xorf() {
         };
         let fp = |i: usize| filter.fingerprints[i];
         for k in &keys {
-            assert!(filter_contains(&params, *k, fp), "member {k} missed, n = {n}");
+            assert!(
+                filter_contains(&params, *k, fp),
+                "member {k} missed, n = {n}"
+            );
         }
         let mut rng = rand::rngs::StdRng::seed_from_u64(99);
         for _ in 0..200_000 {
             let k: u64 = rng.gen();
-            assert_eq!(filter_contains(&params, k, fp), filter.contains(&k), "n = {n}");
+            assert_eq!(
+                filter_contains(&params, k, fp),
+                filter.contains(&k),
+                "n = {n}"
+            );
         }
     }
 }
@@ -85,5 +92,8 @@ fn a_million_entries_fit_in_three_bytes_each_with_few_false_positives() {
         .count();
     // Expected 1e6 / 65,536 ≈ 15.3 (Poisson, σ ≈ 3.9). 40 is more than six σ above: a rate
     // that high means the filter is not the 16-bit one it claims to be.
-    assert!(false_positives <= 40, "{false_positives} false positives in {trials}");
+    assert!(
+        false_positives <= 40,
+        "{false_positives} false positives in {trials}"
+    );
 }
