@@ -121,6 +121,14 @@ async fn a_built_corpus_knows_its_passwords_in_every_input_form() {
         .await
         .unwrap();
     assert_eq!(policy["breach_sources"], json!(["corpus"]));
+    // The hosted pages list the rule when it is on (and only then: see the range test).
+    let page = app
+        .get("/change-password", None)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("known from a data breach"), "{page}");
 
     for known in [BREACHED_UPPER, BREACHED_LOWER, BREACHED_GZIP] {
         let verdict = check(&app, known).await;
@@ -484,6 +492,28 @@ async fn the_range_service_sees_five_hex_digits_and_the_padding_header() {
         .await
         .unwrap();
     assert_eq!(policy["breach_sources"], json!(["range"]));
+    let page = app
+        .get("/change-password", None)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("known from a data breach"));
+    let off = crate::helpers::spawn_app().await;
+    let page = off
+        .get("/change-password", None)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!page.contains("known from a data breach"));
+    let policy: Value = off
+        .get("/v1/password-policy", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(policy["breach_sources"], json!([]));
 
     assert_eq!(
         codes(&check(&app, BREACHED_REMOTE).await["errors"]),
