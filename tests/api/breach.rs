@@ -387,11 +387,14 @@ enum Mode {
     Hang,
 }
 
+/// A request's path and its `Add-Padding` header.
+type Seen = (String, Option<String>);
+
 struct RangeService {
     url: String,
     mode: Arc<Mutex<Mode>>,
     /// (path, Add-Padding header) of every request.
-    seen: Arc<Mutex<Vec<(String, Option<String>)>>>,
+    seen: Arc<Mutex<Vec<Seen>>>,
 }
 
 impl RangeService {

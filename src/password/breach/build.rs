@@ -297,7 +297,7 @@ pub fn recover_params(filter: &BinaryFuse16, keys: &[u64]) -> Option<(u64, u32, 
     let sample: Vec<u64> = keys.iter().step_by(step).take(32).copied().collect();
     let lengths: Vec<u32> = (0..=18)
         .map(|b| 1u32 << b)
-        .filter(|&s| len % u64::from(s) == 0 && len / u64::from(s) >= 3)
+        .filter(|&s| len.is_multiple_of(u64::from(s)) && len / u64::from(s) >= 3)
         .collect();
     let mut rng = 1u64;
     for _ in 0..1000 {

@@ -212,7 +212,7 @@ impl Corpus {
 
         let shard_count = 1usize << shard_bits;
         let table_len = (shard_count * SHARD_RECORD) as u64;
-        if body_len < table_len || (body_len - table_len) % 2 != 0 {
+        if body_len < table_len || !(body_len - table_len).is_multiple_of(2) {
             return Err(fail("corrupt: body and shard table do not fit".into()));
         }
         let fingerprints = (body_len - table_len) / 2;
@@ -229,7 +229,7 @@ impl Corpus {
                 p.keys == 0
             } else {
                 p.segment_length.is_power_of_two()
-                    && p.len % u64::from(p.segment_length) == 0
+                    && p.len.is_multiple_of(u64::from(p.segment_length))
                     && u64::from(p.segment_count_length) + 2 * u64::from(p.segment_length) == p.len
                     && p.start
                         .checked_add(p.len)
