@@ -88,7 +88,7 @@ fn trouble(e: &ApiError) -> (StatusCode, &'static str) {
     match e {
         ApiError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, text::ERROR_RATE_LIMITED),
         ApiError::AccountLocked { .. } => (StatusCode::TOO_MANY_REQUESTS, text::ERROR_LOCKED),
-        ApiError::Overloaded | ApiError::Unavailable => {
+        ApiError::Overloaded | ApiError::Unavailable | ApiError::BreachServiceUnavailable => {
             (StatusCode::SERVICE_UNAVAILABLE, text::ERROR_BUSY)
         }
         other => {

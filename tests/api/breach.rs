@@ -229,6 +229,21 @@ async fn the_rule_applies_to_every_new_password() {
         .await,
     )
     .await;
+    // The hosted change-password page says why.
+    let page = app
+        .client
+        .post(app.url("/change-password"))
+        .form(&[
+            ("email", "ada@example.com"),
+            ("current_password", STRONG),
+            ("new_password", BREACHED_LOWER),
+            ("confirm_password", BREACHED_LOWER),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.text().await.unwrap().contains("known data breach"));
     // Nothing changed: the old password still works, a clean one is accepted.
     let res = app
         .post(
@@ -624,4 +639,54 @@ async fn a_failing_range_service_fails_closed_when_configured() {
         app.tokens("eve@example.com", BREACHED_REMOTE).await["password_change_required"],
         true
     );
+}
+
+#[tokio::test]
+async fn a_hanging_range_service_holds_no_database_connection() {
+    let range = RangeService::start().await;
+    let url = range.url.clone();
+    let app = spawn_app_with(move |s| {
+        s.policy.breach_range_url = Some(url);
+        s.policy.breach_range_timeout_ms = 5_000;
+        // One connection: a flow holding it while waiting for the service would stall
+        // every other request.
+        s.database.max_connections = 1;
+    })
+    .await;
+    app.create_user("ada@example.com", STRONG, &["user"]).await;
+    let tokens = app.tokens("ada@example.com", STRONG).await;
+    let access = tokens["access_token"].as_str().unwrap().to_owned();
+    let before = range.seen.lock().unwrap().len();
+    range.set(Mode::Hang);
+
+    let change = {
+        let (client, url, access) = (
+            app.client.clone(),
+            app.url("/v1/me/password"),
+            access.clone(),
+        );
+        tokio::spawn(async move {
+            client
+                .post(url)
+                .bearer_auth(access)
+                .json(&json!({"current_password": STRONG, "new_password": STRONG_2}))
+                .send()
+                .await
+                .unwrap()
+        })
+    };
+    // Wait until the change is waiting on the service (it has sent its request).
+    while range.seen.lock().unwrap().len() == before {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let started = std::time::Instant::now();
+    let me = app.get("/v1/me", Some(&access)).await;
+    assert_eq!(me.status(), StatusCode::OK);
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "a request waited for the range service's connection"
+    );
+    assert!(!change.is_finished());
+    // Fail-open: after the timeout the change goes through.
+    assert_eq!(change.await.unwrap().status(), StatusCode::OK);
 }
