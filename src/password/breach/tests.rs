@@ -97,3 +97,25 @@ fn a_million_entries_fit_in_three_bytes_each_with_few_false_positives() {
         "{false_positives} false positives in {trials}"
     );
 }
+
+#[test]
+fn an_empty_input_makes_an_empty_corpus_that_knows_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("empty.txt");
+    std::fs::write(&input, "\n\r\nnot a hash line\n").unwrap();
+    let out = dir.path().join("corpus.bin");
+    let report = build(
+        &out,
+        &[input],
+        BuildOptions {
+            plain: false,
+            min_count: 1,
+            progress: false,
+        },
+    )
+    .unwrap();
+    assert_eq!((report.entries, report.malformed), (0, 1));
+    let corpus = Corpus::open(&out).unwrap();
+    assert_eq!(corpus.entries(), 0);
+    assert!(!corpus.contains(&[0u8; 20]));
+}
