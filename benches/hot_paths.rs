@@ -1,7 +1,7 @@
 //! Criterion benchmarks of the pieces every request runs through: hashing through the
-//! bounded pool, JWT issue and verify, the password policy, bearer-credential parsing, and
-//! the authenticated caller's database read (on a connection, and through the database
-//! threads from an async task, as a request makes it).
+//! bounded pool, JWT issue and verify, the password policy, a breach-corpus lookup,
+//! bearer-credential parsing, and the authenticated caller's database read (on a connection,
+//! and through the database threads from an async task, as a request makes it).
 //! `cargo bench --bench hot_paths`; results and their history are in BENCHMARKS.md.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
@@ -174,6 +174,64 @@ fn policy(c: &mut Criterion) {
     group.finish();
 }
 
+/// A breach-corpus lookup on a corpus of 4 million random entries (16 shards' worth of
+/// filters in one memory-mapped file): a member, a non-member, and the whole rule as a flow
+/// runs it (SHA-1 of the password, then the lookup).
+fn breach(c: &mut Criterion) {
+    use passgate::password::breach::{build, Breach, Corpus};
+    use rand::{Rng, SeedableRng};
+    use std::io::Write;
+
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("pwned.txt");
+    let mut rng = rand::rngs::StdRng::seed_from_u64(3);
+    let mut w = std::io::BufWriter::new(std::fs::File::create(&input).unwrap());
+    let member: [u8; 20] = rng.gen();
+    let passphrase_sha = build::password_sha1(PASSPHRASE);
+    for sha in [member, passphrase_sha]
+        .into_iter()
+        .chain((0..4_000_000).map(|_| rng.gen()))
+    {
+        let hex: String = sha.iter().map(|b| format!("{b:02X}")).collect();
+        writeln!(w, "{hex}:2").unwrap();
+    }
+    drop(w);
+    let out = dir.path().join("corpus.bin");
+    build::build(
+        &out,
+        &[input],
+        build::BuildOptions {
+            plain: false,
+            min_count: 1,
+            progress: false,
+        },
+    )
+    .unwrap();
+    let corpus = Corpus::open(&out).unwrap();
+    let mut group = c.benchmark_group("breach_corpus");
+    group.bench_function("contains_member", |b| b.iter(|| corpus.contains(&member)));
+    let others: Vec<[u8; 20]> = (0..1024).map(|_| rng.gen()).collect();
+    let mut i = 0;
+    group.bench_function("contains_random", |b| {
+        b.iter(|| {
+            i = (i + 1) & 1023;
+            corpus.contains(&others[i])
+        })
+    });
+    let settings = PolicySettings {
+        breach_corpus_file: Some(out.clone()),
+        ..Default::default()
+    };
+    let checker = Breach::from_settings(&settings, Metrics::new().breach_checks_total).unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    group.bench_function("is_breached_passphrase", |b| {
+        b.iter(|| runtime.block_on(checker.is_breached(PASSPHRASE)).unwrap())
+    });
+    group.finish();
+}
+
 /// The read every authenticated request makes (`users::find`), on SQLite.
 fn database(c: &mut Criterion) {
     use diesel::prelude::*;
@@ -251,5 +309,5 @@ fn database(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, hashing, tokens, policy, database);
+criterion_group!(benches, hashing, tokens, policy, breach, database);
 criterion_main!(benches);

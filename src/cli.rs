@@ -1,4 +1,7 @@
-//! The command line: `serve` (default), `migrate`, `openapi`, `create-admin`.
+//! The command line: `serve` (default), `migrate`, `openapi`, `create-admin`,
+//! `create-api-key`, `breach-corpus build`.
+
+use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
@@ -39,5 +42,25 @@ pub enum Command {
         roles: Vec<String>,
         #[arg(long)]
         expires_in_days: Option<u32>,
+    },
+    /// The breached-password corpus (PASSGATE__POLICY__BREACH_CORPUS_FILE).
+    #[command(subcommand)]
+    BreachCorpus(BreachCorpusCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BreachCorpusCommand {
+    /// Build a corpus file from Pwned Passwords files (`SHA1HEX:COUNT` lines, any order and
+    /// case, `.gz` welcome) or, with --plain, from plain password lists (one per line).
+    /// Entries with a count below PASSGATE__POLICY__BREACH_MIN_COUNT are left out.
+    Build {
+        /// The corpus file to write (replaced only once complete).
+        out: PathBuf,
+        /// Input files.
+        #[arg(required = true)]
+        inputs: Vec<PathBuf>,
+        /// Every input is a plain password list.
+        #[arg(long)]
+        plain: bool,
     },
 }

@@ -123,6 +123,33 @@ pub struct PolicySettings {
     pub min_strength: u8,
     /// How many earlier passwords (besides the current one) a new password may not repeat.
     pub history: usize,
+    /// A corpus built by `passgate breach-corpus build`; empty or unset for none.
+    pub breach_corpus_file: Option<PathBuf>,
+    /// A k-anonymity range service (Pwned Passwords API format), e.g.
+    /// `https://mirror.example/range/`; empty or unset for none.
+    pub breach_range_url: Option<String>,
+    pub breach_range_timeout_ms: u64,
+    /// When the range service fails: true accepts the password, false refuses with 503.
+    pub breach_range_fail_open: bool,
+    /// Breach entries seen fewer times than this are ignored (where counts are known).
+    pub breach_min_count: u64,
+    /// A correct password that a breach source knows gives a restricted token at sign-in.
+    pub check_breached_at_sign_in: bool,
+}
+
+impl PolicySettings {
+    pub fn corpus_file(&self) -> Option<&std::path::Path> {
+        self.breach_corpus_file
+            .as_deref()
+            .filter(|p| !p.as_os_str().is_empty())
+    }
+
+    pub fn range_url(&self) -> Option<&str> {
+        self.breach_range_url
+            .as_deref()
+            .map(str::trim)
+            .filter(|u| !u.is_empty())
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -318,6 +345,12 @@ impl Default for PolicySettings {
             max_length: 256,
             min_strength: 3,
             history: 1,
+            breach_corpus_file: None,
+            breach_range_url: None,
+            breach_range_timeout_ms: 1500,
+            breach_range_fail_open: true,
+            breach_min_count: 1,
+            check_breached_at_sign_in: false,
         }
     }
 }
@@ -501,6 +534,22 @@ impl Settings {
         }
         if self.policy.min_strength > 4 {
             return fail("POLICY__MIN_STRENGTH", "must be between 0 and 4");
+        }
+        if let Some(url) = self.policy.range_url() {
+            if !(url.starts_with("https://") || url.starts_with("http://"))
+                || reqwest::Url::parse(url).is_err()
+            {
+                return fail(
+                    "POLICY__BREACH_RANGE_URL",
+                    "must be an http:// or https:// URL (the five hex digits are appended)",
+                );
+            }
+        }
+        if self.policy.breach_range_timeout_ms == 0 {
+            return fail("POLICY__BREACH_RANGE_TIMEOUT_MS", "must be at least 1");
+        }
+        if self.policy.breach_min_count == 0 {
+            return fail("POLICY__BREACH_MIN_COUNT", "must be at least 1");
         }
         if self.lockout.max_failures == 0 {
             return fail("LOCKOUT__MAX_FAILURES", "must be at least 1");

@@ -90,6 +90,9 @@ pub enum ApiError {
     Overloaded,
     #[error("database unavailable")]
     Unavailable,
+    /// The breach range service failed and `BREACH_RANGE_FAIL_OPEN` is false.
+    #[error("breach range service unavailable")]
+    BreachServiceUnavailable,
     #[error("internal error: {0}")]
     Internal(#[source] anyhow::Error),
 }
@@ -124,7 +127,7 @@ impl ApiError {
             Self::AccountLocked { .. } => "account_locked",
             Self::BatchTooLarge { .. } => "batch_too_large",
             Self::Overloaded => "overloaded",
-            Self::Unavailable => "unavailable",
+            Self::Unavailable | Self::BreachServiceUnavailable => "unavailable",
             Self::Internal(_) => "internal_error",
         }
     }
@@ -150,7 +153,7 @@ impl ApiError {
             Self::AccountLocked { .. } => "Account locked",
             Self::BatchTooLarge { .. } => "Batch too large",
             Self::Overloaded => "Overloaded",
-            Self::Unavailable => "Service unavailable",
+            Self::Unavailable | Self::BreachServiceUnavailable => "Service unavailable",
             Self::Internal(_) => "Internal server error",
         }
     }
@@ -189,6 +192,9 @@ impl ApiError {
             Self::BatchTooLarge { max } => format!("At most {max} users per request."),
             Self::Overloaded => "The password-hashing queue is full; retry shortly.".into(),
             Self::Unavailable => "The database is unreachable; retry shortly.".into(),
+            Self::BreachServiceUnavailable => {
+                "The breached-password service is unreachable; retry shortly.".into()
+            }
             Self::Internal(_) => "An unexpected error occurred.".into(),
         }
     }
@@ -198,7 +204,7 @@ impl ApiError {
             Self::RateLimited { retry_after } | Self::AccountLocked { retry_after } => {
                 Some((*retry_after).max(1))
             }
-            Self::Overloaded | Self::Unavailable => Some(1),
+            Self::Overloaded | Self::Unavailable | Self::BreachServiceUnavailable => Some(1),
             _ => None,
         }
     }
@@ -236,7 +242,9 @@ impl ResponseError for ApiError {
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::RateLimited { .. } | Self::AccountLocked { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Self::Overloaded | Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Overloaded | Self::Unavailable | Self::BreachServiceUnavailable => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

@@ -1,10 +1,11 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use passgate::cli::{Cli, Command};
+use passgate::cli::{BreachCorpusCommand, Cli, Command};
 use passgate::config::Settings;
 use passgate::flows::api_keys::{self, Creator};
 use passgate::flows::users::create_or_promote_admin;
+use passgate::password::breach::{self, build::BuildOptions};
 use passgate::startup::{build_state, Application};
 use passgate::{openapi, telemetry};
 
@@ -21,6 +22,12 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if let Some(Command::BreachCorpus(BreachCorpusCommand::Build { out, inputs, plain })) =
+        &cli.command
+    {
+        // No database, no runtime: a build is a file transformation.
+        return build_breach_corpus(out, inputs, *plain, settings.policy.breach_min_count);
+    }
     telemetry::init(&settings.log);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -57,6 +64,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             println!("migrations applied");
         }
         Command::Openapi => unreachable!("handled before configuration is loaded"),
+        Command::BreachCorpus(_) => unreachable!("handled before the runtime starts"),
         Command::CreateAdmin { email, password } => {
             let state = build_state(settings).await?;
             let (created, is_new) = create_or_promote_admin(&state, &email, password)
@@ -100,4 +108,44 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+fn build_breach_corpus(
+    out: &std::path::Path,
+    inputs: &[std::path::PathBuf],
+    plain: bool,
+    min_count: u64,
+) -> ExitCode {
+    let options = BuildOptions {
+        plain,
+        min_count,
+        progress: true,
+    };
+    match breach::build::build(out, inputs, options) {
+        Ok(r) => {
+            if r.malformed > 0 {
+                eprintln!(
+                    "skipped {} malformed lines (the first at {})",
+                    r.malformed,
+                    r.first_malformed.as_deref().unwrap_or("?")
+                );
+            }
+            eprintln!(
+                "wrote {}: {} entries from {} lines ({} below the minimum count), {} shards, \
+                 {} bytes ({:.2} per entry)",
+                out.display(),
+                r.entries,
+                r.lines,
+                r.below_min_count,
+                r.shards,
+                r.bytes,
+                r.bytes as f64 / r.entries.max(1) as f64
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
 }

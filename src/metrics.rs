@@ -20,6 +20,7 @@ pub struct Metrics {
     pub outbox_pending: IntGauge,
     pub outbox_delivered_total: IntCounter,
     pub outbox_failed_total: IntCounter,
+    pub breach_checks_total: IntCounterVec,
 }
 
 impl Default for Metrics {
@@ -100,6 +101,19 @@ impl Metrics {
             "Mail given up after retries",
         )
         .expect("valid metric");
+        let breach_checks_total = IntCounterVec::new(
+            Opts::new(
+                "passgate_breach_checks_total",
+                "Breached-password lookups by source and outcome",
+            ),
+            &["source", "outcome"],
+        )
+        .expect("valid metric");
+        for source in ["corpus", "range"] {
+            for outcome in ["found", "not_found", "error"] {
+                breach_checks_total.with_label_values(&[source, outcome]);
+            }
+        }
         for outcome in ["success", "failed", "locked"] {
             sign_ins_total.with_label_values(&[outcome]);
         }
@@ -118,6 +132,7 @@ impl Metrics {
             Box::new(outbox_pending.clone()),
             Box::new(outbox_delivered_total.clone()),
             Box::new(outbox_failed_total.clone()),
+            Box::new(breach_checks_total.clone()),
         ] {
             registry.register(c).expect("metric registered once");
         }
@@ -134,6 +149,7 @@ impl Metrics {
             outbox_pending,
             outbox_delivered_total,
             outbox_failed_total,
+            breach_checks_total,
         }
     }
 

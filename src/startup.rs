@@ -20,6 +20,7 @@ use crate::flows::sign_in::dummy_hash;
 use crate::mail::OutboxWorker;
 use crate::metrics::Metrics;
 use crate::middleware::{self, CorsOrigins};
+use crate::password::breach::Breach;
 use crate::password::{Hasher, Policy};
 use crate::routes;
 use crate::state::AppState;
@@ -27,12 +28,19 @@ use crate::state::AppState;
 /// Connects to the database (applying pending migrations), starts the hashing pool and
 /// loads the keys: everything a command needs, with or without the HTTP server.
 pub async fn build_state(settings: Settings) -> anyhow::Result<web::Data<AppState>> {
+    // The breach corpus first: a damaged file stops start-up before the database is touched.
+    let metrics = Metrics::new();
+    let corpus_settings = settings.policy.clone();
+    let checks = metrics.breach_checks_total.clone();
+    // Checking the corpus reads the whole file: off the async workers.
+    let breach =
+        tokio::task::spawn_blocking(move || Breach::from_settings(&corpus_settings, checks))
+            .await??;
     let db = Db::connect(&settings.database)
         .map_err(|e| anyhow::anyhow!("cannot open the database (PASSGATE__DATABASE__URL): {e}"))?;
     let migrator = db.clone();
     tokio::task::spawn_blocking(move || migrator.migrate()).await??;
 
-    let metrics = Metrics::new();
     let hasher = Hasher::new(
         settings.hashing.memory_kib,
         settings.hashing.iterations,
@@ -57,6 +65,7 @@ pub async fn build_state(settings: Settings) -> anyhow::Result<web::Data<AppStat
         .collect();
     Ok(web::Data::new(AppState {
         policy: Policy::from_settings(&settings.policy),
+        breach,
         reset_limiter: crate::flows::reset::limiter(&settings),
         api_key_limiter: crate::flows::api_keys::limiter(&settings),
         outbox_wake: Arc::new(Notify::new()),

@@ -9,6 +9,7 @@ use crate::config::Settings;
 use crate::db::Db;
 use crate::flows::throttle::AddressLimiter;
 use crate::metrics::Metrics;
+use crate::password::breach::Breach;
 use crate::password::{Hasher, Policy};
 use crate::pauses::Pauses;
 
@@ -18,6 +19,8 @@ pub struct AppState {
     pub hasher: Hasher,
     pub jwt: JwtKeys,
     pub policy: Policy,
+    /// Breached-password sources (corpus file, range service), checked by the flows.
+    pub breach: Breach,
     pub metrics: Metrics,
     /// A stand-in argon2id hash with the configured parameters, verified against when the
     /// account is unknown or disabled, so such sign-ins cost the same as real ones.

@@ -320,3 +320,20 @@ pub fn clear_failures(conn: &mut DbConn, id: &str) -> Result<(), ApiError> {
         .execute(conn)?;
     Ok(())
 }
+
+/// Requires a password change at the next use of the account (a breach source now knows its
+/// password); returns whether the flag was newly set.
+pub fn require_password_change(
+    conn: &mut DbConn,
+    id: &str,
+    now: NaiveDateTime,
+) -> Result<bool, ApiError> {
+    let changed = diesel::update(
+        u::users
+            .find(id)
+            .filter(u::password_change_required.eq(false)),
+    )
+    .set((u::password_change_required.eq(true), u::updated_at.eq(now)))
+    .execute(conn)?;
+    Ok(changed == 1)
+}

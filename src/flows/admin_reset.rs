@@ -112,7 +112,7 @@ pub struct BulkResetResult {
 
 /// Checks the options once, before any user is touched: `set` needs a password that passes
 /// the policy; other modes take none.
-pub fn check_options(state: &AppState, options: &ResetOptions) -> Result<(), ApiError> {
+pub async fn check_options(state: &AppState, options: &ResetOptions) -> Result<(), ApiError> {
     match (options.mode, &options.password) {
         (ResetMode::Set, None) => Err(ApiError::validation(
             "password",
@@ -122,18 +122,15 @@ pub fn check_options(state: &AppState, options: &ResetOptions) -> Result<(), Api
         (ResetMode::Set, Some(pw)) => {
             passwords::refuse_too_long(state, "password", pw)?;
             let normalized = password::normalize(pw);
-            let report = state.policy.check(
+            passwords::check_without_history(
+                state,
                 "password",
                 PolicyInput {
                     password: normalized.expose_secret(),
                     ..Default::default()
                 },
-            );
-            if report.errors.is_empty() {
-                Ok(())
-            } else {
-                Err(ApiError::PasswordPolicy(report.errors))
-            }
+            )
+            .await
         }
         (_, Some(_)) => Err(ApiError::validation(
             "password",
@@ -164,7 +161,7 @@ pub async fn reset_many(
             max: state.settings.admin.max_bulk,
         });
     }
-    check_options(state, &options)?;
+    check_options(state, &options).await?;
 
     let mut seen = HashSet::new();
     let unique: Vec<Target> = targets
@@ -234,7 +231,7 @@ pub async fn reset_single(
     options: ResetOptions,
     origin: Origin,
 ) -> Result<ResetResult, ApiError> {
-    check_options(state, &options)?;
+    check_options(state, &options).await?;
     reset_one(state, caller, &Target::Id(id.to_owned()), &options, origin)
         .await
         .map_err(|(_, e)| e)

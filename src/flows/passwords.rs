@@ -4,12 +4,13 @@
 use chrono::NaiveDateTime;
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::db::{self, models::UserRow, DbConn};
+use crate::db::{self, audit::NewEvent, models::UserRow, write_tx, DbConn};
 use crate::error::{ApiError, FieldError};
-use crate::password::PolicyInput;
+use crate::password::{Policy, PolicyInput};
 use crate::state::AppState;
 
 use super::sign_in::hash_error;
+use super::Origin;
 
 /// Rejects a password over the maximum before anything else (and before any hashing).
 pub fn refuse_too_long(state: &AppState, field: &str, password: &str) -> Result<(), ApiError> {
@@ -21,9 +22,42 @@ pub fn refuse_too_long(state: &AppState, field: &str, password: &str) -> Result<
     Ok(())
 }
 
-/// Every policy rule for `user`'s new password, including history: it may not equal the
-/// current password nor the last `policy.history` ones (checked on the hashing pool).
-/// All broken rules are reported together as `password_policy`.
+/// The `breached` rule for a new (NFKC-normalised) password, when a breach source is
+/// configured. Called outside any database closure: the range service is network I/O and
+/// must never hold a connection while it answers. A failing service with fail-closed is 503.
+pub async fn breached_error(
+    state: &AppState,
+    field: &str,
+    normalized: &str,
+) -> Result<Option<FieldError>, ApiError> {
+    match state.breach.is_breached(normalized).await {
+        Ok(true) => Ok(Some(Policy::breached_error(field))),
+        Ok(false) => Ok(None),
+        Err(_) => Err(ApiError::BreachServiceUnavailable),
+    }
+}
+
+/// The policy's rules plus `breached`, for a password with no account history to compare
+/// (admin `set`, create): every broken rule reported together as `password_policy`.
+pub async fn check_without_history(
+    state: &AppState,
+    field: &str,
+    input: PolicyInput<'_>,
+) -> Result<(), ApiError> {
+    let mut errors = state.policy.check(field, input).errors;
+    if errors.iter().all(|e| e.code != "too_long") {
+        errors.extend(breached_error(state, field, input.password).await?);
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::PasswordPolicy(errors))
+    }
+}
+
+/// Every policy rule for `user`'s new password, including `breached` and history: it may
+/// not equal the current password nor the last `policy.history` ones (checked on the
+/// hashing pool). All broken rules are reported together as `password_policy`.
 pub async fn check_new_password(
     state: &AppState,
     field: &str,
@@ -39,6 +73,9 @@ pub async fn check_new_password(
         },
     );
     let mut errors = report.errors;
+    if errors.iter().all(|e| e.code != "too_long") {
+        errors.extend(breached_error(state, field, new.expose_secret()).await?);
+    }
     if errors.iter().all(|e| e.code != "too_long") && is_reused(state, user, new).await? {
         errors.push(FieldError::new(
             field,
@@ -51,6 +88,50 @@ pub async fn check_new_password(
     } else {
         Err(ApiError::PasswordPolicy(errors))
     }
+}
+
+/// The check at sign-in (`CHECK_BREACHED_AT_SIGN_IN`): after a correct password, when a
+/// breach source knows it, the account must change it (the token is restricted) and
+/// `password.breach_detected` is audited. A failing range service does not stop a sign-in
+/// (the failure is counted): the check is about detection, and refusing every sign-in while
+/// a mirror is down would turn its outage into passgate's.
+pub async fn flag_if_breached(
+    state: &AppState,
+    mut user: UserRow,
+    password: &SecretString,
+    origin: &Origin,
+) -> Result<UserRow, ApiError> {
+    if !state.settings.policy.check_breached_at_sign_in
+        || user.password_change_required
+        || !matches!(
+            state.breach.is_breached(password.expose_secret()).await,
+            Ok(true)
+        )
+    {
+        return Ok(user);
+    }
+    let id = user.id.clone();
+    let client_ip = origin.client_ip.clone();
+    state
+        .db
+        .run(move |conn| {
+            write_tx(conn, |c| {
+                if db::users::require_password_change(c, &id, db::now())? {
+                    db::audit::record(
+                        c,
+                        NewEvent::new("password.breach_detected")
+                            .actor(id.as_str())
+                            .target(id.as_str())
+                            .client_ip(client_ip)
+                            .details(serde_json::json!({ "at": "sign_in" })),
+                    )?;
+                }
+                Ok(())
+            })
+        })
+        .await?;
+    user.password_change_required = true;
+    Ok(user)
 }
 
 async fn is_reused(state: &AppState, user: &UserRow, new: &SecretString) -> Result<bool, ApiError> {

@@ -11,7 +11,7 @@ use crate::error::{ApiError, FieldError};
 use crate::password::{self, HashError};
 use crate::state::AppState;
 
-use super::{lockout, sessions, Origin};
+use super::{lockout, passwords, sessions, Origin};
 
 pub async fn sign_in(
     state: &AppState,
@@ -83,6 +83,7 @@ pub async fn sign_in(
 
     match checkable {
         Some(u) if verification.matches => {
+            let u = &passwords::flag_if_breached(state, u.clone(), &password, &origin).await?;
             let rehash = if verification.needs_rehash {
                 // Best effort: a full queue must not fail a correct sign-in.
                 state.hasher.hash(password).await.ok()

@@ -19,6 +19,7 @@ use crate::error::{ApiError, FieldError};
 use crate::password::{self, generate_temporary_password, PolicyInput};
 use crate::state::AppState;
 
+use super::passwords;
 use super::sign_in::hash_error;
 use super::Origin;
 
@@ -144,17 +145,16 @@ pub async fn create(
     let (password, generated) = match &input.password {
         Some(given) => {
             let normalized = password::normalize(given);
-            let report = state.policy.check(
+            passwords::check_without_history(
+                state,
                 "password",
                 PolicyInput {
                     password: normalized.expose_secret(),
                     email: Some(account.email.as_str()),
                     display_name: account.display_name.as_ref().map(DisplayName::as_str),
                 },
-            );
-            if !report.errors.is_empty() {
-                return Err(ApiError::PasswordPolicy(report.errors));
-            }
+            )
+            .await?;
             (normalized, false)
         }
         None => (generate_temporary_password(), true),

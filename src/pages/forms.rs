@@ -74,7 +74,7 @@ fn policy(state: &AppState) -> Markup {
     html! {
         div.policy id="policy" {
             (text::POLICY_HEADING)
-            ul { @for rule in text::policy_rules(p.min_length, p.max_length, p.history, p.min_strength > 0) { li { (rule) } } }
+            ul { @for rule in text::policy_rules(p.min_length, p.max_length, p.history, p.min_strength > 0, !p.breach_sources.is_empty()) { li { (rule) } } }
         }
     }
 }
@@ -88,7 +88,7 @@ fn trouble(e: &ApiError) -> (StatusCode, &'static str) {
     match e {
         ApiError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, text::ERROR_RATE_LIMITED),
         ApiError::AccountLocked { .. } => (StatusCode::TOO_MANY_REQUESTS, text::ERROR_LOCKED),
-        ApiError::Overloaded | ApiError::Unavailable => {
+        ApiError::Overloaded | ApiError::Unavailable | ApiError::BreachServiceUnavailable => {
             (StatusCode::SERVICE_UNAVAILABLE, text::ERROR_BUSY)
         }
         other => {

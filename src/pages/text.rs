@@ -50,12 +50,21 @@ pub const FORGOT_LINK: &str = "Forgot your password?";
 pub const CHANGE_LINK: &str = "Change your password";
 
 /// The policy in force, as bullet points.
-pub fn policy_rules(min: usize, max: usize, history: usize, checks_strength: bool) -> Vec<String> {
+pub fn policy_rules(
+    min: usize,
+    max: usize,
+    history: usize,
+    checks_strength: bool,
+    checks_breaches: bool,
+) -> Vec<String> {
     let mut rules = vec![
         format!("At least {min} characters (at most {max}). Spaces and any characters are welcome: a few unrelated words make a good one."),
         "Not a commonly used password.".to_owned(),
         "Not containing your email address or name.".to_owned(),
     ];
+    if checks_breaches {
+        rules.push("Not a password known from a data breach.".to_owned());
+    }
     if checks_strength {
         rules.push("Hard to guess.".to_owned());
     }

@@ -1,6 +1,8 @@
 //! Everything about passwords, pure of storage and HTTP: the argon2id hasher on its bounded
-//! pool, the policy (every rule a new password must pass), and the temporary-password generator.
+//! pool, the policy (every rule a new password must pass), breached-password screening, and the
+//! temporary-password generator.
 
+pub mod breach;
 pub mod generator;
 pub mod hasher;
 pub mod policy;

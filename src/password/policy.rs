@@ -31,7 +31,8 @@ pub struct PolicyReport {
 /// The rules in force, as published by `GET /v1/password-policy`.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[schema(example = json!({"min_length": 15, "max_length": 256, "min_strength": 3, "history": 1,
-    "rejects_common_passwords": true, "rejects_user_info": true, "normalization": "NFKC"}))]
+    "rejects_common_passwords": true, "rejects_user_info": true, "normalization": "NFKC",
+    "breach_sources": ["corpus"]}))]
 pub struct Policy {
     /// Minimum length in Unicode code points after NFKC normalisation.
     pub min_length: usize,
@@ -44,6 +45,9 @@ pub struct Policy {
     pub rejects_common_passwords: bool,
     pub rejects_user_info: bool,
     pub normalization: &'static str,
+    /// Breach sources new passwords are checked against (rule `breached`): `corpus` (a local
+    /// file) and/or `range` (a k-anonymity range service); empty when the rule is off.
+    pub breach_sources: Vec<&'static str>,
 }
 
 /// Shortest user detail (email local part, display-name word) the policy looks for.
@@ -65,6 +69,7 @@ impl Policy {
             rejects_common_passwords: true,
             rejects_user_info: true,
             normalization: "NFKC",
+            breach_sources: crate::password::breach::sources(s),
         }
     }
 
@@ -73,6 +78,14 @@ impl Policy {
     pub fn is_too_long(&self, password: &str) -> bool {
         // Count no further than needed: a 100,000-character input stops at max + 1.
         password.chars().take(self.max_length + 1).count() > self.max_length
+    }
+
+    pub fn breached_error(field: &str) -> FieldError {
+        FieldError::new(
+            field,
+            "breached",
+            "appears in a known data breach; choose another",
+        )
     }
 
     pub fn too_long_error(&self, field: &str) -> FieldError {

@@ -7,6 +7,7 @@ use utoipa::ToSchema;
 
 use crate::domain::patterns::{DISPLAY_NAME_MAX_LEN, EMAIL_MAX_LEN};
 use crate::error::{ApiError, FieldError, Problem};
+use crate::flows::passwords;
 use crate::password::{self, Policy, PolicyInput};
 use crate::state::AppState;
 
@@ -41,8 +42,8 @@ pub async fn get_policy(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok().json(&state.policy)
 }
 
-/// Check a candidate password against the policy (without history). Hashes nothing, stores
-/// nothing.
+/// Check a candidate password against the policy (without history), breach sources included.
+/// Hashes nothing, stores nothing.
 #[utoipa::path(post, path = "/v1/password-policy/check", tag = "password policy", operation_id = "checkPassword", security(()),
     request_body = PolicyCheckRequest,
     responses(
@@ -50,6 +51,7 @@ pub async fn get_policy(state: web::Data<AppState>) -> HttpResponse {
         (status = 400, description = "`malformed_request`", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "`payload_too_large`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`: `email` or `display_name` over its maximum", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`unavailable`: the breach range service failed and `BREACH_RANGE_FAIL_OPEN` is false", body = Problem, content_type = "application/problem+json"),
     ))]
 #[post("/v1/password-policy/check")]
 pub async fn check_password(
@@ -88,7 +90,7 @@ pub async fn check_password(
     let candidate = normalized
         .as_ref()
         .map_or(body.password.as_str(), |p| p.expose_secret());
-    let report = state.policy.check(
+    let mut report = state.policy.check(
         "password",
         PolicyInput {
             password: candidate,
@@ -96,6 +98,11 @@ pub async fn check_password(
             display_name: body.display_name.as_deref(),
         },
     );
+    if normalized.is_some() {
+        report
+            .errors
+            .extend(passwords::breached_error(&state, "password", candidate).await?);
+    }
     Ok(HttpResponse::Ok().json(PolicyCheckResult {
         ok: report.errors.is_empty(),
         errors: report.errors,

@@ -8,6 +8,7 @@ mod api_keys;
 mod audit;
 mod automation;
 mod bounds;
+mod breach;
 mod change_password;
 mod cli;
 mod crash;

@@ -418,8 +418,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Check a candidate password against the policy (without history). Hashes nothing, stores
-         *     nothing.
+         * Check a candidate password against the policy (without history), breach sources included.
+         *     Hashes nothing, stores nothing.
          */
         post: operations["checkPassword"];
         delete?: never;
@@ -733,6 +733,9 @@ export interface components {
         /**
          * @description The rules in force, as published by `GET /v1/password-policy`.
          * @example {
+         *       "breach_sources": [
+         *         "corpus"
+         *       ],
          *       "history": 1,
          *       "max_length": 256,
          *       "min_length": 15,
@@ -743,6 +746,11 @@ export interface components {
          *     }
          */
         Policy: {
+            /**
+             * @description Breach sources new passwords are checked against (rule `breached`): `corpus` (a local
+             *     file) and/or `range` (a k-anonymity range service); empty when the rule is off.
+             */
+            breach_sources: string[];
             /** @description How many earlier passwords, besides the current one, may not be reused. */
             history: number;
             /** @description Maximum length; longer passwords are rejected before any hashing. */
@@ -2721,7 +2729,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `unavailable` or `overloaded`, with `Retry-After` */
+            /** @description `unavailable`: the breach range service failed and `BREACH_RANGE_FAIL_OPEN` is false */
             503: {
                 headers: {
                     [name: string]: unknown;
