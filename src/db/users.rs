@@ -326,11 +326,15 @@ pub fn clear_failures(conn: &mut DbConn, id: &str) -> Result<(), ApiError> {
 pub fn require_password_change(
     conn: &mut DbConn,
     id: &str,
+    security_version: i64,
     now: NaiveDateTime,
 ) -> Result<bool, ApiError> {
+    // Only on the password that was checked: a change or reset since then (a new security
+    // version) replaced it, and the new one must not be marked.
     let changed = diesel::update(
         u::users
             .find(id)
+            .filter(u::security_version.eq(security_version))
             .filter(u::password_change_required.eq(false)),
     )
     .set((u::password_change_required.eq(true), u::updated_at.eq(now)))

@@ -110,13 +110,13 @@ pub async fn flag_if_breached(
     {
         return Ok(user);
     }
-    let id = user.id.clone();
+    let (id, security_version) = (user.id.clone(), user.security_version);
     let client_ip = origin.client_ip.clone();
     state
         .db
         .run(move |conn| {
             write_tx(conn, |c| {
-                if db::users::require_password_change(c, &id, db::now())? {
+                if db::users::require_password_change(c, &id, security_version, db::now())? {
                     db::audit::record(
                         c,
                         NewEvent::new("password.breach_detected")

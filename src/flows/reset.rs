@@ -140,19 +140,23 @@ pub async fn confirm(
     let settings = state.settings.clone();
     let history = state.policy.history;
     state.pauses.point("reset_confirm.hashed").await;
+    let pauses = state.pauses.clone();
     state
         .db
         .run(move |c| {
             write_tx(c, |c| {
                 let now = db::now();
-                if !db::reset_tokens::consume(c, &live.id, now)? {
-                    return Err(ApiError::ResetTokenInvalid);
-                }
                 // Read again under the write: the account may have been disabled while
-                // the new password was hashed.
+                // the new password was hashed. The user row is locked before the token row,
+                // the order of every write that voids tokens (a disable, a password change),
+                // which would otherwise deadlock against this one on PostgreSQL.
                 let user = db::users::find_for_update(c, &live.user_id)?
                     .filter(|u| !u.disabled)
                     .ok_or(ApiError::ResetTokenInvalid)?;
+                pauses.point_blocking("reset_confirm.user_locked");
+                if !db::reset_tokens::consume(c, &live.id, now)? {
+                    return Err(ApiError::ResetTokenInvalid);
+                }
                 let change = db::users::PasswordChange {
                     new_hash: Some(&hash),
                     change_required: false,

@@ -102,6 +102,7 @@ enum Rotation {
 pub async fn refresh(state: &AppState, presented: &str) -> Result<TokenPair, ApiError> {
     let digest = opaque::digest(presented);
     let ttl = state.settings.jwt.refresh_ttl_secs;
+    let pauses = state.pauses.clone();
     let outcome = state
         .db
         .run(move |conn| {
@@ -113,6 +114,11 @@ pub async fn refresh(state: &AppState, presented: &str) -> Result<TokenPair, Api
                 if row.revoked_at.is_some() || row.expires_at <= now {
                     return Ok(Rotation::Invalid);
                 }
+                // The user row first, then the token rows, as every write that revokes
+                // sessions does (password change, reset, role change, disable): the other
+                // order deadlocks against them on PostgreSQL.
+                db::users::lock_auth_state(c, &row.user_id)?;
+                pauses.point_blocking("refresh.user_locked");
                 // Conditional: of two concurrent uses exactly one rotates; the other is reuse.
                 if row.rotated_at.is_some() || !db::refresh_tokens::mark_rotated(c, &row.id, now)? {
                     tracing::warn!(family = %row.family_id, "refresh token reuse; revoking its family");

@@ -496,3 +496,38 @@ async fn a_confirm_racing_a_disable_changes_nothing() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn a_confirm_holding_its_locks_while_the_account_is_disabled_does_not_deadlock() {
+    let app = spawn_app().await;
+    let (_, admin) = app.admin().await;
+    let id = app.create_user("ada@example.com", STRONG, &["user"]).await;
+    let token = emailed_token(&app, "ada@example.com", 1).await;
+
+    // The confirm holds the user row; the disable (user row, then the reset tokens) waits.
+    let gate = app.state.pauses.arm("reset_confirm.user_locked");
+    let confirming = tokio::spawn(
+        app.client
+            .post(app.url("/v1/password-resets/confirm"))
+            .json(&json!({"token": token, "new_password": STRONG_2}))
+            .send(),
+    );
+    gate.reached().await;
+    let mut disabling = tokio::spawn(
+        app.client
+            .patch(app.url(&format!("/v1/admin/users/{id}")))
+            .bearer_auth(&admin)
+            .json(&json!({"disabled": true}))
+            .send(),
+    );
+    let early = tokio::time::timeout(Duration::from_secs(1), &mut disabling).await;
+    gate.release();
+    let confirmed = confirming.await.unwrap().unwrap();
+    let disabled = match early {
+        Ok(done) => done.unwrap(),
+        Err(_) => disabling.await.unwrap(),
+    }
+    .unwrap();
+    assert_eq!(confirmed.status(), StatusCode::NO_CONTENT);
+    assert_eq!(disabled.status(), StatusCode::OK);
+}

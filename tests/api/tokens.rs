@@ -5,7 +5,7 @@ use passgate::auth::Claims;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use crate::helpers::{assert_problem, spawn_app, spawn_app_with, STRONG};
+use crate::helpers::{assert_problem, spawn_app, spawn_app_with, STRONG, STRONG_2};
 
 fn access(pair: &Value) -> &str {
     pair["access_token"].as_str().unwrap()
@@ -444,4 +444,53 @@ async fn a_refresh_token_of_an_older_security_version_is_refused_though_not_revo
         .status(),
         StatusCode::OK
     );
+}
+
+#[tokio::test]
+async fn a_refresh_racing_a_password_change_neither_deadlocks_nor_survives_it() {
+    let app = spawn_app().await;
+    app.create_user("ada@example.com", STRONG, &["user"]).await;
+    let pair = app.tokens("ada@example.com", STRONG).await;
+
+    // The refresh holds its transaction open; a password change of the same user, which
+    // locks the user and then revokes the tokens, arrives meanwhile.
+    let gate = app.state.pauses.arm("refresh.user_locked");
+    let refresh = tokio::spawn(
+        app.client
+            .post(app.url("/v1/auth/refresh"))
+            .json(&json!({"refresh_token": pair["refresh_token"]}))
+            .send(),
+    );
+    gate.reached().await;
+    let mut change = tokio::spawn(
+        app.client
+            .post(app.url("/v1/me/password"))
+            .bearer_auth(pair["access_token"].as_str().unwrap())
+            .json(&json!({"current_password": STRONG, "new_password": STRONG_2}))
+            .send(),
+    );
+    // The change waits for the refresh's locks (a bounded wait; it cannot finish first).
+    let early = tokio::time::timeout(std::time::Duration::from_secs(1), &mut change).await;
+    gate.release();
+    let refreshed = refresh.await.unwrap().unwrap();
+    let changed = match early {
+        Ok(done) => done.unwrap(),
+        Err(_) => change.await.unwrap(),
+    }
+    .unwrap();
+    assert_eq!(refreshed.status(), StatusCode::OK, "the refresh came first");
+    assert_eq!(changed.status(), StatusCode::OK, "the change followed it");
+    // The change ended the session the refresh had just rotated.
+    let rotated: Value = refreshed.json().await.unwrap();
+    assert_problem(
+        app.post(
+            "/v1/auth/refresh",
+            json!({"refresh_token": rotated["refresh_token"]}),
+            None,
+        )
+        .await,
+        401,
+        "invalid_token",
+    )
+    .await;
 }

@@ -226,7 +226,7 @@ impl Corpus {
         for record in table.chunks_exact(SHARD_RECORD) {
             let p = ShardParams::from_bytes(record);
             let sound = if p.len == 0 {
-                p.keys == 0
+                p.keys == 0 && p.start <= fingerprints
             } else {
                 p.segment_length.is_power_of_two()
                     && p.len.is_multiple_of(u64::from(p.segment_length))
@@ -241,7 +241,9 @@ impl Corpus {
                     shards.len()
                 )));
             }
-            total += p.keys;
+            total = total
+                .checked_add(p.keys)
+                .ok_or_else(|| fail("corrupt: shard entry counts overflow".into()))?;
             shards.push(p);
         }
         if total != entries {
@@ -265,6 +267,9 @@ impl Corpus {
     pub fn contains(&self, sha1: &[u8; 20]) -> bool {
         let key = key_of(sha1);
         let params = &self.shards[shard_of(key, self.shard_bits)];
+        if params.len == 0 {
+            return false;
+        }
         let base = HEADER_LEN + 2 * params.start as usize;
         let fps = &self.map[base..base + 2 * params.len as usize];
         filter_contains(params, key, |i| {

@@ -13,11 +13,18 @@ const MAX_ANSWER_BYTES: usize = 4 << 20;
 #[derive(Debug, thiserror::Error)]
 pub enum RangeError {
     #[error("range service: {0}")]
-    Http(#[from] reqwest::Error),
+    Http(reqwest::Error),
     #[error("range service answered {0}")]
     Status(reqwest::StatusCode),
     #[error("range service answer over {MAX_ANSWER_BYTES} bytes")]
     TooLarge,
+}
+
+impl From<reqwest::Error> for RangeError {
+    /// Without its URL: the URL ends in the hash prefix, which must not reach the logs.
+    fn from(e: reqwest::Error) -> Self {
+        Self::Http(e.without_url())
+    }
 }
 
 #[derive(Debug, Clone)]

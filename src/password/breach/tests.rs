@@ -4,7 +4,7 @@ use rand::{Rng, SeedableRng};
 use xorf::{BinaryFuse16, Filter};
 
 use super::build::{build, recover_params, BuildOptions};
-use super::corpus::{filter_contains, Corpus, ShardParams};
+use super::corpus::{filter_contains, Corpus, ShardParams, HEADER_LEN, SHARD_RECORD};
 
 fn random_keys(n: usize, seed: u64) -> Vec<u64> {
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
@@ -118,4 +118,37 @@ fn an_empty_input_makes_an_empty_corpus_that_knows_nothing() {
     let corpus = Corpus::open(&out).unwrap();
     assert_eq!(corpus.entries(), 0);
     assert!(!corpus.contains(&[0u8; 20]));
+}
+
+#[test]
+fn a_crafted_shard_table_with_a_valid_checksum_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("empty.txt");
+    std::fs::write(&input, "").unwrap();
+    let out = dir.path().join("corpus.bin");
+    let options = || BuildOptions {
+        plain: false,
+        min_count: 1,
+        progress: false,
+    };
+    build(&out, &[input], options()).unwrap();
+    let good = std::fs::read(&out).unwrap();
+    // The last record is the last shard; an empty shard pointing far past the mapping, and
+    // one whose key count overflows the total, each with the checksum made right again.
+    for (offset, value) in [(16usize, u64::MAX / 2), (32usize, u64::MAX)] {
+        let mut crafted = good.clone();
+        let record = crafted.len() - SHARD_RECORD;
+        crafted[record + offset..record + offset + 8].copy_from_slice(&value.to_le_bytes());
+        if offset == 32 {
+            // Two shards claiming keys, so the sum overflows rather than just disagreeing.
+            let previous = record - SHARD_RECORD;
+            crafted[previous + 32..previous + 40].copy_from_slice(&2u64.to_le_bytes());
+        }
+        let crc = crc32fast::hash(&crafted[HEADER_LEN..]);
+        crafted[40..44].copy_from_slice(&crc.to_le_bytes());
+        let path = dir.path().join(format!("crafted-{offset}.bin"));
+        std::fs::write(&path, &crafted).unwrap();
+        let err = Corpus::open(&path).expect_err("a crafted table is refused");
+        assert!(err.to_string().contains("corrupt"), "{err}");
+    }
 }
