@@ -6,6 +6,7 @@
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use passgate::auth::{opaque, JwtKeys};
+use passgate::clock::Clock;
 use passgate::config::{JwtSettings, PolicySettings, Settings};
 use passgate::metrics::Metrics;
 use passgate::password::{self, Hasher, Policy, PolicyInput};
@@ -65,7 +66,7 @@ fn tokens(c: &mut Criterion) {
         secret: Some("bench-secret-bench-secret-bench-0123".into()),
         ..JwtSettings::default()
     };
-    let (keys, _) = JwtKeys::from_settings(&hs256, &[]).unwrap();
+    let (keys, _) = JwtKeys::from_settings(&hs256, &[], Clock::system()).unwrap();
     let mut group = c.benchmark_group("jwt_hs256");
     group.bench_function("issue", |b| {
         b.iter(|| {
@@ -116,13 +117,14 @@ fn verification(
     group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
     settings: JwtSettings,
 ) {
-    let (keys, _) = JwtKeys::from_settings(&settings, &[]).unwrap();
+    let (keys, _) = JwtKeys::from_settings(&settings, &[], Clock::system()).unwrap();
     let uncached = JwtKeys::from_settings(
         &JwtSettings {
             verified_cache_size: 0,
             ..settings
         },
         &[],
+        Clock::system(),
     )
     .unwrap()
     .0;
@@ -247,7 +249,7 @@ fn database(c: &mut Criterion) {
     let database = Db::connect(&settings).unwrap();
     database.migrate().unwrap();
     let mut conn = db::ConnectionManager::new(&url).connect().unwrap();
-    let now = db::now();
+    let now = Clock::system().now();
     let id = passgate::domain::UserId::new().to_string();
     db::users::insert(
         &mut conn,

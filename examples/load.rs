@@ -228,7 +228,7 @@ async fn main() -> anyhow::Result<()> {
     let ids: Vec<String> = database
         .run(move |c| {
             db::write_tx(c, |c| {
-                let now = db::now();
+                let now = passgate::clock::Clock::system().now();
                 let mut ids = Vec::new();
                 for i in 0..USERS {
                     let id = passgate::domain::UserId::new().to_string();

@@ -13,6 +13,7 @@ use tokio::task::JoinHandle;
 use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
 
 use crate::auth::JwtKeys;
+use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db::Db;
 use crate::error::{self, ApiError};
@@ -49,8 +50,12 @@ pub async fn build_state(settings: Settings) -> anyhow::Result<web::Data<AppStat
         settings.hashing_queue(),
         metrics.clone(),
     )?;
-    let (jwt, generated) =
-        JwtKeys::from_settings(&settings.jwt, &settings.previous_public_key_files())?;
+    let clock = Clock::system();
+    let (jwt, generated) = JwtKeys::from_settings(
+        &settings.jwt,
+        &settings.previous_public_key_files(),
+        clock.clone(),
+    )?;
     if generated {
         tracing::warn!(
             "PASSGATE__JWT__SECRET is not set: using a random per-process secret. Tokens die \
@@ -66,8 +71,8 @@ pub async fn build_state(settings: Settings) -> anyhow::Result<web::Data<AppStat
     Ok(web::Data::new(AppState {
         policy: Policy::from_settings(&settings.policy),
         breach,
-        reset_limiter: crate::flows::reset::limiter(&settings),
-        api_key_limiter: crate::flows::api_keys::limiter(&settings),
+        reset_limiter: crate::flows::reset::limiter(&settings, &clock),
+        api_key_limiter: crate::flows::api_keys::limiter(&settings, &clock),
         outbox_wake: Arc::new(Notify::new()),
         settings: Arc::new(settings),
         db,
@@ -77,6 +82,7 @@ pub async fn build_state(settings: Settings) -> anyhow::Result<web::Data<AppStat
         dummy_hash,
         trusted_proxies,
         pauses: Default::default(),
+        clock,
     }))
 }
 
@@ -132,6 +138,7 @@ impl Application {
             state.settings.clone(),
             state.metrics.clone(),
             state.outbox_wake.clone(),
+            state.clock.clone(),
         )?;
         let (stop_worker, stopped) = watch::channel(false);
         let worker = tokio::spawn(worker.run(stopped));

@@ -5,6 +5,7 @@ use std::net::IpAddr;
 use std::sync::Arc;
 
 use crate::auth::JwtKeys;
+use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db::Db;
 use crate::flows::throttle::AddressLimiter;
@@ -34,4 +35,6 @@ pub struct AppState {
     pub outbox_wake: Arc<tokio::sync::Notify>,
     /// Pause points for tests that reproduce races (inert unless a test arms one).
     pub pauses: Arc<Pauses>,
+    /// The time business rules read (the system clock; tests advance it).
+    pub clock: Clock,
 }

@@ -11,6 +11,7 @@ use std::marker::PhantomData;
 use std::pin::Pin;
 
 use actix_web::{dev::Payload, http::header, web, FromRequest, HttpRequest};
+use chrono::NaiveDateTime;
 
 use crate::client_address::client_ip;
 use crate::db::{self, models::UserRow, DbConn};
@@ -191,7 +192,7 @@ fn authorize<R: Requirement>(caller: Caller) -> Result<Authenticated<R>, ApiErro
 ///
 /// ```ignore
 /// state.db.run(move |c| write_tx(c, |c| {
-///     auth::still_authorized(c, &caller)?;
+///     auth::still_authorized(c, &caller, clock.now())?;
 ///     let target = db::users::find(c, &id)?.ok_or(ApiError::NotFound)?;
 ///     // … the decision that depends on caller and target, then the writes
 /// })).await
@@ -205,7 +206,13 @@ fn authorize<R: Requirement>(caller: Caller) -> Result<Authenticated<R>, ApiErro
 /// another holder of the lock wants would deadlock.) Only writes that call it are ordered by
 /// the lock: a change of authority made without a caller (the command line, a user's own
 /// password change or reset) is seen if it committed before this read.
-pub fn still_authorized(conn: &mut DbConn, caller: &Caller) -> Result<(), ApiError> {
+///
+/// `now` is read from the state's clock inside the transaction (a key may expire).
+pub fn still_authorized(
+    conn: &mut DbConn,
+    caller: &Caller,
+    now: NaiveDateTime,
+) -> Result<(), ApiError> {
     db::users::lock_authority(conn)?;
     let holds = match caller.kind {
         CallerKind::User => db::users::find(conn, &caller.id)?.is_some_and(|row| {
@@ -216,7 +223,7 @@ pub fn still_authorized(conn: &mut DbConn, caller: &Caller) -> Result<(), ApiErr
                     .into_iter()
                     .all(|r| !caller.roles.contains(r) || held.contains(r))
         }),
-        CallerKind::ApiKey => api_keys::still_valid(conn, &caller.id)?,
+        CallerKind::ApiKey => api_keys::still_valid(conn, &caller.id, now)?,
     };
     if holds {
         Ok(())

@@ -23,6 +23,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
+use crate::clock::Clock;
 use crate::config::{JwtAlgorithm, JwtSettings};
 use crate::error::ApiError;
 
@@ -60,6 +61,8 @@ pub struct JwtKeys {
     audience: String,
     access_ttl_secs: u64,
     verified: Option<VerifiedTokens>,
+    /// Expiry is judged by this clock, not by jsonwebtoken's reading of the system time.
+    clock: Clock,
 }
 
 /// Access tokens whose signature, algorithm, issuer and audience have been checked, by the
@@ -115,6 +118,7 @@ impl JwtKeys {
     pub fn from_settings(
         settings: &JwtSettings,
         previous_files: &[std::path::PathBuf],
+        clock: Clock,
     ) -> anyhow::Result<(Self, bool)> {
         let mut generated = false;
         let (algorithm, encoding, signing_kid, mut verifying, mut keys) = match settings.algorithm {
@@ -221,6 +225,8 @@ impl JwtKeys {
         validation.set_audience(&[&settings.audience]);
         validation.set_required_spec_claims(&["exp", "iat", "iss", "aud", "sub"]);
         validation.leeway = 5;
+        // `exp` is still required, but checked in `check` against the state's clock.
+        validation.validate_exp = false;
 
         Ok((
             Self {
@@ -237,6 +243,7 @@ impl JwtKeys {
                     entries: Mutex::new(HashMap::new()),
                     capacity: settings.verified_cache_size,
                 }),
+                clock,
             },
             generated,
         ))
@@ -258,7 +265,7 @@ impl JwtKeys {
         security_version: i64,
         restricted: bool,
     ) -> Result<String, ApiError> {
-        let now = chrono::Utc::now().timestamp();
+        let now = self.clock.timestamp();
         let claims = Claims {
             iss: self.issuer.clone(),
             aud: self.audience.clone(),
@@ -283,12 +290,12 @@ impl JwtKeys {
     /// Verifies signature, algorithm, issuer, audience and expiry. Every failure is the same
     /// `invalid_token`, so the answer never says which check failed.
     pub fn verify(&self, token: &str) -> Result<Claims, ApiError> {
-        self.verify_at(token, chrono::Utc::now().timestamp())
+        self.verify_at(token, self.clock.timestamp())
     }
 
     fn verify_at(&self, token: &str, now: i64) -> Result<Claims, ApiError> {
         let Some(verified) = &self.verified else {
-            return self.check(token);
+            return self.check(token, now);
         };
         let leeway = self.validation.leeway as i64;
         let digest: [u8; 32] = Sha256::digest(token.as_bytes()).into();
@@ -299,13 +306,13 @@ impl JwtKeys {
             verified.remove(&digest);
             return Err(ApiError::InvalidToken);
         }
-        let claims = self.check(token)?;
+        let claims = self.check(token, now)?;
         verified.insert(digest, claims.clone(), now, leeway);
         Ok(claims)
     }
 
-    /// The full check, signature included.
-    fn check(&self, token: &str) -> Result<Claims, ApiError> {
+    /// The full check, signature included, with expiry judged at `now`.
+    fn check(&self, token: &str, now: i64) -> Result<Claims, ApiError> {
         let header = decode_header(token).map_err(|_| ApiError::InvalidToken)?;
         if header.alg != self.algorithm {
             return Err(ApiError::InvalidToken);
@@ -318,9 +325,13 @@ impl JwtKeys {
             None => self.verifying.first(),
         }
         .ok_or(ApiError::InvalidToken)?;
-        decode::<Claims>(token, &key.key, &self.validation)
+        let claims = decode::<Claims>(token, &key.key, &self.validation)
             .map(|data| data.claims)
-            .map_err(|_| ApiError::InvalidToken)
+            .map_err(|_| ApiError::InvalidToken)?;
+        if claims.exp < now - self.validation.leeway as i64 {
+            return Err(ApiError::InvalidToken);
+        }
+        Ok(claims)
     }
 }
 
@@ -366,7 +377,9 @@ mod tests {
             secret: Some("s".repeat(32)),
             ..JwtSettings::default()
         };
-        JwtKeys::from_settings(&settings, &[]).unwrap().0
+        JwtKeys::from_settings(&settings, &[], Clock::system())
+            .unwrap()
+            .0
     }
 
     #[test]
@@ -406,13 +419,37 @@ mod tests {
     }
 
     #[test]
+    fn expiry_follows_the_clock_with_or_without_the_cache() {
+        for cache in [0, 16] {
+            let clock = Clock::system();
+            let settings = JwtSettings {
+                secret: Some("s".repeat(32)),
+                verified_cache_size: cache,
+                ..JwtSettings::default()
+            };
+            let keys = JwtKeys::from_settings(&settings, &[], clock.clone())
+                .unwrap()
+                .0;
+            let token = keys.issue("u1", vec![], 1, false).unwrap();
+            assert!(keys.verify(&token).is_ok());
+            let ttl = keys.access_ttl_secs();
+            clock.advance(std::time::Duration::from_secs(ttl + 5));
+            assert!(keys.verify(&token).is_ok(), "within the leeway");
+            clock.advance(std::time::Duration::from_secs(2));
+            assert!(keys.verify(&token).is_err(), "cache size {cache}");
+        }
+    }
+
+    #[test]
     fn only_verified_tokens_are_remembered_and_never_more_than_the_capacity() {
         let settings = JwtSettings {
             secret: Some("s".repeat(32)),
             verified_cache_size: 2,
             ..JwtSettings::default()
         };
-        let keys = JwtKeys::from_settings(&settings, &[]).unwrap().0;
+        let keys = JwtKeys::from_settings(&settings, &[], Clock::system())
+            .unwrap()
+            .0;
         for i in 0..5 {
             let token = keys.issue(&format!("u{i}"), vec![], 1, false).unwrap();
             assert_eq!(keys.verify(&token).unwrap().sub, format!("u{i}"));
@@ -432,6 +469,7 @@ mod tests {
                 ..JwtSettings::default()
             },
             &[],
+            Clock::system(),
         )
         .unwrap()
         .0;

@@ -58,10 +58,11 @@ impl NewEvent {
     }
 }
 
-pub fn record(conn: &mut DbConn, event: NewEvent) -> Result<(), ApiError> {
+/// `now` is the writing transaction's time from the state's clock.
+pub fn record(conn: &mut DbConn, now: NaiveDateTime, event: NewEvent) -> Result<(), ApiError> {
     let row = AuditEventRow {
         id: uuid::Uuid::now_v7().hyphenated().to_string(),
-        occurred_at: super::now(),
+        occurred_at: now,
         action: event.action.to_owned(),
         actor_id: event.actor_id,
         target_user_id: event.target_user_id,

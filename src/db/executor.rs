@@ -168,7 +168,16 @@ fn work(shared: &Shared) {
 mod tests {
     use super::*;
     use std::sync::mpsc;
-    use std::time::Duration;
+    use std::time::{Duration, Instant};
+
+    /// Polls (with a deadline) until every thread waits for work.
+    fn all_parked(executor: &Executor) {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while executor.shared.lock().parked < executor.shared.threads {
+            assert!(Instant::now() < deadline, "threads never parked");
+            std::thread::yield_now();
+        }
+    }
 
     #[test]
     fn runs_every_job_and_survives_a_panicking_one() {
@@ -194,8 +203,8 @@ mod tests {
     #[test]
     fn waiting_jobs_wake_every_thread_they_need() {
         let executor = Executor::new(4, Wake::WhenAnyWaits, "test-db").unwrap();
-        // Let the threads park first, so each job has to wake one.
-        std::thread::sleep(Duration::from_millis(50));
+        // Every thread parked first, so each job has to wake one.
+        all_parked(&executor);
         let barrier = Arc::new(std::sync::Barrier::new(4));
         let (tx, rx) = mpsc::channel();
         for _ in 0..4 {
@@ -214,7 +223,7 @@ mod tests {
     #[test]
     fn a_backlog_wakes_another_thread() {
         let executor = Executor::new(2, Wake::WhenBacklogged, "test-db").unwrap();
-        std::thread::sleep(Duration::from_millis(50));
+        all_parked(&executor);
         let barrier = Arc::new(std::sync::Barrier::new(2));
         let (tx, rx) = mpsc::channel();
         for _ in 0..2 {
@@ -238,7 +247,7 @@ mod tests {
     #[test]
     fn a_nudge_frees_a_job_queued_behind_a_stuck_one() {
         let executor = Executor::new(2, Wake::WhenBacklogged, "test-db").unwrap();
-        std::thread::sleep(Duration::from_millis(50));
+        all_parked(&executor);
         let (release, stuck) = mpsc::channel::<()>();
         let (started_tx, started) = mpsc::channel();
         executor.submit(Box::new(move || {

@@ -291,11 +291,3 @@ pub fn like_pattern(fragment: &str) -> String {
     out.push('%');
     out
 }
-
-pub fn now() -> chrono::NaiveDateTime {
-    // Microsecond precision: what both backends store, so a value read back compares equal.
-    let now = chrono::Utc::now();
-    chrono::DateTime::from_timestamp_micros(now.timestamp_micros())
-        .unwrap_or(now)
-        .naive_utc()
-}

@@ -271,7 +271,7 @@ async fn reset_one(
         _ => None,
     };
 
-    let now = db::now();
+    let now = state.clock.now();
     let require_change = options.require_change && options.mode != ResetMode::Link;
     let expires_at = passwords::temporary_expiry(state, require_change, now);
     let (settings, history, mode, notify) = (
@@ -282,12 +282,13 @@ async fn reset_one(
     );
     let actor = caller.clone();
     let id = user.id.clone();
+    let clock = state.clock.clone();
     state.pauses.point("admin_reset.hashed").await;
     state
         .db
         .run(move |c| {
             write_tx(c, |c| {
-                auth::still_authorized(c, &actor)?;
+                auth::still_authorized(c, &actor, clock.now())?;
                 let row = db::users::find_for_update(c, &id)?.ok_or(ApiError::NotFound)?;
                 may_reset_user(&actor, &row)?;
                 let change = db::users::PasswordChange {
@@ -299,6 +300,7 @@ async fn reset_one(
                 passwords::apply(c, history, &row, None, &change)?;
                 db::audit::record(
                     c,
+                    now,
                     NewEvent::new("password.reset_by_admin")
                         .actor(actor.id.as_str())
                         .target(row.id.as_str())

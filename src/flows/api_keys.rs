@@ -19,6 +19,7 @@ use subtle::ConstantTimeEq;
 use utoipa::ToSchema;
 
 use crate::auth::{self, opaque, Caller};
+use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db::api_keys::{ApiKeyRow, KeyWithCreator};
 use crate::db::{self, audit::NewEvent, write_tx, DbConn};
@@ -55,10 +56,10 @@ pub struct ApiKey {
     pub age_days: i64,
 }
 
-impl From<ApiKeyRow> for ApiKey {
-    fn from(row: ApiKeyRow) -> Self {
+impl ApiKey {
+    fn from_row(row: ApiKeyRow, now: NaiveDateTime) -> Self {
         Self {
-            age_days: (db::now() - row.created_at).num_days(),
+            age_days: (now - row.created_at).num_days(),
             id: row.id,
             name: row.name,
             roles: RoleSet::from_db(&row.roles)
@@ -146,7 +147,7 @@ pub async fn create(
     OsRng.fill_bytes(&mut public);
     let public_id: String = public.iter().map(|b| format!("{b:02x}")).collect();
     let (secret, digest) = opaque::new_secret();
-    let now = db::now();
+    let now = state.clock.now();
     let row = ApiKeyRow {
         id: uuid::Uuid::now_v7().to_string(),
         public_id: public_id.clone(),
@@ -160,14 +161,16 @@ pub async fn create(
         revoked_at: None,
     };
     let stored = row.clone();
+    let clock = state.clock.clone();
     state.pauses.point("api_keys.create.before_write").await;
     state
         .db
         .run(move |c| {
             write_tx(c, |c| {
+                let now = clock.now();
                 // The creator's roles bounded the key above; they must still be its roles now.
                 if let Some(caller) = &caller {
-                    auth::still_authorized(c, caller)?;
+                    auth::still_authorized(c, caller, now)?;
                 }
                 db::api_keys::insert(c, &stored)?;
                 let mut event = NewEvent::new("api_key.created")
@@ -176,7 +179,7 @@ pub async fn create(
                 if let Some(by) = &stored.created_by {
                     event = event.actor(by.as_str());
                 }
-                db::audit::record(c, event)
+                db::audit::record(c, now, event)
             })
         })
         .await?;
@@ -193,8 +196,12 @@ pub async fn create(
 
 pub async fn list(state: &AppState) -> Result<ApiKeyList, ApiError> {
     let rows = state.db.run(db::api_keys::list).await?;
+    let now = state.clock.now();
     Ok(ApiKeyList {
-        items: rows.into_iter().map(ApiKey::from).collect(),
+        items: rows
+            .into_iter()
+            .map(|row| ApiKey::from_row(row, now))
+            .collect(),
     })
 }
 
@@ -205,16 +212,19 @@ pub async fn revoke(
     origin: Origin,
 ) -> Result<(), ApiError> {
     let (caller, id) = (caller.clone(), id.to_owned());
+    let clock = state.clock.clone();
     state.pauses.point("api_keys.revoke.before_write").await;
     state
         .db
         .run(move |c| {
             write_tx(c, |c| {
-                auth::still_authorized(c, &caller)?;
+                let now = clock.now();
+                auth::still_authorized(c, &caller, now)?;
                 db::api_keys::find(c, &id)?.ok_or(ApiError::NotFound)?;
-                if db::api_keys::revoke(c, &id, db::now())? {
+                if db::api_keys::revoke(c, &id, now)? {
                     db::audit::record(
                         c,
+                        now,
                         NewEvent::new("api_key.revoked")
                             .actor(caller.id.as_str())
                             .client_ip(origin.client_ip.clone())
@@ -252,6 +262,7 @@ pub async fn authenticate(
         Some((public_id, secret)) => {
             let public_id = public_id.to_owned();
             let digest = opaque::digest(secret);
+            let clock = state.clock.clone();
             state
                 .db
                 .run(move |c| {
@@ -261,7 +272,7 @@ pub async fn authenticate(
                     if !bool::from(found.key.secret_hash.as_bytes().ct_eq(digest.as_bytes())) {
                         return Ok(None);
                     }
-                    let now = db::now();
+                    let now = clock.now();
                     let key = found.key.clone();
                     if !authority_holds(c, found, now)? {
                         return Ok(None);
@@ -333,9 +344,13 @@ pub(crate) fn authority_holds(
 }
 
 /// Whether the key `id` may still act, read again now (for `auth::still_authorized`).
-pub(crate) fn still_valid(conn: &mut DbConn, id: &str) -> Result<bool, ApiError> {
+pub(crate) fn still_valid(
+    conn: &mut DbConn,
+    id: &str,
+    now: NaiveDateTime,
+) -> Result<bool, ApiError> {
     match db::api_keys::find_with_creator(conn, id)? {
-        Some(found) => authority_holds(conn, found, db::now()),
+        Some(found) => authority_holds(conn, found, now),
         None => Ok(false),
     }
 }
@@ -352,8 +367,9 @@ fn parse(presented: &str) -> Option<(&str, &str)> {
         .then_some((public_id, secret))
 }
 
-pub fn limiter(settings: &Settings) -> AddressLimiter {
+pub fn limiter(settings: &Settings, clock: &Clock) -> AddressLimiter {
     AddressLimiter::new(
+        clock.clone(),
         settings.api_keys.max_failures_per_address,
         Duration::from_secs(settings.api_keys.failure_window_secs),
     )

@@ -74,6 +74,7 @@ async fn change(
     };
     let by_email = matches!(account, Account::Email(_));
     let lockout_settings = state.settings.lockout.clone();
+    let clock = state.clock.clone();
     state.hasher.admit().map_err(hash_error)?;
     let user = state
         .db
@@ -85,7 +86,7 @@ async fn change(
             };
             match user {
                 Some(user) if !user.disabled => {
-                    lockout::reserve(c, &user.id, &lockout_settings, db::now())?;
+                    lockout::reserve(c, &user.id, &lockout_settings, clock.now())?;
                     Ok(Some(user))
                 }
                 _ => Ok(None),
@@ -102,7 +103,7 @@ async fn change(
         return Err(ApiError::InvalidCredentials);
     };
 
-    let now = db::now();
+    let now = state.clock.now();
     let checkable = user
         .password_hash
         .clone()
@@ -122,18 +123,21 @@ async fn change(
         }
     };
     if checkable.is_none() || !verification.matches {
-        let (id, lockout_settings, origin) = (
+        let (id, lockout_settings, origin, clock) = (
             user.id.clone(),
             state.settings.lockout.clone(),
             origin.clone(),
+            state.clock.clone(),
         );
         state
             .db
             .run(move |c| {
                 write_tx(c, |c| {
-                    lockout::after_failure(c, &id, &lockout_settings, db::now(), &origin)?;
+                    let now = clock.now();
+                    lockout::after_failure(c, &id, &lockout_settings, now, &origin)?;
                     db::audit::record(
                         c,
+                        now,
                         NewEvent::new("password.changed")
                             .failure()
                             .actor(id.as_str())
@@ -162,6 +166,7 @@ async fn change(
     let ttl = state.settings.jwt.refresh_ttl_secs;
     let settings = state.settings.clone();
     let row = user.clone();
+    let clock = state.clock.clone();
     state.pauses.point("change_password.hashed").await;
     let (refresh, after) = state
         .db
@@ -176,7 +181,7 @@ async fn change(
                         ApiError::InvalidCredentials
                     });
                 }
-                let now = db::now();
+                let now = clock.now();
                 let change = db::users::PasswordChange {
                     new_hash: Some(&new_hash),
                     change_required: false,
@@ -189,6 +194,7 @@ async fn change(
                 }
                 db::audit::record(
                     c,
+                    now,
                     NewEvent::new("password.changed")
                         .actor(row.id.as_str())
                         .target(row.id.as_str())

@@ -44,6 +44,7 @@ pub fn after_failure(
     if db::users::lock_if_exhausted(conn, user_id, settings.max_failures as i32, until)? {
         db::audit::record(
             conn,
+            now,
             NewEvent::new("auth.locked")
                 .target(user_id)
                 .client_ip(origin.client_ip.clone())

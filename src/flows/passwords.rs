@@ -112,13 +112,16 @@ pub async fn flag_if_breached(
     }
     let (id, security_version) = (user.id.clone(), user.security_version);
     let client_ip = origin.client_ip.clone();
+    let clock = state.clock.clone();
     state
         .db
         .run(move |conn| {
             write_tx(conn, |c| {
-                if db::users::require_password_change(c, &id, security_version, db::now())? {
+                let now = clock.now();
+                if db::users::require_password_change(c, &id, security_version, now)? {
                     db::audit::record(
                         c,
+                        now,
                         NewEvent::new("password.breach_detected")
                             .actor(id.as_str())
                             .target(id.as_str())

@@ -36,11 +36,12 @@ pub async fn request(state: &AppState, email: &str, origin: Origin) -> Result<()
     })?;
     let normalized = email.normalized();
     let settings = state.settings.clone();
+    let clock = state.clock.clone();
     let queued = state
         .db
         .run(move |c| {
             write_tx(c, |c| {
-                let now = db::now();
+                let now = clock.now();
                 let user = db::users::find_by_email(c, &normalized)?;
                 let since =
                     now - chrono::Duration::seconds(settings.reset.account_window_secs as i64);
@@ -79,7 +80,7 @@ pub async fn request(state: &AppState, email: &str, origin: Origin) -> Result<()
                             .details(serde_json::json!({ "outcome": outcome, "email": normalized }))
                     }
                 }
-                db::audit::record(c, event)?;
+                db::audit::record(c, now, event)?;
                 Ok(outcome == "queued")
             })
         })
@@ -96,10 +97,11 @@ pub async fn verify(state: &AppState, token: &str) -> Result<DateTime<Utc>, ApiE
         return Err(ApiError::ResetTokenInvalid);
     }
     let digest = opaque::digest(token);
+    let clock = state.clock.clone();
     state
         .db
         .run(move |c| {
-            let Some(live) = db::reset_tokens::find_live(c, &digest, db::now())? else {
+            let Some(live) = db::reset_tokens::find_live(c, &digest, clock.now())? else {
                 return Ok(None);
             };
             // Disabling voids the tokens; this covers a token made by a mail sent since.
@@ -122,10 +124,11 @@ pub async fn confirm(
     passwords::refuse_too_long(state, "new_password", new_password)?;
     let new = password::normalize(new_password);
     let digest = opaque::digest(token);
+    let clock = state.clock.clone();
     let (live, user) = state
         .db
         .run(move |c| {
-            let live = db::reset_tokens::find_live(c, &digest, db::now())?
+            let live = db::reset_tokens::find_live(c, &digest, clock.now())?
                 .ok_or(ApiError::ResetTokenInvalid)?;
             let user = db::users::find(c, &live.user_id)?
                 .filter(|u| !u.disabled)
@@ -141,11 +144,12 @@ pub async fn confirm(
     let history = state.policy.history;
     state.pauses.point("reset_confirm.hashed").await;
     let pauses = state.pauses.clone();
+    let clock = state.clock.clone();
     state
         .db
         .run(move |c| {
             write_tx(c, |c| {
-                let now = db::now();
+                let now = clock.now();
                 // Read again under the write: the account may have been disabled while
                 // the new password was hashed. The user row is locked before the token row,
                 // the order of every write that voids tokens (a disable, a password change),
@@ -166,6 +170,7 @@ pub async fn confirm(
                 passwords::apply(c, history, &user, None, &change)?;
                 db::audit::record(
                     c,
+                    now,
                     NewEvent::new("password.reset_completed")
                         .actor(user.id.as_str())
                         .target(user.id.as_str())
@@ -193,8 +198,12 @@ pub async fn confirm(
 }
 
 /// The address limiter for reset requests, from configuration.
-pub fn limiter(settings: &crate::config::Settings) -> super::throttle::AddressLimiter {
+pub fn limiter(
+    settings: &crate::config::Settings,
+    clock: &crate::clock::Clock,
+) -> super::throttle::AddressLimiter {
     super::throttle::AddressLimiter::new(
+        clock.clone(),
         settings.reset.address_max_requests,
         Duration::from_secs(settings.reset.address_window_secs),
     )

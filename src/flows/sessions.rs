@@ -103,11 +103,12 @@ pub async fn refresh(state: &AppState, presented: &str) -> Result<TokenPair, Api
     let digest = opaque::digest(presented);
     let ttl = state.settings.jwt.refresh_ttl_secs;
     let pauses = state.pauses.clone();
+    let clock = state.clock.clone();
     let outcome = state
         .db
         .run(move |conn| {
             write_tx(conn, |c| {
-                let now = db::now();
+                let now = clock.now();
                 let Some(row) = db::refresh_tokens::find_by_hash(c, &digest)? else {
                     return Ok(Rotation::Invalid);
                 };
@@ -162,12 +163,13 @@ pub async fn refresh(state: &AppState, presented: &str) -> Result<TokenPair, Api
 /// are accepted silently: logging out twice is not an error.
 pub async fn logout(state: &AppState, presented: &str) -> Result<(), ApiError> {
     let digest = opaque::digest(presented);
+    let clock = state.clock.clone();
     state
         .db
         .run(move |conn| {
             write_tx(conn, |c| {
                 if let Some(row) = db::refresh_tokens::find_by_hash(c, &digest)? {
-                    db::refresh_tokens::revoke_family(c, &row.family_id, db::now())?;
+                    db::refresh_tokens::revoke_family(c, &row.family_id, clock.now())?;
                 }
                 Ok(())
             })

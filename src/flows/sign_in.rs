@@ -30,6 +30,7 @@ pub async fn sign_in(
     })?;
     let normalized = email.normalized();
     let lockout_settings = state.settings.lockout.clone();
+    let clock = state.clock.clone();
     // Whoever the account, a full hashing queue answers the same 503 before any lookup.
     state.hasher.admit().map_err(hash_error)?;
 
@@ -41,7 +42,7 @@ pub async fn sign_in(
                 return Ok(None);
             };
             if !user.disabled {
-                lockout::reserve(conn, &user.id, &lockout_settings, db::now())?;
+                lockout::reserve(conn, &user.id, &lockout_settings, clock.now())?;
             }
             Ok(Some(user))
         })
@@ -58,7 +59,7 @@ pub async fn sign_in(
         other => other?,
     };
 
-    let now = db::now();
+    let now = state.clock.now();
     let checkable = user.as_ref().filter(|u| {
         !u.disabled
             && u.password_hash.is_some()
@@ -111,11 +112,12 @@ async fn succeed(
     let id = user.id.clone();
     let version = user.security_version;
     let old_hash = user.password_hash.clone().unwrap_or_default();
+    let clock = state.clock.clone();
     let refresh = state
         .db
         .run(move |conn| {
             write_tx(conn, |c| {
-                let now = db::now();
+                let now = clock.now();
                 let Some(refresh) =
                     sessions::create_refresh_token(c, &id, version, None, now, ttl)?
                 else {
@@ -125,6 +127,7 @@ async fn succeed(
                     db::users::release_attempt(c, &id)?;
                     db::audit::record(
                         c,
+                        now,
                         NewEvent::new("auth.sign_in_failed")
                             .failure()
                             .target(id.as_str())
@@ -139,6 +142,7 @@ async fn succeed(
                 }
                 db::audit::record(
                     c,
+                    now,
                     NewEvent::new("auth.sign_in")
                         .actor(id.as_str())
                         .target(id.as_str())
@@ -180,11 +184,12 @@ async fn fail(state: &AppState, user: Option<UserRow>, origin: Origin) -> Result
         .with_label_values(&["failed"])
         .inc();
     let lockout_settings = state.settings.lockout.clone();
+    let clock = state.clock.clone();
     state
         .db
         .run(move |conn| {
             write_tx(conn, |c| {
-                let now = db::now();
+                let now = clock.now();
                 let (target, reason) = match &user {
                     None => (None, "unknown_account"),
                     Some(u) if u.disabled => (Some(u.id.clone()), "disabled"),
@@ -208,7 +213,7 @@ async fn fail(state: &AppState, user: Option<UserRow>, origin: Origin) -> Result
                 if let Some(t) = target {
                     event = event.target(t);
                 }
-                db::audit::record(c, event)
+                db::audit::record(c, now, event)
             })
         })
         .await

@@ -7,7 +7,10 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use crate::clock::Clock;
+
 pub struct AddressLimiter {
+    clock: Clock,
     max: u32,
     window: Duration,
     windows: Mutex<HashMap<String, (Instant, u32)>>,
@@ -17,8 +20,9 @@ pub struct AddressLimiter {
 const SWEEP_AT: usize = 10_000;
 
 impl AddressLimiter {
-    pub fn new(max: u32, window: Duration) -> Self {
+    pub fn new(clock: Clock, max: u32, window: Duration) -> Self {
         Self {
+            clock,
             max,
             window,
             windows: Mutex::new(HashMap::new()),
@@ -28,7 +32,7 @@ impl AddressLimiter {
     /// Counts one request from `address`; `Err(seconds)` when over the limit, with the time
     /// until the window ends.
     pub fn check(&self, address: &str) -> Result<(), u64> {
-        let now = Instant::now();
+        let now = self.clock.instant();
         let mut windows = self
             .windows
             .lock()
@@ -51,7 +55,7 @@ impl AddressLimiter {
 
     /// Like `check`, without counting: whether `address` is over the limit now.
     pub fn peek(&self, address: &str) -> Result<(), u64> {
-        let now = Instant::now();
+        let now = self.clock.instant();
         let windows = self
             .windows
             .lock()
@@ -77,12 +81,17 @@ mod tests {
 
     #[test]
     fn limits_per_address_and_window() {
-        let limiter = AddressLimiter::new(2, Duration::from_millis(50));
+        let clock = Clock::system();
+        let limiter = AddressLimiter::new(clock.clone(), 2, Duration::from_secs(60));
         assert!(limiter.check("a").is_ok());
         assert!(limiter.check("a").is_ok());
-        assert!(limiter.check("a").is_err());
+        assert!(matches!(limiter.check("a"), Err(59 | 60)));
+        assert!(limiter.peek("a").is_err());
         assert!(limiter.check("b").is_ok());
-        std::thread::sleep(Duration::from_millis(60));
+        clock.advance(Duration::from_secs(59));
+        assert!(limiter.check("a").is_err());
+        clock.advance(Duration::from_secs(1));
+        assert!(limiter.peek("a").is_ok());
         assert!(limiter.check("a").is_ok());
     }
 }

@@ -179,7 +179,7 @@ pub async fn create(
         .await
         .map_err(hash_error)?;
 
-    let now = db::now();
+    let now = state.clock.now();
     let expires_at = require_change
         .then(|| now + Duration::seconds(state.settings.admin.temporary_password_ttl_secs as i64));
     let row = NewUser {
@@ -206,7 +206,7 @@ pub async fn create(
         .run(move |conn| {
             write_tx(conn, |c| {
                 if let Some(caller) = &actor {
-                    auth::still_authorized(c, caller)?;
+                    auth::still_authorized(c, caller, now)?;
                 }
                 db::users::insert(c, &row)?;
                 let mut event = NewEvent::new("user.created")
@@ -220,7 +220,7 @@ pub async fn create(
                 if let Some(caller) = &actor {
                     event = event.actor(caller.id.as_str());
                 }
-                db::audit::record(c, event)?;
+                db::audit::record(c, now, event)?;
                 db::users::find(c, &id)?.ok_or(ApiError::NotFound)
             })
         })
@@ -344,14 +344,16 @@ pub async fn update(
     let disabled = update.disabled;
     let takes_authority = roles.is_some() || disabled == Some(true);
     let pauses = state.pauses.clone();
+    let clock = state.clock.clone();
     let row = state
         .db
         .run(move |conn| {
             write_tx(conn, |c| {
+                let now = clock.now();
                 // Before any read: two admins demoting each other at once must not both see
                 // the other still in charge (contract: "Roles", last admin).
                 match &actor {
-                    Some(caller) => auth::still_authorized(c, caller)?,
+                    Some(caller) => auth::still_authorized(c, caller, now)?,
                     None if takes_authority => db::users::lock_authority(c)?,
                     None => {}
                 }
@@ -365,7 +367,6 @@ pub async fn update(
                         "You cannot change your own roles or disable yourself.".into(),
                     ));
                 }
-                let now = db::now();
                 let change = db::users::ProfileChange {
                     display_name: display_name.as_ref().map(|d| d.as_str().to_owned()),
                     roles: roles.as_ref().filter(|_| roles_changed).map(RoleSet::to_db),
@@ -408,7 +409,7 @@ pub async fn update(
                 if let Some(caller) = &actor {
                     event = event.actor(caller.id.as_str());
                 }
-                db::audit::record(c, event)?;
+                db::audit::record(c, now, event)?;
                 db::users::find(c, &id)?.ok_or(ApiError::NotFound)
             })
         })

@@ -12,6 +12,7 @@ use lettre::message::Mailbox;
 use tokio::sync::{watch, Notify};
 
 use crate::auth::opaque;
+use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db::{self, outbox::OutboxRow, write_tx, Db};
 use crate::error::ApiError;
@@ -30,6 +31,7 @@ pub struct OutboxWorker {
     transport: Transport,
     from: Mailbox,
     wake: Arc<Notify>,
+    clock: Clock,
 }
 
 enum Prepared {
@@ -45,6 +47,7 @@ impl OutboxWorker {
         settings: Arc<Settings>,
         metrics: Metrics,
         wake: Arc<Notify>,
+        clock: Clock,
     ) -> anyhow::Result<Self> {
         let transport = Transport::from_settings(&settings.mail)?;
         let from = settings.mail.from.parse()?;
@@ -55,6 +58,7 @@ impl OutboxWorker {
             transport,
             from,
             wake,
+            clock,
         })
     }
 
@@ -81,11 +85,12 @@ impl OutboxWorker {
     pub async fn drain(&self, shutdown: &watch::Receiver<bool>) -> Result<(), ApiError> {
         let lease = chrono::Duration::seconds(self.settings.mail.claim_lease_secs as i64);
         loop {
+            let clock = self.clock.clone();
             let batch = self
                 .db
                 .run(move |c| {
                     write_tx(c, |c| {
-                        let now = db::now();
+                        let now = clock.now();
                         db::outbox::claim_due(c, now, now + lease, BATCH)
                     })
                 })
@@ -110,13 +115,14 @@ impl OutboxWorker {
             Prepared::Send(body) => body,
             Prepared::Obsolete => {
                 let id = row.id.clone();
+                let now = self.clock.now();
                 return self
                     .db
                     .run(move |c| {
                         db::outbox::mark_failed(
                             c,
                             &id,
-                            db::now(),
+                            now,
                             "obsolete: the account changed after the request",
                         )
                     })
@@ -134,7 +140,7 @@ impl OutboxWorker {
                 },
             )
             .await;
-        let now = db::now();
+        let now = self.clock.now();
         let id = row.id.clone();
         match sent {
             Ok(()) => {
@@ -175,6 +181,7 @@ impl OutboxWorker {
             return Ok(Prepared::Obsolete);
         };
         let ttl = chrono::Duration::seconds(self.settings.reset.token_ttl_secs as i64);
+        let clock = self.clock.clone();
         let token = self
             .db
             .run(move |c| {
@@ -183,7 +190,7 @@ impl OutboxWorker {
                     match current {
                         Some(s) if !s.disabled && s.security_version == expected_sv => {
                             let (secret, digest) = opaque::new_secret();
-                            let now: NaiveDateTime = db::now();
+                            let now: NaiveDateTime = clock.now();
                             db::reset_tokens::replace(c, &user_id, &digest, now, now + ttl)?;
                             Ok(Some(secret))
                         }

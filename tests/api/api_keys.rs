@@ -109,7 +109,9 @@ async fn unknown_revoked_and_expired_keys_get_one_answer() {
         .db
         .run(move |c| {
             Ok(diesel::update(k::api_keys.find(id))
-                .set(k::expires_at.eq(Some(passgate::db::now() - chrono::Duration::seconds(1))))
+                .set(k::expires_at.eq(Some(
+                    passgate::clock::Clock::system().now() - chrono::Duration::seconds(1),
+                )))
                 .execute(c)?)
         })
         .await

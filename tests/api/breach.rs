@@ -17,7 +17,7 @@ use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
-use crate::helpers::{assert_problem, spawn_app_with, TestApp, STRONG, STRONG_2};
+use crate::helpers::{assert_problem, poll_until, spawn_app_with, TestApp, STRONG, STRONG_2};
 
 /// Strong passphrases (they pass every other rule) that the test corpus knows.
 const BREACHED_UPPER: &str = "orange giraffe sings about nine rusty trumpets";
@@ -449,10 +449,8 @@ impl RangeService {
                     let mode = *m.lock().unwrap();
                     let prefix = path.trim_start_matches("/range/");
                     let body = match mode {
-                        Mode::Hang => {
-                            tokio::time::sleep(Duration::from_secs(30)).await;
-                            return;
-                        }
+                        // Never answers; the connection stays open until the test ends.
+                        Mode::Hang => std::future::pending().await,
                         Mode::Fail => None,
                         Mode::Answer => {
                             let mut body = String::new();
@@ -675,10 +673,10 @@ async fn a_hanging_range_service_holds_no_database_connection() {
                 .unwrap()
         })
     };
-    // Wait until the change is waiting on the service (it has sent its request).
-    while range.seen.lock().unwrap().len() == before {
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    poll_until("the change to wait on the range service", async || {
+        range.seen.lock().unwrap().len() > before
+    })
+    .await;
     let started = std::time::Instant::now();
     let me = app.get("/v1/me", Some(&access)).await;
     assert_eq!(me.status(), StatusCode::OK);

@@ -103,7 +103,7 @@ async fn seed(database: &Db, n: usize) -> (Vec<String>, String) {
     let ids = database
         .run(move |c| {
             db::write_tx(c, |c| {
-                let now = db::now();
+                let now = passgate::clock::Clock::system().now();
                 (0..n)
                     .map(|i| {
                         let id = passgate::domain::UserId::new().to_string();
@@ -365,7 +365,7 @@ async fn sigkill_mid_confirms_leaves_every_reset_whole() {
         let id = id.clone();
         database
             .run(move |c| {
-                let now = db::now();
+                let now = passgate::clock::Clock::system().now();
                 db::reset_tokens::replace(c, &id, &digest, now, now + chrono::Duration::minutes(30))
             })
             .await

@@ -1,8 +1,12 @@
 use std::sync::Once;
+use std::time::Duration;
 
 use actix_web::web;
-use diesel::{Connection, PgConnection, RunQueryDsl};
+use diesel::prelude::*;
+use diesel::PgConnection;
 use passgate::config::Settings;
+use passgate::db::outbox::OutboxRow;
+use passgate::db::schema::outbox::dsl as ob;
 use passgate::flows::users::{self, NewAccount};
 use passgate::flows::Origin;
 use passgate::startup::Application;
@@ -147,6 +151,29 @@ impl TestApp {
         app
     }
 
+    /// Moves this app's clock forward: expiries, lockouts, throttle windows and mail
+    /// retries see the time `by` later, without the test waiting for it.
+    pub fn advance(&self, by: Duration) {
+        self.state.clock.advance(by);
+    }
+
+    /// The outbox rows addressed to `address`. Mail is queued in the transaction of the
+    /// change that causes it, so once a request has been answered an empty list means no
+    /// mail will be sent for it: no need to wait and watch the SMTP listener.
+    pub async fn outbox_to(&self, address: &str) -> Vec<OutboxRow> {
+        let address = address.to_owned();
+        self.state
+            .db
+            .run(move |c| {
+                Ok(ob::outbox
+                    .filter(ob::recipient.eq(address))
+                    .select(OutboxRow::as_select())
+                    .load(c)?)
+            })
+            .await
+            .expect("outbox readable")
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }
@@ -229,6 +256,20 @@ impl TestApp {
             .await;
         let tokens = self.tokens("root@example.com", STRONG).await;
         (id, tokens["access_token"].as_str().unwrap().to_owned())
+    }
+}
+
+/// Polls `check` until it holds, for a condition another task or process makes true
+/// (a delivery attempted, a server listening): no fixed wait, and a deadline of 10 s so
+/// a condition that never comes fails the test, naming `what`.
+pub async fn poll_until(what: &str, mut check: impl AsyncFnMut() -> bool) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while !check().await {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
 

@@ -1,7 +1,7 @@
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use crate::helpers::{assert_problem, spawn_app, STRONG};
+use crate::helpers::{assert_problem, poll_until, spawn_app, spawn_app_with, STRONG};
 
 #[tokio::test]
 async fn health_and_readiness_answer() {
@@ -271,7 +271,8 @@ async fn a_write_stuck_on_a_lock_blocks_neither_the_http_worker_nor_reads() {
     use diesel::connection::SimpleConnection;
     use passgate::db::{Backend, ConnectionManager};
 
-    let app = spawn_app().await;
+    // The outbox worker stays asleep, so the only database work below is the test's own.
+    let app = spawn_app_with(|s| s.mail.poll_interval_ms = 3_600_000).await;
     app.create_user("stuck@example.com", STRONG, &["user"])
         .await;
     let token = app.tokens("stuck@example.com", STRONG).await["access_token"]
@@ -304,7 +305,11 @@ async fn a_write_stuck_on_a_lock_blocks_neither_the_http_worker_nor_reads() {
                 .status()
         }
     });
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    // The sign-in's database job holds a connection from here until the lock is released.
+    poll_until("the sign-in to reach the database", async || {
+        app.state.db.pool_state().0 > 0
+    })
+    .await;
     assert!(
         !sign_in.is_finished(),
         "the sign-in should be waiting for the lock"

@@ -3,7 +3,9 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use crate::helpers::{assert_problem, spawn_app, spawn_app_with, TestApp, STRONG, STRONG_2};
+use crate::helpers::{
+    assert_problem, poll_until, spawn_app, spawn_app_with, TestApp, STRONG, STRONG_2,
+};
 use crate::smtp::MailServer;
 
 const STRONG_3: &str = "copper meadow hums beneath twelve silent kites";
@@ -187,10 +189,10 @@ async fn unknown_and_disabled_emails_get_the_same_answer_and_no_mail() {
     }
     assert_eq!(answers[0], answers[1]);
     assert_eq!(answers[1], answers[2]);
+    assert!(app.outbox_to("nobody@example.com").await.is_empty());
+    assert!(app.outbox_to("off@example.com").await.is_empty());
+    assert_eq!(app.outbox_to("ada@example.com").await.len(), 1);
     app.mail.wait_for("ada@example.com", 1).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    assert!(app.mail.to("nobody@example.com").is_empty());
-    assert!(app.mail.to("off@example.com").is_empty());
     assert_eq!(app.mail.messages().len(), 1);
 }
 
@@ -224,11 +226,18 @@ async fn verify_does_not_consume_and_a_policy_failure_keeps_the_token() {
 
 #[tokio::test]
 async fn used_expired_voided_and_unknown_tokens_get_one_answer() {
-    let app = spawn_app_with(|s| s.reset.token_ttl_secs = 1).await;
+    let app = spawn_app_with(|s| s.reset.token_ttl_secs = 600).await;
     app.create_user("ada@example.com", STRONG, &["user"]).await;
 
     let token = emailed_token(&app, "ada@example.com", 1).await;
-    tokio::time::sleep(Duration::from_millis(1200)).await;
+    app.advance(Duration::from_secs(599));
+    assert_eq!(
+        app.post("/v1/password-resets/verify", json!({"token": token}), None)
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    app.advance(Duration::from_secs(2));
     assert_problem(
         app.post("/v1/password-resets/verify", json!({"token": token}), None)
             .await,
@@ -350,9 +359,9 @@ async fn at_most_three_emails_per_account_per_window() {
             StatusCode::ACCEPTED
         );
     }
-    app.mail.wait_for("ada@example.com", 3).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(app.mail.to("ada@example.com").len(), 3);
+    // Queued with the request, so the outbox already holds all there will ever be.
+    assert_eq!(app.outbox_to("ada@example.com").await.len(), 3);
+    assert_eq!(app.mail.wait_for("ada@example.com", 3).await.len(), 3);
 }
 
 #[tokio::test]
@@ -382,17 +391,30 @@ async fn mail_is_retried_until_the_server_comes_up() {
         let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         probe.local_addr().unwrap().port()
     };
-    let app = spawn_app_with(|s| s.mail.smtp_url = format!("smtp://127.0.0.1:{port}")).await;
+    let app = spawn_app_with(|s| {
+        s.mail.smtp_url = format!("smtp://127.0.0.1:{port}");
+        s.mail.retry_base_secs = 300;
+    })
+    .await;
     app.create_user("ada@example.com", STRONG, &["user"]).await;
     assert_eq!(
         request(&app, "ada@example.com").await.status(),
         StatusCode::ACCEPTED
     );
-    tokio::time::sleep(Duration::from_millis(600)).await;
-    let metrics = app.metrics().await;
-    assert!(metrics.contains("passgate_outbox_pending 1"), "{metrics}");
+    // The gauge is set after a pass over the outbox: 1 once a delivery has failed.
+    poll_until("a failed delivery", async || {
+        app.metrics().await.contains("passgate_outbox_pending 1")
+    })
+    .await;
+    let row = app.outbox_to("ada@example.com").await.remove(0);
+    assert!(
+        row.delivered_at.is_none() && row.last_error.is_some(),
+        "{row:?}"
+    );
 
+    // The retry is due once the backoff has passed, however late the server comes up.
     let late = MailServer::start_on(port).await;
+    app.advance(Duration::from_secs(300));
     let mail = late.wait_for("ada@example.com", 1).await;
     assert!(mail[0].link().is_some());
 }
@@ -410,8 +432,7 @@ async fn notices_can_be_switched_off() {
         )
         .await;
     assert_eq!(res.status(), StatusCode::OK);
-    tokio::time::sleep(Duration::from_millis(400)).await;
-    assert!(app.mail.to("ada@example.com").is_empty());
+    assert!(app.outbox_to("ada@example.com").await.is_empty());
 }
 
 async fn set_disabled(app: &TestApp, admin: &str, id: &str, disabled: bool) {

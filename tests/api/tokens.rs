@@ -172,7 +172,7 @@ async fn forged_tampered_none_wrong_key_and_expired_tokens_are_rejected() {
         .unwrap(),
     );
     // Expired an hour ago, properly signed.
-    let now = chrono::Utc::now().timestamp();
+    let now = app.state.clock.timestamp();
     bad_tokens.push(
         app.state
             .jwt
@@ -324,7 +324,12 @@ async fn eddsa_keys_are_published_and_rotate_without_signing_anyone_out() {
         private_key_file: Some(new_private),
         ..Default::default()
     };
-    let (keys, _) = passgate::auth::JwtKeys::from_settings(&rotated, &[old_public]).unwrap();
+    let (keys, _) = passgate::auth::JwtKeys::from_settings(
+        &rotated,
+        &[old_public],
+        old_app.state.clock.clone(),
+    )
+    .unwrap();
     assert_eq!(keys.jwks()["keys"].as_array().unwrap().len(), 2);
     assert_eq!(
         keys.verify(&old_token).unwrap().sub,
