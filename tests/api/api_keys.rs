@@ -1,12 +1,12 @@
 use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use diesel::prelude::*;
 use passgate::db::schema::api_keys::dsl as k;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use crate::helpers::{assert_problem, spawn_app, spawn_app_with, TestApp, STRONG};
+use crate::helpers::{assert_problem, passgate, spawn_app, spawn_app_with, TestApp, STRONG};
 
 async fn create_key(app: &TestApp, admin: &str, roles: &[&str]) -> Value {
     let res = app
@@ -692,28 +692,15 @@ async fn expires_in_days_accepts_integral_numbers_in_either_form() {
 #[test]
 fn secrets_never_reach_the_logs() {
     let dir = tempfile::tempdir().unwrap();
-    let env = |cmd: &mut Command| {
-        cmd.env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env(
-                "PASSGATE__DATABASE__URL",
-                format!("sqlite://{}", dir.path().join("logs.db").display()),
-            )
-            .env("PASSGATE__HASHING__MEMORY_KIB", "256")
-            .env("PASSGATE__HASHING__ITERATIONS", "1")
-            .env(
-                "PASSGATE__JWT__SECRET",
-                "log-test-secret-log-test-secret-0123",
-            )
-            .env("PASSGATE__LOG__LEVEL", "trace")
+    let db_url = format!("sqlite://{}", dir.path().join("logs.db").display());
+    let command = || {
+        let mut cmd = passgate(&db_url);
+        cmd.env("PASSGATE__LOG__LEVEL", "trace")
             .env("PASSGATE__LOG__FORMAT", "json")
-            .env("PASSGATE__SERVER__PORT", "0")
-            .env("PASSGATE__MANAGEMENT__PORT", "0");
+            .env("PASSGATE__SERVER__PORT", "0");
+        cmd
     };
-    let bin = env!("CARGO_BIN_EXE_passgate");
-    let mut create = Command::new(bin);
-    env(&mut create);
-    let out = create
+    let out = command()
         .args(["create-api-key", "--name", "ci", "--role", "admin"])
         .output()
         .unwrap();
@@ -721,9 +708,7 @@ fn secrets_never_reach_the_logs() {
     let key = String::from_utf8(out.stdout).unwrap().trim().to_owned();
     let mut log = String::from_utf8(out.stderr).unwrap();
 
-    let mut serve = Command::new(bin);
-    env(&mut serve);
-    let mut child = serve
+    let mut child = command()
         .arg("serve")
         .stderr(Stdio::piped())
         .stdout(Stdio::piped())

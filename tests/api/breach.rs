@@ -17,7 +17,9 @@ use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
-use crate::helpers::{assert_problem, poll_until, spawn_app_with, TestApp, STRONG, STRONG_2};
+use crate::helpers::{
+    assert_problem, passgate_bare, poll_until, spawn_app_with, TestApp, STRONG, STRONG_2,
+};
 
 /// Strong passphrases (they pass every other rule) that the test corpus knows.
 const BREACHED_UPPER: &str = "orange giraffe sings about nine rusty trumpets";
@@ -337,11 +339,8 @@ async fn plain_lists_are_hashed_after_nfkc() {
 }
 
 fn passgate() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_passgate"));
-    cmd.env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("PASSGATE__MANAGEMENT__PORT", "0")
-        .env("PASSGATE__SERVER__PORT", "0");
+    let mut cmd = passgate_bare();
+    cmd.env("PASSGATE__SERVER__PORT", "0");
     cmd
 }
 

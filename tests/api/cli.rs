@@ -1,14 +1,6 @@
 //! The binary itself: configuration errors, `openapi`, `migrate`, `create-admin`.
 
-use std::process::Command;
-
-fn passgate() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_passgate"));
-    cmd.env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("PASSGATE__MANAGEMENT__PORT", "0");
-    cmd
-}
+use crate::helpers::passgate_bare as passgate;
 
 #[test]
 fn an_invalid_setting_stops_startup_with_one_line_naming_the_key() {

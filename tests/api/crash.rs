@@ -4,7 +4,7 @@
 //! delivered after it.
 
 use std::collections::HashMap;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use diesel::prelude::*;
@@ -14,28 +14,20 @@ use passgate::db::schema::{audit_events, outbox, password_reset_tokens, refresh_
 use passgate::db::{self, models::NewUser, Db};
 use serde_json::{json, Value};
 
-use crate::helpers::{free_port, STRONG};
+use crate::helpers::{free_port, outbox_settled, passgate, Server, STRONG};
 use crate::smtp::MailServer;
 
 const ADMIN_PASSWORD: &str = "quartz pelican sings over ninety amber dunes";
 const NEW_PASSWORD: &str = "amber lantern drifts past eleven sleepy harbors";
 
 struct Instance {
+    db_url: String,
     env: Vec<(String, String)>,
-    url: String,
 }
 
 impl Instance {
     fn new(db_url: &str, smtp_port: u16) -> Self {
-        let port = free_port();
         let env = [
-            ("PASSGATE__DATABASE__URL", db_url.to_owned()),
-            ("PASSGATE__SERVER__PORT", port.to_string()),
-            ("PASSGATE__MANAGEMENT__PORT", "0".to_owned()),
-            (
-                "PASSGATE__JWT__SECRET",
-                "crash-test-secret-crash-test-secret-01".to_owned(),
-            ),
             // Hashing slow enough that a batch is still running when the process dies.
             ("PASSGATE__HASHING__MEMORY_KIB", "8192".to_owned()),
             ("PASSGATE__HASHING__ITERATIONS", "2".to_owned()),
@@ -51,44 +43,26 @@ impl Instance {
             // A message the killed process had claimed is retried once this lease runs out.
             ("PASSGATE__MAIL__SEND_TIMEOUT_SECS", "1".to_owned()),
             ("PASSGATE__MAIL__CLAIM_LEASE_SECS", "2".to_owned()),
-            ("PASSGATE__LOG__LEVEL", "error".to_owned()),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v))
         .collect();
         Self {
+            db_url: db_url.to_owned(),
             env,
-            url: format!("http://127.0.0.1:{port}"),
         }
     }
 
     fn command(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_passgate"));
-        cmd.env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
+        let mut cmd = passgate(&self.db_url);
+        cmd.envs(self.env.iter().map(|(k, v)| (k, v)))
             .args(args)
             .stdout(Stdio::null());
-        for (k, v) in &self.env {
-            cmd.env(k, v);
-        }
         cmd
     }
 
-    async fn serve(&self) -> Child {
-        let child = self.command(&["serve"]).spawn().unwrap();
-        let client = reqwest::Client::new();
-        for _ in 0..200 {
-            if client
-                .get(format!("{}/healthz", self.url))
-                .send()
-                .await
-                .is_ok()
-            {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(25)).await;
-        }
-        child
+    async fn serve(&self) -> Server {
+        Server::start(self.command(&[])).await
     }
 }
 
@@ -135,21 +109,6 @@ async fn seed(database: &Db, n: usize) -> (Vec<String>, String) {
         .await
         .unwrap();
     (ids, phc)
-}
-
-/// Kills the child even when an assertion fails first, so no server outlives its test.
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn kill(child: &mut Child) {
-    child.kill().unwrap();
-    child.wait().unwrap();
 }
 
 /// Everything a reset writes, per user.
@@ -250,10 +209,10 @@ async fn sigkill_mid_bulk_reset_leaves_every_user_whole_and_keeps_the_mail() {
     .unwrap();
     let (ids, seeded_hash) = seed(&database, 300).await;
 
-    let mut child = Running(first.serve().await);
+    let mut server = first.serve().await;
     let client = reqwest::Client::new();
     let admin: Value = client
-        .post(format!("{}/v1/auth/token", first.url))
+        .post(format!("{}/v1/auth/token", server.url))
         .json(&json!({"email": "root@example.com", "password": ADMIN_PASSWORD}))
         .send()
         .await
@@ -264,7 +223,7 @@ async fn sigkill_mid_bulk_reset_leaves_every_user_whole_and_keeps_the_mail() {
     // Some users hold a session, so revocation can be checked too.
     for i in 0..10 {
         let res = client
-            .post(format!("{}/v1/auth/token", first.url))
+            .post(format!("{}/v1/auth/token", server.url))
             .json(&json!({"email": format!("crash{i}@example.com"), "password": STRONG}))
             .send()
             .await
@@ -274,7 +233,7 @@ async fn sigkill_mid_bulk_reset_leaves_every_user_whole_and_keeps_the_mail() {
     let bulk = tokio::spawn({
         let (client, url, token, ids) = (
             client.clone(),
-            first.url.clone(),
+            server.url.clone(),
             admin["access_token"].as_str().unwrap().to_owned(),
             ids.clone(),
         );
@@ -295,7 +254,7 @@ async fn sigkill_mid_bulk_reset_leaves_every_user_whole_and_keeps_the_mail() {
         );
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
-    kill(&mut child.0);
+    server.kill();
     assert!(
         bulk.await.unwrap().is_err(),
         "the request died with the process"
@@ -331,19 +290,13 @@ async fn sigkill_mid_bulk_reset_leaves_every_user_whole_and_keeps_the_mail() {
     // Restart with the mail server up: every notice queued before the crash goes out.
     let mail = MailServer::start().await;
     let second = Instance::new(&db_url, mail.port);
-    let mut child = Running(second.serve().await);
-    let started = Instant::now();
-    while mail.messages().len() < reset {
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "{} of {reset} notices delivered",
-            mail.messages().len()
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut server = second.serve().await;
+    // Every row delivered (after the lease of the killed process's claims ran out): each
+    // send finished before its row was marked, and nothing sends a delivered row, so the
+    // count is final.
+    outbox_settled(&database).await;
     assert_eq!(mail.messages().len(), reset, "each notice exactly once");
-    kill(&mut child.0);
+    server.kill();
 }
 
 #[tokio::test]
@@ -373,10 +326,10 @@ async fn sigkill_mid_confirms_leaves_every_reset_whole() {
         secrets.push(secret);
     }
 
-    let mut child = Running(instance.serve().await);
+    let mut server = instance.serve().await;
     let client = reqwest::Client::new();
     let confirms = tokio::spawn({
-        let (client, url) = (client.clone(), instance.url.clone());
+        let (client, url) = (client.clone(), server.url.clone());
         async move {
             let calls = secrets.iter().map(|token| {
                 client
@@ -395,7 +348,7 @@ async fn sigkill_mid_confirms_leaves_every_reset_whole() {
         );
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
-    kill(&mut child.0);
+    server.kill();
     let _ = confirms.await;
 
     let after = states(&database, "password.reset_completed").await;

@@ -2,29 +2,14 @@
 //! they reach the client: a JSON problem, a bulk item, a hosted page or the command line.
 //! The real binary runs here, so the test reads exactly what an operator would.
 
-use std::process::{Command, Stdio};
-use std::time::Duration;
+use std::io::Read;
+use std::process::Stdio;
 
 use diesel::connection::SimpleConnection;
 use passgate::db::ConnectionManager;
 use serde_json::{json, Value};
 
-use crate::helpers::{free_port, fresh_database, STRONG};
-
-fn passgate(db_url: &str) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_passgate"));
-    cmd.env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("PASSGATE__DATABASE__URL", db_url)
-        .env("PASSGATE__HASHING__MEMORY_KIB", "256")
-        .env("PASSGATE__HASHING__ITERATIONS", "1")
-        .env(
-            "PASSGATE__JWT__SECRET",
-            "internal-errors-test-secret-0123456789",
-        )
-        .env("PASSGATE__LOG__LEVEL", "error");
-    cmd
-}
+use crate::helpers::{fresh_database, passgate, Server, STRONG};
 
 /// Occurrences of the failure log line that name `request_id`.
 fn logged(stderr: &str, request_id: &str) -> Vec<String> {
@@ -50,26 +35,11 @@ async fn internal_failures_are_logged_once_with_cause_and_request_id_wherever_re
         .unwrap();
     assert!(created.status.success());
 
-    let port = free_port();
-    let mut server = passgate(&db_url)
-        .arg("serve")
-        .env("PASSGATE__SERVER__PORT", port.to_string())
-        .env("PASSGATE__MANAGEMENT__PORT", free_port().to_string())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let url = format!("http://127.0.0.1:{port}");
+    let mut cmd = passgate(&db_url);
+    cmd.stdout(Stdio::null()).stderr(Stdio::piped());
+    let mut server = Server::start(cmd).await;
+    let url = server.url.clone();
     let client = reqwest::Client::new();
-    let mut up = false;
-    for _ in 0..200 {
-        if client.get(format!("{url}/healthz")).send().await.is_ok() {
-            up = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert!(up, "passgate did not start");
     let token: Value = client
         .post(format!("{url}/v1/auth/token"))
         .json(&json!({"email": "root@example.com", "password": STRONG}))
@@ -133,9 +103,10 @@ async fn internal_failures_are_logged_once_with_cause_and_request_id_wherever_re
     assert!(page.status().is_server_error());
     assert!(!page.text().await.unwrap().contains("outbox"));
 
-    let _ = server.kill();
-    let output = server.wait_with_output().unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let mut pipe = server.child.stderr.take().unwrap();
+    server.kill();
+    let mut stderr = String::new();
+    pipe.read_to_string(&mut stderr).unwrap();
     for id in [
         "bulk-item-failure",
         "json-problem-failure",

@@ -4,7 +4,7 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 use crate::helpers::{
-    assert_problem, poll_until, spawn_app, spawn_app_with, TestApp, STRONG, STRONG_2,
+    assert_problem, free_port, poll_until, spawn_app, spawn_app_with, TestApp, STRONG, STRONG_2,
 };
 use crate::smtp::MailServer;
 
@@ -387,10 +387,7 @@ async fn too_many_requests_from_one_address_are_refused() {
 
 #[tokio::test]
 async fn mail_is_retried_until_the_server_comes_up() {
-    let port = {
-        let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        probe.local_addr().unwrap().port()
-    };
+    let port = free_port();
     let app = spawn_app_with(|s| {
         s.mail.smtp_url = format!("smtp://127.0.0.1:{port}");
         s.mail.retry_base_secs = 300;

@@ -8,7 +8,9 @@ use std::time::{Duration, Instant};
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::helpers::{assert_problem, free_port, spawn_app_with, STRONG};
+use crate::helpers::{
+    assert_problem, free_port, passgate, poll_until, spawn_app_with, Server, STRONG,
+};
 
 fn signal(pid: u32, name: &str) {
     let status = Command::new("kill")
@@ -22,37 +24,18 @@ fn signal(pid: u32, name: &str) {
 #[tokio::test]
 async fn sigterm_lets_in_flight_requests_finish_and_exits_zero() {
     let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_passgate"))
-        .arg("serve")
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env(
-            "PASSGATE__DATABASE__URL",
-            format!("sqlite://{}", dir.path().join("p.db").display()),
-        )
-        .env("PASSGATE__SERVER__PORT", port.to_string())
-        .env("PASSGATE__MANAGEMENT__PORT", "0")
+    let management = free_port();
+    let mut cmd = passgate(&format!("sqlite://{}", dir.path().join("p.db").display()));
+    cmd.env("PASSGATE__MANAGEMENT__PORT", management.to_string())
         .env("PASSGATE__SERVER__SHUTDOWN_TIMEOUT_SECS", "10")
         // Slow hashing, so the sign-in below is still running when the signal arrives.
         .env("PASSGATE__HASHING__MEMORY_KIB", "262144")
         .env("PASSGATE__HASHING__ITERATIONS", "3")
-        .env(
-            "PASSGATE__JWT__SECRET",
-            "shutdown-test-secret-shutdown-test-0123",
-        )
         .env("PASSGATE__LOG__LEVEL", "warn")
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    let url = format!("http://127.0.0.1:{port}");
+        .stdout(Stdio::null());
+    let mut server = Server::start(cmd).await;
+    let url = server.url.clone();
     let client = reqwest::Client::new();
-    for _ in 0..200 {
-        if client.get(format!("{url}/healthz")).send().await.is_ok() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
     let in_flight = tokio::spawn({
         let (client, url) = (client.clone(), url.clone());
         async move {
@@ -63,8 +46,19 @@ async fn sigterm_lets_in_flight_requests_finish_and_exits_zero() {
                 .await
         }
     });
-    tokio::time::sleep(Duration::from_millis(100)).await;
-    signal(child.id(), "TERM");
+    // A hashing thread has taken the sign-in's check (of a stand-in hash, the account being
+    // unknown) once the queue-wait histogram has its first sample: the request is in flight.
+    let metrics = format!("http://127.0.0.1:{management}/metrics");
+    poll_until("the sign-in's password check to start", async || {
+        let Ok(res) = client.get(&metrics).send().await else {
+            return false;
+        };
+        res.text()
+            .await
+            .is_ok_and(|m| m.contains("passgate_password_hash_wait_seconds_count 1"))
+    })
+    .await;
+    signal(server.child.id(), "TERM");
 
     let answered = in_flight
         .await
@@ -73,7 +67,7 @@ async fn sigterm_lets_in_flight_requests_finish_and_exits_zero() {
     assert_eq!(answered.status(), StatusCode::UNAUTHORIZED);
     let started = Instant::now();
     let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
+        if let Some(status) = server.child.try_wait().unwrap() {
             break status;
         }
         assert!(

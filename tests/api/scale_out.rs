@@ -3,53 +3,39 @@
 //! SQLite in the first). Each process has its own pool, hashing pool, outbox worker and SMTP
 //! listener.
 
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+use std::process::{Command, Stdio};
 
+use passgate::config::DatabaseSettings;
+use passgate::db::Db;
 use reqwest::{Response, StatusCode};
 use serde_json::{json, Value};
 
-use crate::helpers::{free_port, fresh_database, TestDb, STRONG, STRONG_2};
+use crate::helpers::{
+    fresh_database, outbox_settled, passgate, poll_until, Server, TestDb, STRONG, STRONG_2,
+};
 use crate::smtp::MailServer;
 
 const ADMIN_PASSWORD: &str = "quartz pelican sings over ninety amber dunes";
 const WRONG: &str = "not the password, not even close";
 
 struct Process {
-    child: Child,
-    url: String,
+    server: Server,
     mail: MailServer,
-}
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 struct Cluster {
     nodes: [Process; 2],
     client: reqwest::Client,
     admin: String,
+    /// The shared database, read directly to tell when the outbox has settled.
+    db: Db,
     _db: TestDb,
 }
 
-fn command(db_url: &str, args: &[&str], port: u16, smtp: u16) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_passgate"));
-    cmd.env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("PASSGATE__DATABASE__URL", db_url)
-        .env("PASSGATE__DATABASE__MAX_CONNECTIONS", "4")
-        .env("PASSGATE__SERVER__PORT", port.to_string())
-        .env("PASSGATE__MANAGEMENT__PORT", "0")
+fn command(db_url: &str, smtp: u16) -> Command {
+    let mut cmd = passgate(db_url);
+    cmd.env("PASSGATE__DATABASE__MAX_CONNECTIONS", "4")
         .env("PASSGATE__SERVER__WORKERS", "1")
-        .env(
-            "PASSGATE__JWT__SECRET",
-            "scale-out-secret-scale-out-secret-012",
-        )
-        .env("PASSGATE__HASHING__MEMORY_KIB", "256")
-        .env("PASSGATE__HASHING__ITERATIONS", "1")
         .env("PASSGATE__HASHING__QUEUE", "256")
         .env("PASSGATE__MAIL__TRANSPORT", "smtp")
         .env(
@@ -57,8 +43,6 @@ fn command(db_url: &str, args: &[&str], port: u16, smtp: u16) -> Command {
             format!("smtp://127.0.0.1:{smtp}"),
         )
         .env("PASSGATE__MAIL__POLL_INTERVAL_MS", "50")
-        .env("PASSGATE__LOG__LEVEL", "error")
-        .args(args)
         .stdout(Stdio::null());
     cmd
 }
@@ -66,41 +50,27 @@ fn command(db_url: &str, args: &[&str], port: u16, smtp: u16) -> Command {
 impl Cluster {
     async fn start() -> Self {
         let (db_url, guard) = fresh_database();
-        let status = command(
-            &db_url,
-            &[
+        let status = command(&db_url, 25)
+            .args([
                 "create-admin",
                 "--email",
                 "root@example.com",
                 "--password",
                 ADMIN_PASSWORD,
-            ],
-            0,
-            25,
-        )
-        .status()
-        .unwrap();
+            ])
+            .status()
+            .unwrap();
         assert!(status.success());
         let client = reqwest::Client::new();
         let mut nodes = Vec::new();
         for _ in 0..2 {
             let mail = MailServer::start().await;
-            let port = free_port();
-            let child = command(&db_url, &["serve"], port, mail.port)
-                .spawn()
-                .unwrap();
-            let url = format!("http://127.0.0.1:{port}");
-            for _ in 0..200 {
-                if client.get(format!("{url}/healthz")).send().await.is_ok() {
-                    break;
-                }
-                tokio::time::sleep(Duration::from_millis(25)).await;
-            }
-            nodes.push(Process { child, url, mail });
+            let server = Server::start(command(&db_url, mail.port)).await;
+            nodes.push(Process { server, mail });
         }
         let nodes: [Process; 2] = nodes.try_into().ok().unwrap();
         let admin: Value = client
-            .post(format!("{}/v1/auth/token", nodes[0].url))
+            .post(format!("{}/v1/auth/token", nodes[0].server.url))
             .json(&json!({"email": "root@example.com", "password": ADMIN_PASSWORD}))
             .send()
             .await
@@ -109,10 +79,17 @@ impl Cluster {
             .await
             .unwrap();
         let admin = admin["access_token"].as_str().unwrap().to_owned();
+        let db = Db::connect(&DatabaseSettings {
+            url: db_url,
+            max_connections: 2,
+            ..DatabaseSettings::default()
+        })
+        .unwrap();
         Self {
             nodes,
             client,
             admin,
+            db,
             _db: guard,
         }
     }
@@ -125,7 +102,7 @@ impl Cluster {
     async fn post(&self, i: usize, path: &str, body: Value, token: Option<&str>) -> Response {
         let mut req = self
             .client
-            .post(format!("{}{path}", self.node(i).url))
+            .post(format!("{}{path}", self.node(i).server.url))
             .json(&body);
         if let Some(t) = token {
             req = req.bearer_auth(t);
@@ -160,13 +137,10 @@ impl Cluster {
     }
 
     async fn wait_delivered(&self, address: &str, count: usize) {
-        for _ in 0..200 {
-            if self.delivered(address) >= count {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("{address}: {} of {count} messages", self.delivered(address));
+        poll_until(&format!("{count} messages to {address}"), async || {
+            self.delivered(address) >= count
+        })
+        .await;
     }
 }
 
@@ -324,7 +298,7 @@ async fn refresh_rotation_and_revocation_hold_across_processes() {
     assert_eq!(changed.status(), StatusCode::OK);
     let me = cluster
         .client
-        .get(format!("{}/v1/me", cluster.nodes[1].url))
+        .get(format!("{}/v1/me", cluster.nodes[1].server.url))
         .bearer_auth(token)
         .send()
         .await
@@ -368,7 +342,9 @@ async fn reset_throttles_and_outbox_delivery_hold_across_processes() {
             .await;
     }
     cluster.wait_delivered("ada@example.com", 3).await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // Every row delivered: each send finished before its row was marked, and no worker
+    // sends a delivered row, so the counts below are final.
+    outbox_settled(&cluster.db).await;
     assert_eq!(
         cluster.delivered("ada@example.com"),
         3,

@@ -1,3 +1,11 @@
+//! What the integration tests share: the app started in-process on a random port
+//! (`spawn_app`), its database, clock and outbox, polling with a deadline, and (in
+//! `process`) real passgate processes.
+
+mod process;
+
+pub use process::{free_port, passgate, passgate_bare, Server};
+
 use std::sync::Once;
 use std::time::Duration;
 
@@ -7,6 +15,7 @@ use diesel::PgConnection;
 use passgate::config::Settings;
 use passgate::db::outbox::OutboxRow;
 use passgate::db::schema::outbox::dsl as ob;
+use passgate::db::Db;
 use passgate::flows::users::{self, NewAccount};
 use passgate::flows::Origin;
 use passgate::startup::Application;
@@ -259,11 +268,31 @@ impl TestApp {
     }
 }
 
+/// Waits until no outbox row is waiting to be sent (each is delivered or given up). A row
+/// is marked after its send has finished and no worker sends a marked row, so what the
+/// SMTP listeners hold then is all there will be: "exactly once" can be asserted at once.
+pub async fn outbox_settled(db: &Db) {
+    poll_until("the outbox to settle", async || {
+        db.run(|c| {
+            Ok(ob::outbox
+                .filter(ob::delivered_at.is_null())
+                .filter(ob::failed_at.is_null())
+                .count()
+                .get_result::<i64>(c)?)
+        })
+        .await
+        .expect("outbox readable")
+            == 0
+    })
+    .await;
+}
+
 /// Polls `check` until it holds, for a condition another task or process makes true
 /// (a delivery attempted, a server listening): no fixed wait, and a deadline of 10 s so
-/// a condition that never comes fails the test, naming `what`.
+/// a condition that never comes fails the test, naming `what`. The deadline is generous
+/// (30 s) because it only bounds a failure: a passing test waits no longer than it must.
 pub async fn poll_until(what: &str, mut check: impl AsyncFnMut() -> bool) {
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
     while !check().await {
         assert!(
             std::time::Instant::now() < deadline,
@@ -290,13 +319,4 @@ pub async fn assert_problem(res: Response, status: u16, code: &str) -> Value {
         assert!(body[key].is_string(), "problem lacks {key}: {body}");
     }
     body
-}
-
-/// A port nobody listens on right now, for a real passgate process started by a test.
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
