@@ -1,0 +1,75 @@
+//! The public listener and what reaches it: address, limits, proxies, CORS, hosted pages;
+//! and the management listener.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerSettings {
+    pub host: String,
+    pub port: u16,
+    /// Number of HTTP worker threads; 0 means one per CPU.
+    pub workers: usize,
+    pub max_body_bytes: usize,
+    pub public_url: String,
+    /// Peers whose `X-Forwarded-For` header is believed (comma-separated IP addresses).
+    pub trusted_proxies: String,
+    /// On SIGTERM/SIGINT, how long in-flight requests may take to finish.
+    pub shutdown_timeout_secs: u64,
+    /// Longest a request body may take to arrive, from the end of its headers; a body still
+    /// incomplete then gets 408 and the connection is closed.
+    pub body_timeout_secs: u64,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        Self {
+            host: "127.0.0.1".into(),
+            port: 8080,
+            workers: 0,
+            max_body_bytes: 1_048_576,
+            public_url: "http://localhost:8080".into(),
+            trusted_proxies: String::new(),
+            shutdown_timeout_secs: 30,
+            body_timeout_secs: 10,
+        }
+    }
+}
+
+/// The management listener: `/metrics`, `/healthz` and `/readyz`, for the operator's
+/// network only. Metrics never go on the public port: the outbox counters would tell an
+/// outsider which reset requests reached a real account.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ManagementSettings {
+    pub host: String,
+    pub port: u16,
+}
+
+impl Default for ManagementSettings {
+    fn default() -> Self {
+        Self {
+            host: "127.0.0.1".into(),
+            port: 9090,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CorsSettings {
+    /// Comma-separated origins, e.g. `https://app.example.com,http://localhost:5173`.
+    pub allowed_origins: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PagesSettings {
+    pub enabled: bool,
+}
+
+impl Default for PagesSettings {
+    fn default() -> Self {
+        Self { enabled: true }
+    }
+}

@@ -1,0 +1,264 @@
+//! Typed settings: built-in defaults, then an optional TOML file, then `PASSGATE__SECTION__KEY`
+//! environment variables. Loaded and validated once at start-up; invalid values stop the
+//! process with one line that names the key.
+
+mod credentials;
+mod listeners;
+mod mail;
+mod validate;
+
+#[cfg(test)]
+mod env_example;
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+pub use credentials::{
+    AdminSettings, ApiKeySettings, HashingSettings, JwtAlgorithm, JwtSettings, LockoutSettings,
+    PolicySettings,
+};
+pub use listeners::{CorsSettings, ManagementSettings, PagesSettings, ServerSettings};
+pub use mail::{MailSettings, MailTransport, ResetSettings};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    pub environment: Environment,
+    pub server: ServerSettings,
+    pub management: ManagementSettings,
+    pub database: DatabaseSettings,
+    pub jwt: JwtSettings,
+    pub hashing: HashingSettings,
+    pub policy: PolicySettings,
+    pub lockout: LockoutSettings,
+    pub mail: MailSettings,
+    pub reset: ResetSettings,
+    pub admin: AdminSettings,
+    pub api_keys: ApiKeySettings,
+    pub cors: CorsSettings,
+    pub pages: PagesSettings,
+    pub log: LogSettings,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            environment: Environment::Development,
+            server: ServerSettings::default(),
+            management: ManagementSettings::default(),
+            database: DatabaseSettings::default(),
+            jwt: JwtSettings::default(),
+            hashing: HashingSettings::default(),
+            policy: PolicySettings::default(),
+            lockout: LockoutSettings::default(),
+            mail: MailSettings::default(),
+            reset: ResetSettings::default(),
+            admin: AdminSettings::default(),
+            api_keys: ApiKeySettings::default(),
+            cors: CorsSettings::default(),
+            pages: PagesSettings::default(),
+            log: LogSettings::default(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Environment {
+    Development,
+    Production,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DatabaseSettings {
+    pub url: String,
+    pub max_connections: u32,
+    pub connect_timeout_secs: u64,
+}
+
+impl Default for DatabaseSettings {
+    fn default() -> Self {
+        Self {
+            url: "sqlite://passgate.db".into(),
+            max_connections: 10,
+            connect_timeout_secs: 5,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Human,
+    Json,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogSettings {
+    pub format: LogFormat,
+    /// A `tracing` filter directive, e.g. `info` or `passgate=debug,info`.
+    pub level: String,
+}
+
+impl Default for LogSettings {
+    fn default() -> Self {
+        Self {
+            format: LogFormat::Human,
+            level: "info".into(),
+        }
+    }
+}
+
+/// A configuration problem, worded for the one line printed before the process exits.
+#[derive(Debug, thiserror::Error)]
+#[error("configuration error: {0}")]
+pub struct ConfigError(pub String);
+
+impl Settings {
+    /// Defaults → `passgate.toml` (or the file named by `PASSGATE_CONFIG`) → environment.
+    pub fn load() -> Result<Self, ConfigError> {
+        let file = std::env::var("PASSGATE_CONFIG").ok();
+        let mut builder = config::Config::builder().add_source(
+            config::Config::try_from(&Settings::default())
+                .map_err(|e| ConfigError(e.to_string()))?,
+        );
+        builder = match &file {
+            Some(path) => builder.add_source(config::File::with_name(path).required(true)),
+            None => builder.add_source(config::File::with_name("passgate.toml").required(false)),
+        };
+        let settings: Settings = builder
+            .add_source(
+                config::Environment::with_prefix("PASSGATE")
+                    .prefix_separator("__")
+                    .separator("__")
+                    .try_parsing(true),
+            )
+            .build()
+            .and_then(|c| c.try_deserialize())
+            .map_err(|e| ConfigError(describe_config_error(e)))?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    pub fn cors_origins(&self) -> Vec<String> {
+        split_list(&self.cors.allowed_origins)
+    }
+
+    pub fn trusted_proxy_list(&self) -> Vec<String> {
+        split_list(&self.server.trusted_proxies)
+    }
+
+    pub fn previous_public_key_files(&self) -> Vec<PathBuf> {
+        split_list(&self.jwt.previous_public_key_files)
+            .into_iter()
+            .map(PathBuf::from)
+            .collect()
+    }
+
+    pub fn hashing_threads(&self) -> usize {
+        match self.hashing.max_concurrent {
+            0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            n => n,
+        }
+    }
+
+    pub fn hashing_queue(&self) -> usize {
+        match self.hashing.queue {
+            0 => 64 * self.hashing_threads(),
+            n => n,
+        }
+    }
+
+    pub fn http_workers(&self) -> usize {
+        match self.server.workers {
+            0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            n => n,
+        }
+    }
+
+    /// The reset link for a token, built only from configuration, never from request headers.
+    pub fn reset_link(&self, token: &str) -> String {
+        self.reset
+            .link_template
+            .replace("{public_url}", self.server.public_url.trim_end_matches('/'))
+            .replace("{token}", token)
+    }
+}
+
+fn split_list(raw: &str) -> Vec<String> {
+    raw.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// `config` names the key as `section.key`; users set `PASSGATE__SECTION__KEY`, so say both.
+fn describe_config_error(e: config::ConfigError) -> String {
+    let text = e.to_string();
+    match text.rfind(" for key `") {
+        Some(at) => {
+            let key = text[at + 10..].trim_end_matches('`').to_owned();
+            let var = format!("PASSGATE__{}", key.replace('.', "__").to_uppercase());
+            format!("{var}: {}", &text[..at])
+        }
+        None => text,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid() {
+        Settings::default().validate().unwrap();
+    }
+
+    #[test]
+    fn production_refuses_missing_secret_and_log_mail() {
+        let mut s = Settings {
+            environment: Environment::Production,
+            ..Settings::default()
+        };
+        assert!(s.validate().unwrap_err().0.contains("JWT__SECRET"));
+        s.jwt.secret = Some("short".into());
+        assert!(s.validate().unwrap_err().0.contains("JWT__SECRET"));
+        s.jwt.secret = Some("x".repeat(40));
+        assert!(s.validate().unwrap_err().0.contains("MAIL__TRANSPORT"));
+        s.mail.transport = MailTransport::Smtp;
+        s.validate().unwrap();
+    }
+
+    #[test]
+    fn reset_link_uses_public_url() {
+        let s = Settings::default();
+        assert_eq!(
+            s.reset_link("abc"),
+            "http://localhost:8080/reset-password?token=abc"
+        );
+    }
+
+    #[test]
+    fn wildcard_origin_is_refused() {
+        let mut s = Settings::default();
+        s.cors.allowed_origins = "*".into();
+        assert!(s.validate().is_err());
+    }
+
+    #[test]
+    fn metrics_never_share_the_public_port_and_bodies_have_a_deadline() {
+        let mut s = Settings::default();
+        s.management.port = s.server.port;
+        let e = s.validate().unwrap_err().to_string();
+        assert!(e.contains("PASSGATE__MANAGEMENT__PORT"), "{e}");
+        s.management.port = 0;
+        s.server.port = 0;
+        assert!(s.validate().is_ok(), "0 means any free port for each");
+        s.server.body_timeout_secs = 0;
+        assert!(s.validate().is_err());
+    }
+}

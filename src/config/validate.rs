@@ -1,0 +1,168 @@
+//! The rules the types alone cannot express, checked once at start-up. Each message names
+//! the variable to fix.
+
+use super::{ConfigError, Environment, JwtAlgorithm, MailTransport, Settings};
+
+impl Settings {
+    /// Each message names the variable to fix.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let fail = |key: &str, why: &str| Err(ConfigError(format!("PASSGATE__{key}: {why}")));
+        if self.server.max_body_bytes < 1024 {
+            return fail("SERVER__MAX_BODY_BYTES", "must be at least 1024");
+        }
+        if self.server.body_timeout_secs == 0 {
+            return fail("SERVER__BODY_TIMEOUT_SECS", "must be at least 1");
+        }
+        if self.management.port != 0
+            && self.management.port == self.server.port
+            && self.management.host == self.server.host
+        {
+            return fail(
+                "MANAGEMENT__PORT",
+                "must differ from PASSGATE__SERVER__PORT: metrics never go on the public port",
+            );
+        }
+        if !(self.database.url.starts_with("sqlite://")
+            || self.database.url.starts_with("postgres://")
+            || self.database.url.starts_with("postgresql://"))
+        {
+            return fail(
+                "DATABASE__URL",
+                "must start with sqlite:// or postgres:// (or postgresql://)",
+            );
+        }
+        if self.database.max_connections == 0 {
+            return fail("DATABASE__MAX_CONNECTIONS", "must be at least 1");
+        }
+        if self.database.connect_timeout_secs == 0 {
+            return fail("DATABASE__CONNECT_TIMEOUT_SECS", "must be at least 1");
+        }
+        if self.jwt.access_ttl_secs == 0 || self.jwt.refresh_ttl_secs == 0 {
+            return fail(
+                "JWT__ACCESS_TTL_SECS / PASSGATE__JWT__REFRESH_TTL_SECS",
+                "must be positive",
+            );
+        }
+        if self.jwt.algorithm != JwtAlgorithm::HS256 && self.jwt.private_key_file.is_none() {
+            return fail(
+                "JWT__PRIVATE_KEY_FILE",
+                "is required when PASSGATE__JWT__ALGORITHM is EdDSA or RS256",
+            );
+        }
+        if self.environment == Environment::Production && self.jwt.algorithm == JwtAlgorithm::HS256
+        {
+            match &self.jwt.secret {
+                None => return fail("JWT__SECRET", "must be set in production"),
+                Some(s) if s.len() < 32 => {
+                    return fail("JWT__SECRET", "must be at least 32 bytes in production")
+                }
+                _ => {}
+            }
+        }
+        if self.environment == Environment::Production && self.mail.transport == MailTransport::Log
+        {
+            return fail(
+                "MAIL__TRANSPORT",
+                "`log` prints messages (with reset links) and is refused in production; use smtp",
+            );
+        }
+        if let Err(e) = argon2::Params::new(
+            self.hashing.memory_kib,
+            self.hashing.iterations,
+            self.hashing.parallelism,
+            None,
+        ) {
+            return fail(
+                "HASHING__MEMORY_KIB / ITERATIONS / PARALLELISM",
+                &format!("not valid argon2id parameters ({e})"),
+            );
+        }
+        if self.policy.min_length == 0 || self.policy.max_length < self.policy.min_length {
+            return fail(
+                "POLICY__MIN_LENGTH / PASSGATE__POLICY__MAX_LENGTH",
+                "need 1 <= min_length <= max_length",
+            );
+        }
+        if self.policy.min_strength > 4 {
+            return fail("POLICY__MIN_STRENGTH", "must be between 0 and 4");
+        }
+        if let Some(url) = self.policy.range_url() {
+            if !(url.starts_with("https://") || url.starts_with("http://"))
+                || reqwest::Url::parse(url).is_err()
+            {
+                return fail(
+                    "POLICY__BREACH_RANGE_URL",
+                    "must be an http:// or https:// URL (the five hex digits are appended)",
+                );
+            }
+        }
+        if self.policy.breach_range_timeout_ms == 0 {
+            return fail("POLICY__BREACH_RANGE_TIMEOUT_MS", "must be at least 1");
+        }
+        if self.policy.breach_min_count == 0 {
+            return fail("POLICY__BREACH_MIN_COUNT", "must be at least 1");
+        }
+        if self.lockout.max_failures == 0 {
+            return fail("LOCKOUT__MAX_FAILURES", "must be at least 1");
+        }
+        if self.mail.from.parse::<lettre::message::Mailbox>().is_err() {
+            return fail(
+                "MAIL__FROM",
+                "is not an email address (e.g. passgate@example.com or \"Acme\" <id@acme.test>)",
+            );
+        }
+        if self.mail.transport == MailTransport::Smtp
+            && lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::from_url(&self.mail.smtp_url)
+                .is_err()
+        {
+            return fail("MAIL__SMTP_URL", "is not an smtp:// or smtps:// URL");
+        }
+        if self.mail.claim_lease_secs <= self.mail.send_timeout_secs {
+            return fail(
+                "MAIL__CLAIM_LEASE_SECS",
+                "must be longer than PASSGATE__MAIL__SEND_TIMEOUT_SECS",
+            );
+        }
+        if self.mail.poll_interval_ms == 0
+            || self.mail.send_timeout_secs == 0
+            || self.mail.retry_base_secs == 0
+        {
+            return fail(
+                "MAIL__POLL_INTERVAL_MS / SEND_TIMEOUT_SECS / RETRY_BASE_SECS",
+                "must be positive",
+            );
+        }
+        if self.reset.token_ttl_secs == 0
+            || self.reset.account_window_secs == 0
+            || self.reset.address_window_secs == 0
+        {
+            return fail(
+                "RESET__TOKEN_TTL_SECS / ACCOUNT_WINDOW_SECS / ADDRESS_WINDOW_SECS",
+                "must be positive",
+            );
+        }
+        if !self.reset.link_template.contains("{token}") {
+            return fail("RESET__LINK_TEMPLATE", "must contain {token}");
+        }
+        if self.admin.max_bulk == 0 {
+            return fail("ADMIN__MAX_BULK", "must be at least 1");
+        }
+        for origin in self.cors_origins() {
+            if origin == "*" || !(origin.starts_with("http://") || origin.starts_with("https://")) {
+                return fail(
+                    "CORS__ALLOWED_ORIGINS",
+                    &format!("`{origin}` is not an origin like https://app.example.com (`*` is never allowed)"),
+                );
+            }
+        }
+        for proxy in self.trusted_proxy_list() {
+            if proxy.parse::<std::net::IpAddr>().is_err() {
+                return fail(
+                    "SERVER__TRUSTED_PROXIES",
+                    &format!("`{proxy}` is not an IP address"),
+                );
+            }
+        }
+        Ok(())
+    }
+}
