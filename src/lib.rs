@@ -2,13 +2,13 @@
 
 pub mod auth;
 pub mod cli;
-pub mod client_address;
 pub mod clock;
 pub mod config;
 pub mod db;
 pub mod domain;
 pub mod error;
 pub mod flows;
+pub mod http;
 pub mod mail;
 pub mod metrics;
 pub mod middleware;

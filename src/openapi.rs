@@ -32,12 +32,12 @@ through the admin routes (use `POST /v1/me/password`)."
         routes::health::readyz,
         routes::health::jwks,
         routes::health::openapi_json,
-        crate::pages::forms::forgot_form,
-        crate::pages::forms::forgot_submit,
-        crate::pages::forms::reset_form,
-        crate::pages::forms::reset_submit,
-        crate::pages::forms::change_form,
-        crate::pages::forms::change_submit,
+        crate::pages::forms::forgot::forgot_form,
+        crate::pages::forms::forgot::forgot_submit,
+        crate::pages::forms::reset::reset_form,
+        crate::pages::forms::reset::reset_submit,
+        crate::pages::forms::change::change_form,
+        crate::pages::forms::change::change_submit,
         routes::auth::sign_in,
         routes::auth::refresh,
         routes::auth::logout,
@@ -178,14 +178,14 @@ pub static SPEC_JSON: LazyLock<String> = LazyLock::new(|| {
     json
 });
 
-/// Every documented path template with its methods, for telling 405 from 404.
-pub static ROUTES: LazyLock<Vec<(Vec<String>, Vec<String>)>> = LazyLock::new(|| {
+/// Every documented path template with the methods it serves, for telling 405 from 404
+/// (`middleware::RouteTable`, built from this at start-up).
+pub fn documented_routes() -> Vec<(String, Vec<String>)> {
     let doc = ApiDoc::openapi();
     doc.paths
         .paths
         .iter()
         .map(|(path, item)| {
-            let segments = path.split('/').map(str::to_owned).collect();
             let json = serde_json::to_value(item).unwrap_or_default();
             let methods = [
                 "get", "put", "post", "delete", "options", "head", "patch", "trace",
@@ -194,20 +194,7 @@ pub static ROUTES: LazyLock<Vec<(Vec<String>, Vec<String>)>> = LazyLock::new(|| 
             .filter(|m| json.get(**m).is_some())
             .map(|m| m.to_uppercase())
             .collect();
-            (segments, methods)
+            (path.clone(), methods)
         })
         .collect()
-});
-
-/// The methods allowed on a request path, if it matches a documented route.
-pub fn allowed_methods(path: &str) -> Option<&'static [String]> {
-    let wanted: Vec<&str> = path.split('/').collect();
-    ROUTES.iter().find_map(|(segments, methods)| {
-        (segments.len() == wanted.len()
-            && segments
-                .iter()
-                .zip(&wanted)
-                .all(|(s, w)| (s.starts_with('{') && !w.is_empty()) || s == w))
-        .then_some(methods.as_slice())
-    })
 }

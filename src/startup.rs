@@ -17,10 +17,10 @@ use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db::Db;
 use crate::error::{self, ApiError};
-use crate::flows::sign_in::dummy_hash;
 use crate::mail::OutboxWorker;
 use crate::metrics::Metrics;
-use crate::middleware::{self, CorsOrigins};
+use crate::middleware::{self, CorsOrigins, RouteTable};
+use crate::openapi;
 use crate::password::breach::Breach;
 use crate::password::{Hasher, Policy};
 use crate::routes;
@@ -62,7 +62,8 @@ pub async fn build_state(settings: Settings) -> anyhow::Result<web::Data<AppStat
              on restart and are not accepted by other instances. Set it for real use."
         );
     }
-    let dummy_hash = dummy_hash(&hasher)?;
+    // A stand-in hash to verify against when there is no real one (see `unmatchable_phc`).
+    let dummy_hash = hasher.unmatchable_phc()?;
     let trusted_proxies = settings
         .trusted_proxy_list()
         .iter()
@@ -183,10 +184,14 @@ fn run(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Serv
     let max_body = settings.server.max_body_bytes;
     let pages_enabled = settings.pages.enabled;
     let origins = web::Data::new(CorsOrigins(settings.cors_origins()));
+    let spec = web::Data::new(routes::health::ServedSpec(openapi::SPEC_JSON.as_str()));
+    let route_table = web::Data::new(RouteTable::new(openapi::documented_routes()));
     let server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
             .app_data(origins.clone())
+            .app_data(spec.clone())
+            .app_data(route_table.clone())
             .app_data(
                 web::JsonConfig::default()
                     .limit(max_body)

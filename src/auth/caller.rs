@@ -1,26 +1,20 @@
-//! The authenticated caller, as an actix extractor. Routes declare their requirement once,
-//! in their signature (`Authenticated<Admin>`), and this module enforces, in order:
-//! a valid token or API key (401), the security version and account state (401), the
-//! `password_change` scope (403 `password_change_required`), then the role (403 `forbidden`).
-//! The bearer value tells the two apart: API keys start with `pgk_`. A flow that writes
-//! calls [`still_authorized`] inside its transaction, so the caller's authority is taken
-//! again at the moment of the write.
+//! The authenticated caller and what a route requires of it. Routes declare their
+//! requirement once, in their signature (`Authenticated<Admin>`); the extractor
+//! (`http::bearer`) checks, in order: a valid token or API key (401), the security version
+//! and account state (401), then [`authorize`]: the `password_change` scope (403
+//! `password_change_required`) and the role (403 `forbidden`). A flow that writes calls
+//! [`still_authorized`] inside its transaction, so the caller's authority is taken again at
+//! the moment of the write.
 
-use std::future::Future;
 use std::marker::PhantomData;
-use std::pin::Pin;
 
-use actix_web::{dev::Payload, http::header, web, FromRequest, HttpRequest};
 use chrono::NaiveDateTime;
 
-use crate::client_address::client_ip;
-use crate::db::{self, models::UserRow, DbConn};
+use crate::db::{self, DbConn};
 use crate::domain::{Role, RoleSet};
 use crate::error::ApiError;
-use crate::flows::api_keys;
-use crate::state::AppState;
 
-use super::jwt::PASSWORD_CHANGE_SCOPE;
+use super::api_key;
 
 /// Who is calling, once every check has passed.
 #[derive(Debug, Clone)]
@@ -34,9 +28,6 @@ pub struct Caller {
     /// The token's `sv` claim (none for API keys): the security version the caller's
     /// authority was granted under, compared again by [`still_authorized`].
     pub security_version: Option<i64>,
-    /// The user's row as read while checking the token (none for API keys), so a handler
-    /// that shows the caller needs no second query.
-    pub user: Option<Box<UserRow>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,74 +89,8 @@ impl<R: Requirement> std::ops::Deref for Authenticated<R> {
     }
 }
 
-/// The bearer credential of a request, if it has one.
-fn bearer(req: &HttpRequest) -> Option<String> {
-    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = value.split_once(' ')?;
-    scheme
-        .eq_ignore_ascii_case("bearer")
-        .then(|| token.trim().to_owned())
-        .filter(|t| !t.is_empty() && t.len() <= 8192)
-}
-
-impl<R: Requirement + 'static> FromRequest for Authenticated<R> {
-    type Error = ApiError;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let state = req.app_data::<web::Data<AppState>>().cloned();
-        let token = bearer(req);
-        let client_ip = state
-            .as_ref()
-            .and_then(|s| client_ip(req, &s.trusted_proxies))
-            .map(|ip| ip.to_string());
-        Box::pin(async move {
-            let state = state.ok_or_else(|| ApiError::internal(anyhow::anyhow!("no app state")))?;
-            let token = token.ok_or(ApiError::InvalidToken)?;
-            if token.starts_with(api_keys::PREFIX) {
-                let key = api_keys::authenticate(&state, &token, client_ip.as_deref()).await?;
-                if !R::ALLOWS_API_KEY {
-                    return Err(ApiError::Forbidden(
-                        "An API key is not a person: /v1/me is for signed-in users.".into(),
-                    ));
-                }
-                return authorize::<R>(Caller {
-                    id: key.id,
-                    roles: key.roles,
-                    restricted: false,
-                    kind: CallerKind::ApiKey,
-                    security_version: None,
-                    user: None,
-                });
-            }
-            let claims = state.jwt.verify(&token)?;
-            let user_id = claims.sub.clone();
-            let current = state
-                .db
-                .run(move |conn| db::users::find(conn, &user_id))
-                .await?
-                .ok_or(ApiError::InvalidToken)?;
-            // A password change, reset, role change or disable bumps the version: every
-            // token issued before it is dead from that moment.
-            if current.disabled || current.security_version != claims.sv {
-                return Err(ApiError::InvalidToken);
-            }
-            let restricted = claims.scope.as_deref() == Some(PASSWORD_CHANGE_SCOPE);
-            let roles = RoleSet::parse(&claims.roles).map_err(|_| ApiError::InvalidToken)?;
-            authorize::<R>(Caller {
-                id: claims.sub,
-                roles,
-                restricted,
-                kind: CallerKind::User,
-                security_version: Some(claims.sv),
-                user: Some(Box::new(current)),
-            })
-        })
-    }
-}
-
 /// The scope and role checks, the same for tokens and API keys.
-fn authorize<R: Requirement>(caller: Caller) -> Result<Authenticated<R>, ApiError> {
+pub fn authorize<R: Requirement>(caller: Caller) -> Result<Authenticated<R>, ApiError> {
     if caller.restricted && !R::ALLOWS_RESTRICTED {
         return Err(ApiError::PasswordChangeRequired);
     }
@@ -184,7 +109,7 @@ fn authorize<R: Requirement>(caller: Caller) -> Result<Authenticated<R>, ApiErro
 ///   token's `sv` (a password change or reset, a role change and a disable all bump it),
 ///   and it still holds every role the token claims.
 /// - An API key: still unrevoked and unexpired, and its creator's authority still covers
-///   it (see `flows::api_keys::authority_holds`).
+///   it (see `auth::api_key::authority_holds`).
 ///
 /// Fails with 401 `invalid_token`, the answer the caller would get on its next request.
 ///
@@ -223,7 +148,7 @@ pub fn still_authorized(
                     .into_iter()
                     .all(|r| !caller.roles.contains(r) || held.contains(r))
         }),
-        CallerKind::ApiKey => api_keys::still_valid(conn, &caller.id, now)?,
+        CallerKind::ApiKey => api_key::still_valid(conn, &caller.id, now)?,
     };
     if holds {
         Ok(())

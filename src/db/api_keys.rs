@@ -44,7 +44,7 @@ pub fn find_by_public_id(
     conn: &mut DbConn,
     public_id: &str,
 ) -> Result<Option<KeyWithCreator>, ApiError> {
-    let row = crate::on_backend!(conn, |c| k::api_keys
+    let row = super::on_backend!(conn, |c| k::api_keys
         .left_join(u::users.on(u::id.nullable().eq(k::created_by)))
         .filter(k::public_id.eq(public_id))
         .select((ApiKeyRow::as_select(), (u::roles, u::disabled).nullable()))
@@ -56,7 +56,7 @@ pub fn find_by_public_id(
 
 /// Like `find_by_public_id`, by key id: a link in a chain of keys made by keys.
 pub fn find_with_creator(conn: &mut DbConn, id: &str) -> Result<Option<KeyWithCreator>, ApiError> {
-    let row = crate::on_backend!(conn, |c| k::api_keys
+    let row = super::on_backend!(conn, |c| k::api_keys
         .left_join(u::users.on(u::id.nullable().eq(k::created_by)))
         .filter(k::id.eq(id))
         .select((ApiKeyRow::as_select(), (u::roles, u::disabled).nullable()))
@@ -67,7 +67,7 @@ pub fn find_with_creator(conn: &mut DbConn, id: &str) -> Result<Option<KeyWithCr
 }
 
 pub fn find(conn: &mut DbConn, id: &str) -> Result<Option<ApiKeyRow>, ApiError> {
-    let row = crate::on_backend!(conn, |c| k::api_keys
+    let row = super::on_backend!(conn, |c| k::api_keys
         .find(id)
         .select(ApiKeyRow::as_select())
         .get_result(c));

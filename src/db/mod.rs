@@ -41,7 +41,6 @@ const MIGRATION_LOCK_KEY: i64 = 0x7061_7373_6761_7465; // "passgate"
 ///
 /// Lookups by a unique key use `get_result`, not `first`: `first` adds a bound `LIMIT`,
 /// and SQLite plans with that value, so it re-prepares the statement on every run.
-#[macro_export]
 macro_rules! on_backend {
     ($conn:expr, |$c:ident| $body:expr) => {
         match $conn {
@@ -50,6 +49,7 @@ macro_rules! on_backend {
         }
     };
 }
+pub(crate) use on_backend;
 
 #[derive(diesel::MultiConnection)]
 pub enum DbConn {

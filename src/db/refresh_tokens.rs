@@ -16,7 +16,7 @@ pub fn insert(conn: &mut DbConn, row: &RefreshTokenRow) -> Result<(), ApiError> 
 }
 
 pub fn find_by_hash(conn: &mut DbConn, hash: &str) -> Result<Option<RefreshTokenRow>, ApiError> {
-    let row = crate::on_backend!(conn, |c| rt::refresh_tokens
+    let row = super::on_backend!(conn, |c| rt::refresh_tokens
         .filter(rt::token_hash.eq(hash))
         .select(RefreshTokenRow::as_select())
         .get_result(c));

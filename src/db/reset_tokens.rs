@@ -20,7 +20,7 @@ pub fn find_live(
     digest: &str,
     now: NaiveDateTime,
 ) -> Result<Option<LiveToken>, ApiError> {
-    let row = crate::on_backend!(conn, |c| rt::password_reset_tokens
+    let row = super::on_backend!(conn, |c| rt::password_reset_tokens
         .filter(rt::token_hash.eq(digest))
         .filter(rt::used_at.is_null())
         .filter(rt::voided_at.is_null())

@@ -21,9 +21,9 @@ pub fn insert(conn: &mut DbConn, user: &NewUser) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// The point lookup every authenticated request makes.
+/// A user by id.
 pub fn find(conn: &mut DbConn, id: &str) -> Result<Option<UserRow>, ApiError> {
-    let row = crate::on_backend!(conn, |c| u::users
+    let row = super::on_backend!(conn, |c| u::users
         .find(id)
         .select(UserRow::as_select())
         .get_result(c));
@@ -86,15 +86,16 @@ pub fn count_enabled_admins(conn: &mut DbConn) -> Result<i64, ApiError> {
 }
 
 pub fn find_by_email(conn: &mut DbConn, normalized: &str) -> Result<Option<UserRow>, ApiError> {
-    let row = crate::on_backend!(conn, |c| u::users
+    let row = super::on_backend!(conn, |c| u::users
         .filter(u::email_normalized.eq(normalized))
         .select(UserRow::as_select())
         .get_result(c));
     Ok(row.optional()?)
 }
 
+/// The point lookup every authenticated request makes (see `http::bearer`).
 pub fn auth_state(conn: &mut DbConn, id: &str) -> Result<Option<AuthState>, ApiError> {
-    let row = crate::on_backend!(conn, |c| u::users
+    let row = super::on_backend!(conn, |c| u::users
         .find(id)
         .select((u::security_version, u::disabled))
         .get_result::<AuthState>(c));
@@ -240,7 +241,7 @@ pub fn release_attempt(conn: &mut DbConn, id: &str) -> Result<(), ApiError> {
 }
 
 pub fn locked_until(conn: &mut DbConn, id: &str) -> Result<Option<NaiveDateTime>, ApiError> {
-    let row = crate::on_backend!(conn, |c| u::users
+    let row = super::on_backend!(conn, |c| u::users
         .find(id)
         .select(u::locked_until)
         .get_result(c));
@@ -248,7 +249,7 @@ pub fn locked_until(conn: &mut DbConn, id: &str) -> Result<Option<NaiveDateTime>
 }
 
 pub fn lockout_count(conn: &mut DbConn, id: &str) -> Result<i32, ApiError> {
-    let row = crate::on_backend!(conn, |c| u::users
+    let row = super::on_backend!(conn, |c| u::users
         .find(id)
         .select(u::lockout_count)
         .get_result(c));

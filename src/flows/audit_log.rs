@@ -8,7 +8,7 @@ use crate::db::{self, models::AuditEventRow};
 use crate::error::ApiError;
 use crate::state::AppState;
 
-use super::users::{decode_cursor, page_cursor, parse_limit, parse_time};
+use super::pagination::{decode_cursor, page_cursor, parse_limit, parse_time};
 
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"id": "019a8f5e-7c1a-7b2e-9a51-3f0c2d4e5a6b", "occurred_at": "2026-11-25T09:00:00Z",

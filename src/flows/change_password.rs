@@ -13,8 +13,8 @@ use crate::mail;
 use crate::password;
 use crate::state::AppState;
 
+use super::hash_error;
 use super::sessions::{self, TokenPair};
-use super::sign_in::hash_error;
 use super::{lockout, passwords, Origin};
 
 /// `POST /v1/me/password`: the signed-in user changes their password and gets a fresh session.

@@ -7,6 +7,7 @@ pub mod api_keys;
 pub mod audit_log;
 pub mod change_password;
 pub mod lockout;
+pub mod pagination;
 pub mod passwords;
 pub mod reset;
 pub mod sessions;
@@ -14,8 +15,20 @@ pub mod sign_in;
 pub mod throttle;
 pub mod users;
 
+use crate::error::ApiError;
+use crate::password::HashError;
+
 /// Where a request came from, for audit events and notices.
 #[derive(Debug, Clone, Default)]
 pub struct Origin {
     pub client_ip: Option<String>,
+}
+
+/// The hashing pool's failures as the contract shows them: a full queue is `overloaded`
+/// (503 with `Retry-After`), anything else an internal error.
+pub fn hash_error(e: HashError) -> ApiError {
+    match e {
+        HashError::Overloaded => ApiError::Overloaded,
+        HashError::Failed(why) => ApiError::internal(anyhow::anyhow!(why)),
+    }
 }

@@ -9,7 +9,7 @@ use crate::error::{ApiError, FieldError};
 use crate::password::{Policy, PolicyInput};
 use crate::state::AppState;
 
-use super::sign_in::hash_error;
+use super::hash_error;
 use super::Origin;
 
 /// Rejects a password over the maximum before anything else (and before any hashing).

@@ -18,7 +18,7 @@ use crate::mail::{self, ChangeKind, LinkReason, KIND_RESET_LINK};
 use crate::password;
 use crate::state::AppState;
 
-use super::sign_in::hash_error;
+use super::hash_error;
 use super::{passwords, Origin};
 
 /// Longest token worth looking up (ours are 43 characters).

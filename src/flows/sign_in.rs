@@ -8,10 +8,10 @@
 use crate::db::{self, audit::NewEvent, models::UserRow, write_tx};
 use crate::domain::{Email, RoleSet};
 use crate::error::{ApiError, FieldError};
-use crate::password::{self, HashError};
+use crate::password;
 use crate::state::AppState;
 
-use super::{lockout, passwords, sessions, Origin};
+use super::{hash_error, lockout, passwords, sessions, Origin};
 
 pub async fn sign_in(
     state: &AppState,
@@ -219,14 +219,3 @@ async fn fail(state: &AppState, user: Option<UserRow>, origin: Origin) -> Result
         .await
 }
 
-pub fn hash_error(e: HashError) -> ApiError {
-    match e {
-        HashError::Overloaded => ApiError::Overloaded,
-        HashError::Failed(why) => ApiError::internal(anyhow::anyhow!(why)),
-    }
-}
-
-/// A stand-in hash to verify against when there is no real one (see `unmatchable_phc`).
-pub fn dummy_hash(hasher: &password::Hasher) -> Result<String, HashError> {
-    hasher.unmatchable_phc()
-}

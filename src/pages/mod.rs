@@ -25,21 +25,21 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/assets/passgate.css", web::get().to(stylesheet))
         .service(
             web::resource("/forgot-password")
-                .route(web::get().to(forms::forgot_form))
-                .route(web::head().to(forms::forgot_form))
-                .route(web::post().to(forms::forgot_submit)),
+                .route(web::get().to(forms::forgot::forgot_form))
+                .route(web::head().to(forms::forgot::forgot_form))
+                .route(web::post().to(forms::forgot::forgot_submit)),
         )
         .service(
             web::resource("/reset-password")
-                .route(web::get().to(forms::reset_form))
-                .route(web::head().to(forms::reset_form))
-                .route(web::post().to(forms::reset_submit)),
+                .route(web::get().to(forms::reset::reset_form))
+                .route(web::head().to(forms::reset::reset_form))
+                .route(web::post().to(forms::reset::reset_submit)),
         )
         .service(
             web::resource("/change-password")
-                .route(web::get().to(forms::change_form))
-                .route(web::head().to(forms::change_form))
-                .route(web::post().to(forms::change_submit)),
+                .route(web::get().to(forms::change::change_form))
+                .route(web::head().to(forms::change::change_form))
+                .route(web::post().to(forms::change::change_submit)),
         );
 }
 

@@ -12,7 +12,7 @@ use crate::flows::admin_reset::{
 };
 use crate::state::AppState;
 
-use super::origin;
+use crate::http::origin;
 
 fn default_true() -> bool {
     true

@@ -12,7 +12,8 @@ use crate::flows::users::{
 };
 use crate::state::AppState;
 
-use super::{origin, validated};
+use super::validated;
+use crate::http::origin;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]

@@ -11,7 +11,8 @@ use crate::error::{ApiError, Problem};
 use crate::flows::api_keys::{self, ApiKeyList, CreatedApiKey, Creator};
 use crate::state::AppState;
 
-use super::{integral, origin};
+use super::integral;
+use crate::http::origin;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

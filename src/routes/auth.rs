@@ -10,7 +10,8 @@ use crate::flows::sessions::TokenPair;
 use crate::flows::{self, sessions};
 use crate::state::AppState;
 
-use super::{origin, validated};
+use super::validated;
+use crate::http::origin;
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]

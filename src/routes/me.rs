@@ -12,7 +12,8 @@ use crate::flows::sessions::TokenPair;
 use crate::flows::users::User;
 use crate::state::AppState;
 
-use super::{origin, validated};
+use super::validated;
+use crate::http::origin;
 
 /// The signed-in user. Accepts restricted (`password_change`) tokens.
 #[utoipa::path(get, path = "/v1/me", tag = "self", operation_id = "getMe",
@@ -23,9 +24,17 @@ use super::{origin, validated};
         (status = 503, description = "`unavailable`", body = Problem, content_type = "application/problem+json"),
     ))]
 #[get("/v1/me")]
-pub async fn get_me(caller: Authenticated<SelfService>) -> Result<HttpResponse, ApiError> {
-    let user = caller.0.user.ok_or(ApiError::InvalidToken)?;
-    Ok(HttpResponse::Ok().json(User::from(*user)))
+pub async fn get_me(
+    state: web::Data<AppState>,
+    caller: Authenticated<SelfService>,
+) -> Result<HttpResponse, ApiError> {
+    let user: User = flows::users::get(&state, &caller.id)
+        .await
+        .map_err(|e| match e {
+            ApiError::NotFound => ApiError::InvalidToken,
+            other => other,
+        })?;
+    Ok(HttpResponse::Ok().json(user))
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]

@@ -12,12 +12,10 @@ pub mod me;
 pub mod password_resets;
 pub mod policy;
 
-use actix_web::{web, HttpRequest};
+use actix_web::web;
 use validator::Validate;
 
 use crate::error::{ApiError, FieldError};
-use crate::flows::Origin;
-use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(health::healthz)
@@ -67,12 +65,4 @@ pub fn validated<T: Validate>(body: T) -> Result<T, ApiError> {
         ApiError::Validation(fields)
     })?;
     Ok(body)
-}
-
-/// Where the request came from (see `client_address`).
-pub fn origin(req: &HttpRequest, state: &AppState) -> Origin {
-    Origin {
-        client_ip: crate::client_address::client_ip(req, &state.trusted_proxies)
-            .map(|ip| ip.to_string()),
-    }
 }

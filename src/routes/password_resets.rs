@@ -10,7 +10,8 @@ use crate::error::{ApiError, Problem};
 use crate::flows::reset;
 use crate::state::AppState;
 
-use super::{origin, validated};
+use super::validated;
+use crate::http::origin;
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -4,6 +4,16 @@ use std::net::IpAddr;
 
 use actix_web::HttpRequest;
 
+use crate::flows::Origin;
+use crate::state::AppState;
+
+/// Where the request came from, for the flows' audit events and notices.
+pub fn origin(req: &HttpRequest, state: &AppState) -> Origin {
+    Origin {
+        client_ip: client_ip(req, &state.trusted_proxies).map(|ip| ip.to_string()),
+    }
+}
+
 /// The TCP peer, unless the peer is a configured trusted proxy, in which case the
 /// right-most `X-Forwarded-For` entry that is not itself a trusted proxy. Forwarding
 /// headers from anyone else are ignored, so a client cannot choose its own address.

@@ -1,0 +1,66 @@
+//! Keyset pagination for the list routes: page sizes, opaque cursors, time bounds.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use chrono::{DateTime, NaiveDateTime, Utc};
+
+use crate::error::ApiError;
+
+/// Page size: 1 to 200, 50 when absent.
+pub fn parse_limit(limit: Option<i64>) -> Result<i64, ApiError> {
+    match limit.unwrap_or(50) {
+        n @ 1..=200 => Ok(n),
+        _ => Err(ApiError::validation(
+            "limit",
+            "out_of_range",
+            "must be between 1 and 200",
+        )),
+    }
+}
+
+/// Cursors are opaque to clients: base64url of the last id on the page. None or an empty
+/// `cursor` (`?cursor=`, schema-valid) means the first page.
+pub fn decode_cursor(raw: Option<&str>) -> Result<Option<String>, ApiError> {
+    let Some(raw) = raw.filter(|s| !s.is_empty()) else {
+        return Ok(None);
+    };
+    let invalid = || {
+        ApiError::validation(
+            "cursor",
+            "invalid_cursor",
+            "is not a cursor returned by this API",
+        )
+    };
+    let bytes = URL_SAFE_NO_PAD.decode(raw).map_err(|_| invalid())?;
+    let id = String::from_utf8(bytes).map_err(|_| invalid())?;
+    uuid::Uuid::parse_str(&id).map_err(|_| invalid())?;
+    Ok(Some(id))
+}
+
+/// Trims the look-ahead row and returns the cursor for the next page, if there is one.
+pub fn page_cursor<T>(rows: &mut Vec<T>, limit: i64, id: impl Fn(&T) -> &String) -> Option<String> {
+    if rows.len() as i64 > limit {
+        rows.truncate(limit as usize);
+        rows.last()
+            .map(|r| URL_SAFE_NO_PAD.encode(id(r).as_bytes()))
+    } else {
+        None
+    }
+}
+
+/// Reads an optional RFC 3339 query parameter.
+pub fn parse_time(field: &str, raw: Option<&str>) -> Result<Option<NaiveDateTime>, ApiError> {
+    raw.filter(|s| !s.is_empty())
+        .map(|s| {
+            DateTime::parse_from_rfc3339(s)
+                .map(|t| t.with_timezone(&Utc).naive_utc())
+                .map_err(|_| {
+                    ApiError::validation(
+                        field,
+                        "invalid_timestamp",
+                        "must be an RFC 3339 timestamp",
+                    )
+                })
+        })
+        .transpose()
+}

@@ -1,0 +1,122 @@
+//! User accounts: create (admin and the `create-admin` command), read, list, update.
+
+mod create;
+mod update;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::db::{self, models::UserRow};
+use crate::domain::{Role, RoleSet, UserId};
+use crate::error::ApiError;
+use crate::state::AppState;
+
+use super::pagination::{decode_cursor, page_cursor, parse_limit};
+
+pub use create::{create, create_or_promote_admin, CreatedUser, NewAccount};
+pub use update::{update, ProfileUpdate};
+
+/// A user as the API shows it. Never a hash.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({"id": "019a8f5e-7c1a-7b2e-9a51-3f0c2d4e5a6b", "email": "ada@example.com",
+    "display_name": "Ada Lovelace", "roles": ["user"], "disabled": false, "password_change_required": false,
+    "password_changed_at": "2026-11-25T09:00:00Z", "created_at": "2026-11-25T09:00:00Z",
+    "updated_at": "2026-11-25T09:00:00Z", "last_sign_in_at": null}))]
+pub struct User {
+    pub id: String,
+    pub email: String,
+    pub display_name: Option<String>,
+    /// Roles held; always includes `user`.
+    pub roles: Vec<String>,
+    pub disabled: bool,
+    pub password_change_required: bool,
+    pub password_changed_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub last_sign_in_at: Option<DateTime<Utc>>,
+}
+
+impl From<UserRow> for User {
+    fn from(row: UserRow) -> Self {
+        Self {
+            roles: RoleSet::from_db(&row.roles)
+                .names()
+                .into_iter()
+                .map(String::from)
+                .collect(),
+            id: row.id,
+            email: row.email,
+            display_name: row.display_name,
+            disabled: row.disabled,
+            password_change_required: row.password_change_required,
+            password_changed_at: row.password_changed_at.map(|t| t.and_utc()),
+            created_at: row.created_at.and_utc(),
+            updated_at: row.updated_at.and_utc(),
+            last_sign_in_at: row.last_sign_in_at.map(|t| t.and_utc()),
+        }
+    }
+}
+
+pub async fn get(state: &AppState, id: &str) -> Result<User, ApiError> {
+    let id = UserId::parse(id).ok_or(ApiError::NotFound)?.to_string();
+    state
+        .db
+        .run(move |c| db::users::find(c, &id))
+        .await?
+        .map(User::from)
+        .ok_or(ApiError::NotFound)
+}
+
+/// A page of users and the cursor of the next one.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserPage {
+    pub items: Vec<User>,
+    /// Pass as `cursor` for the next page; null on the last page.
+    pub next_cursor: Option<String>,
+}
+
+pub struct ListQuery {
+    pub q: Option<String>,
+    pub role: Option<String>,
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+pub async fn list(state: &AppState, query: ListQuery) -> Result<UserPage, ApiError> {
+    let limit = parse_limit(query.limit)?;
+    let role = match query.role.as_deref() {
+        None | Some("") => None,
+        Some(name) => Some(
+            Role::parse(name)
+                .ok_or_else(|| {
+                    ApiError::validation("role", "invalid_role", format!("unknown role `{name}`"))
+                })?
+                .as_str(),
+        ),
+    };
+    let after_id = decode_cursor(query.cursor.as_deref())?;
+    let q = query
+        .q
+        .map(|q| q.trim().to_owned())
+        .filter(|q| !q.is_empty());
+    if q.as_ref().is_some_and(|q| q.chars().count() > 200) {
+        return Err(ApiError::validation(
+            "q",
+            "too_long",
+            "must be at most 200 characters",
+        ));
+    }
+    let filter = db::users::ListFilter {
+        q,
+        role,
+        after_id,
+        limit,
+    };
+    let mut rows = state.db.run(move |c| db::users::list(c, &filter)).await?;
+    let next_cursor = page_cursor(&mut rows, limit, |r| &r.id);
+    Ok(UserPage {
+        items: rows.into_iter().map(User::from).collect(),
+        next_cursor,
+    })
+}

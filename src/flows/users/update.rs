@@ -1,0 +1,132 @@
+//! Changing an account: display name, roles, disabled.
+
+use crate::auth::{self, Caller};
+use crate::db::{self, audit::NewEvent, write_tx};
+use crate::domain::{DisplayName, RoleSet, UserId};
+use crate::error::{ApiError, FieldError};
+use crate::flows::Origin;
+use crate::state::AppState;
+
+use super::User;
+
+/// Changes to a user; absent fields stay as they are.
+#[derive(Debug, Default)]
+pub struct ProfileUpdate {
+    pub display_name: Option<String>,
+    pub roles: Option<Vec<String>>,
+    pub disabled: Option<bool>,
+}
+
+/// `PATCH /v1/admin/users/{id}`. A change of roles or of `disabled` bumps the security
+/// version (every earlier token dies); disabling also revokes every session. Admins may
+/// not change their own roles or disable themselves, so the last admin cannot lock
+/// everyone out by accident.
+pub async fn update(
+    state: &AppState,
+    actor: Option<&Caller>,
+    id: &str,
+    update: ProfileUpdate,
+    origin: Origin,
+) -> Result<User, ApiError> {
+    let id = UserId::parse(id).ok_or(ApiError::NotFound)?.to_string();
+    let mut errors = Vec::new();
+    let display_name = update
+        .display_name
+        .as_deref()
+        .map(|raw| {
+            DisplayName::parse(raw).map_err(|why| {
+                errors.push(FieldError::new("display_name", "invalid_display_name", why))
+            })
+        })
+        .transpose()
+        .ok()
+        .flatten();
+    let roles = update
+        .roles
+        .as_deref()
+        .map(|names| {
+            RoleSet::parse(names)
+                .map_err(|why| errors.push(FieldError::new("roles", "invalid_role", why)))
+        })
+        .transpose()
+        .ok()
+        .flatten();
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let actor = actor.cloned();
+    let disabled = update.disabled;
+    let takes_authority = roles.is_some() || disabled == Some(true);
+    let pauses = state.pauses.clone();
+    let clock = state.clock.clone();
+    let row = state
+        .db
+        .run(move |conn| {
+            write_tx(conn, |c| {
+                let now = clock.now();
+                // Before any read: two admins demoting each other at once must not both see
+                // the other still in charge (contract: "Roles", last admin).
+                match &actor {
+                    Some(caller) => auth::still_authorized(c, caller, now)?,
+                    None if takes_authority => db::users::lock_authority(c)?,
+                    None => {}
+                }
+                let current = db::users::find_for_update(c, &id)?.ok_or(ApiError::NotFound)?;
+                let current_roles = RoleSet::from_db(&current.roles);
+                let roles_changed = roles.as_ref().is_some_and(|r| *r != current_roles);
+                let disabled_changed = disabled.is_some_and(|d| d != current.disabled);
+                let own = actor.as_ref().is_some_and(|a| a.id == current.id);
+                if own && (roles_changed || disabled_changed) {
+                    return Err(ApiError::Forbidden(
+                        "You cannot change your own roles or disable yourself.".into(),
+                    ));
+                }
+                let change = db::users::ProfileChange {
+                    display_name: display_name.as_ref().map(|d| d.as_str().to_owned()),
+                    roles: roles.as_ref().filter(|_| roles_changed).map(RoleSet::to_db),
+                    disabled: disabled.filter(|_| disabled_changed),
+                };
+                db::users::update_profile(c, &id, &change, roles_changed || disabled_changed, now)?;
+                if roles_changed || disabled_changed {
+                    // The bumped security version already kills every access token; the
+                    // sessions go too, so a demoted or disabled user cannot refresh.
+                    db::refresh_tokens::revoke_all_for_user(c, &id, now)?;
+                }
+                if disabled == Some(true) && disabled_changed {
+                    // A disabled account's reset links die now, not when it is re-enabled.
+                    db::reset_tokens::void_all(c, &id, now)?;
+                }
+                if takes_authority && db::users::count_enabled_admins(c)? == 0 {
+                    return Err(ApiError::Conflict(
+                        "This change would leave no enabled admin.".into(),
+                    ));
+                }
+                pauses.point_blocking("users.update.checked");
+                let mut changed = Vec::new();
+                if change.display_name.is_some() {
+                    changed.push("display_name");
+                }
+                if roles_changed {
+                    changed.push("roles");
+                }
+                if disabled_changed {
+                    changed.push("disabled");
+                }
+                let mut event = NewEvent::new("user.updated")
+                    .target(id.as_str())
+                    .client_ip(origin.client_ip)
+                    .details(serde_json::json!({
+                        "changed": changed,
+                        "roles": roles.as_ref().map(RoleSet::names),
+                        "disabled": disabled,
+                    }));
+                if let Some(caller) = &actor {
+                    event = event.actor(caller.id.as_str());
+                }
+                db::audit::record(c, now, event)?;
+                db::users::find(c, &id)?.ok_or(ApiError::NotFound)
+            })
+        })
+        .await?;
+    Ok(row.into())
+}

@@ -1,0 +1,101 @@
+//! The forgot-password page: an email address, then "check your inbox".
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use maud::html;
+use utoipa::ToSchema;
+
+use crate::error::ApiError;
+use crate::flows::reset;
+use crate::http::origin;
+use crate::pages::{page, read_form, text};
+use crate::state::AppState;
+
+use super::{alert, input, product, trouble, Input};
+
+/// The forgot-password form (`application/x-www-form-urlencoded`).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct ForgotForm {
+    email: String,
+}
+
+fn forgot_page(
+    state: &AppState,
+    status: StatusCode,
+    email: Option<&str>,
+    email_errors: &[String],
+    problem: Option<&str>,
+) -> HttpResponse {
+    let body = html! {
+        h1 { (text::FORGOT_TITLE) }
+        p { (text::FORGOT_INTRO) }
+        (alert(problem))
+        form method="post" action="/forgot-password" novalidate {
+            (input(Input { name: "email", label: text::LABEL_EMAIL, kind: "email", autocomplete: "email", value: email }, email_errors))
+            button type="submit" { (text::FORGOT_SUBMIT) }
+        }
+        nav { a href="/change-password" { (text::CHANGE_LINK) } }
+    };
+    page(status, product(state), text::FORGOT_TITLE, body)
+}
+
+/// The forgot-password page (HTML form: email).
+#[utoipa::path(get, path = "/forgot-password", tag = "hosted pages", operation_id = "forgotPasswordPage", security(()),
+    responses((status = 200, description = "The form", body = String, content_type = "text/html")))]
+pub async fn forgot_form(state: web::Data<AppState>) -> HttpResponse {
+    forgot_page(&state, StatusCode::OK, None, &[], None)
+}
+
+/// Submit the forgot-password form: the same "check your inbox" page whatever the email (the
+/// rules of `POST /v1/password-resets` apply).
+#[utoipa::path(post, path = "/forgot-password", tag = "hosted pages", operation_id = "forgotPasswordSubmit", security(()),
+    request_body(content = ForgotForm, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 200, description = "Check your inbox", body = String, content_type = "text/html"),
+        (status = 403, description = "Posted from another site: a page saying so, nothing done", body = String, content_type = "text/html"),
+        (status = 413, description = "The form is too large", body = String, content_type = "text/html"),
+        (status = 415, description = "Not `application/x-www-form-urlencoded`: a page saying so, nothing done", body = String, content_type = "text/html"),
+        (status = 422, description = "The form again, with a message", body = String, content_type = "text/html"),
+        (status = 429, description = "Too many requests from this address", body = String, content_type = "text/html"),
+        (status = 503, description = "The service is busy", body = String, content_type = "text/html"),
+    ))]
+pub async fn forgot_submit(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> HttpResponse {
+    let fields = match read_form(&req, payload, &state).await {
+        Ok(fields) => fields,
+        Err(refused) => return refused,
+    };
+    let email = fields.get("email").map(|e| e.trim()).unwrap_or("");
+    if email.is_empty() {
+        return forgot_page(
+            &state,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            None,
+            &[text::ERROR_REQUIRED.into()],
+            None,
+        );
+    }
+    match reset::request(&state, email, origin(&req, &state)).await {
+        Ok(()) => page(
+            StatusCode::OK,
+            product(&state),
+            text::FORGOT_SENT_TITLE,
+            html! { h1 { (text::FORGOT_SENT_TITLE) } p { (text::FORGOT_SENT_BODY) } },
+        ),
+        Err(ApiError::Validation(_)) => forgot_page(
+            &state,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some(email),
+            &[text::ERROR_EMAIL.into()],
+            None,
+        ),
+        Err(e) => {
+            let (status, message) = trouble(&e);
+            forgot_page(&state, status, Some(email), &[], Some(message))
+        }
+    }
+}

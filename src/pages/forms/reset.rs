@@ -1,0 +1,158 @@
+//! The landing page of the emailed reset link: a new password for the token.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use maud::html;
+use utoipa::ToSchema;
+
+use crate::error::ApiError;
+use crate::flows::reset;
+use crate::http::origin;
+use crate::pages::{page, read_form, text};
+use crate::state::AppState;
+
+use super::{alert, input, policy, sentence, product, trouble, Input};
+
+/// The new-password form of the reset link page.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct ResetForm {
+    token: String,
+    new_password: String,
+    confirm_password: String,
+}
+
+fn token_from_query(req: &HttpRequest) -> Option<String> {
+    serde_urlencoded::from_str::<Vec<(String, String)>>(req.query_string())
+        .ok()?
+        .into_iter()
+        .find(|(k, _)| k == "token")
+        .map(|(_, v)| v)
+        .filter(|v| !v.is_empty())
+}
+
+fn dead_link_page(state: &AppState, status: StatusCode) -> HttpResponse {
+    let body = html! {
+        h1 { (text::LINK_DEAD_TITLE) }
+        p { (text::LINK_DEAD_BODY) }
+        p { a href="/forgot-password" { (text::LINK_DEAD_ACTION) } }
+    };
+    page(status, product(state), text::LINK_DEAD_TITLE, body)
+}
+
+fn reset_page(
+    state: &AppState,
+    status: StatusCode,
+    token: &str,
+    new_errors: &[String],
+    confirm_errors: &[String],
+    problem: Option<&str>,
+) -> HttpResponse {
+    let body = html! {
+        h1 { (text::RESET_TITLE) }
+        (alert(problem))
+        (policy(state))
+        form method="post" action="/reset-password" novalidate {
+            input type="hidden" name="token" value=(token);
+            (input(Input { name: "new_password", label: text::LABEL_NEW, kind: "password", autocomplete: "new-password", value: None }, new_errors))
+            (input(Input { name: "confirm_password", label: text::LABEL_CONFIRM, kind: "password", autocomplete: "new-password", value: None }, confirm_errors))
+            button type="submit" { (text::RESET_SUBMIT) }
+        }
+    };
+    page(status, product(state), text::RESET_TITLE, body)
+}
+
+/// The landing page of the emailed reset link: a new-password form listing the policy, or
+/// "this link no longer works". Opening it (GET, or HEAD as mail scanners do) never uses the
+/// token; only the form post does.
+#[utoipa::path(get, path = "/reset-password", tag = "hosted pages", operation_id = "resetPasswordPage", security(()),
+    params(("token" = Option<String>, Query, description = "The token from the emailed link")),
+    responses(
+        (status = 200, description = "The form, or \"this link no longer works\"", body = String, content_type = "text/html"),
+        (status = 503, description = "The service is busy", body = String, content_type = "text/html"),
+    ))]
+pub async fn reset_form(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
+    let Some(token) = token_from_query(&req) else {
+        return dead_link_page(&state, StatusCode::OK);
+    };
+    match reset::verify(&state, &token).await {
+        Ok(_) => reset_page(&state, StatusCode::OK, &token, &[], &[], None),
+        Err(ApiError::ResetTokenInvalid) => dead_link_page(&state, StatusCode::OK),
+        Err(e) => {
+            let (status, message) = trouble(&e);
+            reset_page(&state, status, &token, &[], &[], Some(message))
+        }
+    }
+}
+
+/// Submit the new password. A policy rejection shows every broken rule and keeps the token.
+#[utoipa::path(post, path = "/reset-password", tag = "hosted pages", operation_id = "resetPasswordSubmit", security(()),
+    request_body(content = ResetForm, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 200, description = "The password is set", body = String, content_type = "text/html"),
+        (status = 400, description = "This link no longer works", body = String, content_type = "text/html"),
+        (status = 403, description = "Posted from another site: a page saying so, nothing done", body = String, content_type = "text/html"),
+        (status = 413, description = "The form is too large", body = String, content_type = "text/html"),
+        (status = 415, description = "Not `application/x-www-form-urlencoded`: a page saying so, nothing done", body = String, content_type = "text/html"),
+        (status = 422, description = "The form again, with every broken rule", body = String, content_type = "text/html"),
+        (status = 503, description = "The service is busy", body = String, content_type = "text/html"),
+    ))]
+pub async fn reset_submit(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> HttpResponse {
+    let fields = match read_form(&req, payload, &state).await {
+        Ok(fields) => fields,
+        Err(refused) => return refused,
+    };
+    let get = |k: &str| fields.get(k).map(String::as_str).unwrap_or("");
+    let (token, new, confirm) = (get("token"), get("new_password"), get("confirm_password"));
+    if token.is_empty() {
+        return dead_link_page(&state, StatusCode::BAD_REQUEST);
+    }
+    if new.is_empty() {
+        return reset_page(
+            &state,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            token,
+            &[text::ERROR_REQUIRED.into()],
+            &[],
+            None,
+        );
+    }
+    if new != confirm {
+        return reset_page(
+            &state,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            token,
+            &[],
+            &[text::ERROR_MISMATCH.into()],
+            None,
+        );
+    }
+    match reset::confirm(&state, token, new, origin(&req, &state)).await {
+        Ok(()) => page(
+            StatusCode::OK,
+            product(&state),
+            text::RESET_DONE_TITLE,
+            html! { h1 { (text::RESET_DONE_TITLE) } p { (text::RESET_DONE_BODY) } },
+        ),
+        Err(ApiError::PasswordPolicy(errors)) => {
+            let messages: Vec<String> = errors.into_iter().map(|e| sentence(&e.message)).collect();
+            reset_page(
+                &state,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                token,
+                &messages,
+                &[],
+                None,
+            )
+        }
+        Err(ApiError::ResetTokenInvalid) => dead_link_page(&state, StatusCode::BAD_REQUEST),
+        Err(e) => {
+            let (status, message) = trouble(&e);
+            reset_page(&state, status, token, &[], &[], Some(message))
+        }
+    }
+}
