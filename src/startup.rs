@@ -64,11 +64,7 @@ pub async fn build_state(settings: Settings) -> anyhow::Result<web::Data<AppStat
     }
     // A stand-in hash to verify against when there is no real one (see `unmatchable_phc`).
     let dummy_hash = hasher.unmatchable_phc()?;
-    let trusted_proxies = settings
-        .trusted_proxy_list()
-        .iter()
-        .filter_map(|p| p.parse().ok())
-        .collect();
+    let trusted_proxies = settings.server.trusted_proxies.0.clone();
     Ok(web::Data::new(AppState {
         policy: Policy::from_settings(&settings.policy),
         breach,
@@ -183,7 +179,7 @@ fn run(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Serv
     let settings = state.settings.clone();
     let max_body = settings.server.max_body_bytes;
     let pages_enabled = settings.pages.enabled;
-    let origins = web::Data::new(CorsOrigins(settings.cors_origins()));
+    let origins = web::Data::new(CorsOrigins(settings.cors.allowed_origins.0.clone()));
     let spec = web::Data::new(routes::health::ServedSpec(openapi::SPEC_JSON.as_str()));
     let route_table = web::Data::new(RouteTable::new(openapi::documented_routes()));
     let server = HttpServer::new(move || {

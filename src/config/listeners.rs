@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::values::{IpList, OriginList};
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ServerSettings {
@@ -13,7 +15,7 @@ pub struct ServerSettings {
     pub max_body_bytes: usize,
     pub public_url: String,
     /// Peers whose `X-Forwarded-For` header is believed (comma-separated IP addresses).
-    pub trusted_proxies: String,
+    pub trusted_proxies: IpList,
     /// On SIGTERM/SIGINT, how long in-flight requests may take to finish.
     pub shutdown_timeout_secs: u64,
     /// Longest a request body may take to arrive, from the end of its headers; a body still
@@ -29,7 +31,7 @@ impl Default for ServerSettings {
             workers: 0,
             max_body_bytes: 1_048_576,
             public_url: "http://localhost:8080".into(),
-            trusted_proxies: String::new(),
+            trusted_proxies: IpList::default(),
             shutdown_timeout_secs: 30,
             body_timeout_secs: 10,
         }
@@ -59,7 +61,7 @@ impl Default for ManagementSettings {
 #[serde(default, deny_unknown_fields)]
 pub struct CorsSettings {
     /// Comma-separated origins, e.g. `https://app.example.com,http://localhost:5173`.
-    pub allowed_origins: String,
+    pub allowed_origins: OriginList,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

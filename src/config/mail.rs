@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::values::Sender;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum MailTransport {
@@ -16,7 +18,7 @@ pub struct MailSettings {
     /// `smtp://host:25` (plain), `smtp://user:pass@host:587?tls=required` (STARTTLS) or
     /// `smtps://user:pass@host:465` (TLS).
     pub smtp_url: String,
-    pub from: String,
+    pub from: Sender,
     /// Product name used in subjects and texts.
     pub product_name: String,
     /// Subject of reset-link messages; `{product}` is replaced.
@@ -45,7 +47,10 @@ impl Default for MailSettings {
         Self {
             transport: MailTransport::Log,
             smtp_url: "smtp://127.0.0.1:25".into(),
-            from: "passgate@localhost".into(),
+            // A constant that parses (the unit tests load the defaults): cannot fail.
+            from: "passgate@localhost"
+                .parse()
+                .expect("a valid built-in sender"),
             product_name: "passgate".into(),
             reset_subject: "Reset your {product} password".into(),
             notice_subject: "Your {product} password was {how}".into(),

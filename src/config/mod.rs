@@ -6,6 +6,7 @@ mod credentials;
 mod listeners;
 mod mail;
 mod validate;
+mod values;
 
 #[cfg(test)]
 mod env_example;
@@ -14,12 +15,15 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+type Builder = config::ConfigBuilder<config::builder::DefaultState>;
+
 pub use credentials::{
     AdminSettings, ApiKeySettings, HashingSettings, JwtAlgorithm, JwtSettings, LockoutSettings,
     PolicySettings,
 };
 pub use listeners::{CorsSettings, ManagementSettings, PagesSettings, ServerSettings};
 pub use mail::{MailSettings, MailTransport, ResetSettings};
+pub use values::{IpList, OriginList, Sender};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -120,6 +124,13 @@ pub struct ConfigError(pub String);
 impl Settings {
     /// Defaults → `passgate.toml` (or the file named by `PASSGATE_CONFIG`) → environment.
     pub fn load() -> Result<Self, ConfigError> {
+        Self::read(Ok)
+    }
+
+    /// `load`, with `last` applied after every source (tests set overrides there).
+    fn read(
+        last: impl FnOnce(Builder) -> Result<Builder, config::ConfigError>,
+    ) -> Result<Self, ConfigError> {
         let file = std::env::var("PASSGATE_CONFIG").ok();
         let mut builder = config::Config::builder().add_source(
             config::Config::try_from(&Settings::default())
@@ -129,31 +140,23 @@ impl Settings {
             Some(path) => builder.add_source(config::File::with_name(path).required(true)),
             None => builder.add_source(config::File::with_name("passgate.toml").required(false)),
         };
-        let settings: Settings = builder
-            .add_source(
+        let settings: Settings = last(
+            builder.add_source(
                 config::Environment::with_prefix("PASSGATE")
                     .prefix_separator("__")
                     .separator("__")
                     .try_parsing(true),
-            )
-            .build()
-            .and_then(|c| c.try_deserialize())
-            .map_err(|e| ConfigError(describe_config_error(e)))?;
+            ),
+        )
+        .and_then(|b| b.build())
+        .and_then(|c| c.try_deserialize())
+        .map_err(|e| ConfigError(describe_config_error(e)))?;
         settings.validate()?;
         Ok(settings)
     }
 
-    pub fn cors_origins(&self) -> Vec<String> {
-        split_list(&self.cors.allowed_origins)
-    }
-
-    pub fn trusted_proxy_list(&self) -> Vec<String> {
-        split_list(&self.server.trusted_proxies)
-    }
-
     pub fn previous_public_key_files(&self) -> Vec<PathBuf> {
-        split_list(&self.jwt.previous_public_key_files)
-            .into_iter()
+        values::split_list(&self.jwt.previous_public_key_files)
             .map(PathBuf::from)
             .collect()
     }
@@ -186,14 +189,6 @@ impl Settings {
             .replace("{public_url}", self.server.public_url.trim_end_matches('/'))
             .replace("{token}", token)
     }
-}
-
-fn split_list(raw: &str) -> Vec<String> {
-    raw.split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .collect()
 }
 
 /// `config` names the key as `section.key`; users set `PASSGATE__SECTION__KEY`, so say both.
@@ -243,10 +238,28 @@ mod tests {
     }
 
     #[test]
-    fn wildcard_origin_is_refused() {
-        let mut s = Settings::default();
-        s.cors.allowed_origins = "*".into();
-        assert!(s.validate().is_err());
+    fn a_bad_list_or_address_stops_loading_with_the_variable_named() {
+        for (key, value, variable) in [
+            (
+                "cors.allowed_origins",
+                "*",
+                "PASSGATE__CORS__ALLOWED_ORIGINS",
+            ),
+            (
+                "server.trusted_proxies",
+                "10.0.0.1,proxy",
+                "PASSGATE__SERVER__TRUSTED_PROXIES",
+            ),
+            ("mail.from", "nobody", "PASSGATE__MAIL__FROM"),
+        ] {
+            let e = Settings::read(|b| b.set_override(key, value))
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(variable), "{e}");
+        }
+        let s =
+            Settings::read(|b| b.set_override("server.trusted_proxies", "10.0.0.1, ::1")).unwrap();
+        assert_eq!(s.server.trusted_proxies.0.len(), 2);
     }
 
     #[test]

@@ -50,7 +50,7 @@ impl OutboxWorker {
         clock: Clock,
     ) -> anyhow::Result<Self> {
         let transport = Transport::from_settings(&settings.mail)?;
-        let from = settings.mail.from.parse()?;
+        let from = settings.mail.from.0.clone();
         Ok(Self {
             db,
             settings,

@@ -146,7 +146,7 @@ async fn jwks_is_empty_under_hs256() {
 #[tokio::test]
 async fn cors_answers_listed_origins_only() {
     let app = crate::helpers::spawn_app_with(|s| {
-        s.cors.allowed_origins = "http://app.example.test".into()
+        s.cors.allowed_origins = "http://app.example.test".parse().unwrap()
     })
     .await;
     let preflight = app
