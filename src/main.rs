@@ -3,11 +3,13 @@ use std::process::ExitCode;
 use clap::Parser;
 use passgate::cli::{BreachCorpusCommand, Cli, Command};
 use passgate::config::Settings;
+use passgate::domain::Parsed;
 use passgate::flows::api_keys::{self, Creator};
 use passgate::flows::users::create_or_promote_admin;
 use passgate::password::breach::{self, build::BuildOptions};
 use passgate::startup::{build_state, Application};
 use passgate::{openapi, telemetry};
+use secrecy::SecretString;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -67,9 +69,12 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
         Command::BreachCorpus(_) => unreachable!("handled before the runtime starts"),
         Command::CreateAdmin { email, password } => {
             let state = build_state(settings).await?;
-            let (created, is_new) = create_or_promote_admin(&state, &email, password)
-                .await
-                .map_err(|e| anyhow::anyhow!("{}", e.reported().problem().detail_with_errors()))?;
+            let (created, is_new) =
+                create_or_promote_admin(&state, &email, password.map(SecretString::from))
+                    .await
+                    .map_err(|e| {
+                        anyhow::anyhow!("{}", e.reported().problem().detail_with_errors())
+                    })?;
             if is_new {
                 println!("created admin {} ({})", created.user.email, created.user.id);
             } else {
@@ -91,8 +96,8 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             let created = api_keys::create(
                 &state,
                 Creator::CommandLine,
-                &name,
-                &roles,
+                Parsed::from_raw(name),
+                Parsed::from_raw(roles),
                 expires_in_days,
                 Default::default(),
             )

@@ -1,4 +1,9 @@
-use super::patterns::{DISPLAY_NAME_MAX_LEN, DISPLAY_NAME_RE};
+use utoipa::openapi::schema::{ObjectBuilder, Type};
+use utoipa::openapi::{RefOr, Schema};
+use utoipa::{PartialSchema, ToSchema};
+
+use super::field::Field;
+use super::patterns::{DISPLAY_NAME, DISPLAY_NAME_MAX_LEN, DISPLAY_NAME_RE};
 
 /// A display name matching `patterns::DISPLAY_NAME`: 1–200 characters, no control,
 /// zero-width or bidirectional-override characters (they make names render as something
@@ -25,6 +30,28 @@ impl DisplayName {
         self.0
     }
 }
+
+impl Field for DisplayName {
+    type Raw = String;
+    const INVALID: &'static str = "invalid_display_name";
+    fn from_raw(raw: String) -> Result<Self, String> {
+        Self::parse(&raw).map_err(String::from)
+    }
+}
+
+/// Published with the bounds and pattern `parse` applies.
+impl PartialSchema for DisplayName {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .min_length(Some(1))
+            .max_length(Some(DISPLAY_NAME_MAX_LEN))
+            .pattern(Some(DISPLAY_NAME))
+            .into()
+    }
+}
+
+impl ToSchema for DisplayName {}
 
 #[cfg(test)]
 mod tests {

@@ -1,6 +1,11 @@
 use std::fmt;
 
-use super::patterns::{EMAIL_MAX_LEN, EMAIL_RE};
+use utoipa::openapi::schema::{ObjectBuilder, Type};
+use utoipa::openapi::{RefOr, Schema};
+use utoipa::{PartialSchema, ToSchema};
+
+use super::field::Field;
+use super::patterns::{EMAIL, EMAIL_MAX_LEN, EMAIL_RE};
 
 /// An email address matching `patterns::EMAIL` (at most 254 characters). `normalized()` is
 /// the lower-cased form that uniqueness and look-ups use.
@@ -40,6 +45,27 @@ impl fmt::Display for Email {
         f.write_str(&self.0)
     }
 }
+
+impl Field for Email {
+    type Raw = String;
+    const INVALID: &'static str = "invalid_email";
+    fn from_raw(raw: String) -> Result<Self, String> {
+        Self::parse(&raw).map_err(String::from)
+    }
+}
+
+/// Published with the bounds and pattern `parse` applies.
+impl PartialSchema for Email {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .max_length(Some(EMAIL_MAX_LEN))
+            .pattern(Some(EMAIL))
+            .into()
+    }
+}
+
+impl ToSchema for Email {}
 
 #[cfg(test)]
 mod tests {

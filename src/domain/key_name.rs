@@ -1,6 +1,11 @@
 //! An API key's name, parsed by exactly the rule the OpenAPI document publishes.
 
-use super::patterns::{KEY_NAME_MAX_LEN, KEY_NAME_RE};
+use utoipa::openapi::schema::{ObjectBuilder, Type};
+use utoipa::openapi::{RefOr, Schema};
+use utoipa::{PartialSchema, ToSchema};
+
+use super::field::Field;
+use super::patterns::{KEY_NAME, KEY_NAME_MAX_LEN, KEY_NAME_RE};
 
 /// A key name matching `patterns::KEY_NAME`: 1–100 characters, no control or format
 /// characters (zero-width, bidirectional overrides: they make a name in the key list
@@ -31,6 +36,28 @@ impl KeyName {
         self.0
     }
 }
+
+impl Field for KeyName {
+    type Raw = String;
+    const INVALID: &'static str = "invalid_name";
+    fn from_raw(raw: String) -> Result<Self, String> {
+        Self::parse(&raw).map_err(String::from)
+    }
+}
+
+/// Published with the bounds and pattern `parse` applies.
+impl PartialSchema for KeyName {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .min_length(Some(1))
+            .max_length(Some(KEY_NAME_MAX_LEN))
+            .pattern(Some(KEY_NAME))
+            .into()
+    }
+}
+
+impl ToSchema for KeyName {}
 
 #[cfg(test)]
 mod tests {

@@ -2,6 +2,7 @@
 
 mod display_name;
 mod email;
+mod field;
 mod key_name;
 pub mod patterns;
 mod role;
@@ -9,6 +10,7 @@ mod user_id;
 
 pub use display_name::DisplayName;
 pub use email::Email;
+pub use field::{Field, Parsed};
 pub use key_name::KeyName;
 pub use role::{may_reset, Role, RoleSet};
 pub use user_id::UserId;

@@ -1,6 +1,8 @@
 use std::collections::BTreeSet;
 use std::fmt;
 
+use super::field::Field;
+
 /// A role. The order is rank: a caller may act on a user only when no role of the target
 /// ranks above every role of the caller (see `may_reset`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -99,6 +101,14 @@ pub fn may_reset(caller: &RoleSet, target: &RoleSet, is_self: bool) -> bool {
         Role::Admin => true,
         Role::PasswordAdmin => target.highest() <= Role::PasswordAdmin,
         Role::User => false,
+    }
+}
+
+impl Field for RoleSet {
+    type Raw = Vec<String>;
+    const INVALID: &'static str = "invalid_role";
+    fn from_raw(raw: Vec<String>) -> Result<Self, String> {
+        Self::parse(&raw)
     }
 }
 

@@ -21,12 +21,12 @@ use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db::api_keys::ApiKeyRow;
 use crate::db::{self, audit::NewEvent, write_tx};
-use crate::domain::{KeyName, RoleSet};
+use crate::domain::{KeyName, Parsed, RoleSet};
 use crate::error::{ApiError, FieldError};
 use crate::state::AppState;
 
 use super::throttle::AddressLimiter;
-use super::Origin;
+use super::{accept, Origin};
 
 /// An API key as listed: never its secret.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -100,19 +100,15 @@ pub enum Creator<'a> {
 pub async fn create(
     state: &AppState,
     creator: Creator<'_>,
-    name: &str,
-    roles: &[String],
+    name: Parsed<KeyName>,
+    roles: Parsed<RoleSet>,
     expires_in_days: Option<u32>,
     origin: Origin,
 ) -> Result<CreatedApiKey, ApiError> {
     let mut errors = Vec::new();
     // One rule, the published one (`patterns::KEY_NAME`): nothing is trimmed.
-    let name = KeyName::parse(name)
-        .map_err(|why| errors.push(FieldError::new("name", "invalid_name", why)))
-        .ok();
-    let roles = RoleSet::parse(roles)
-        .map_err(|why| errors.push(FieldError::new("roles", "invalid_role", why)))
-        .ok();
+    let name = accept("name", name, &mut errors);
+    let roles = accept("roles", roles, &mut errors);
     if expires_in_days == Some(0) || expires_in_days.is_some_and(|d| d > 3650) {
         errors.push(FieldError::new(
             "expires_in_days",

@@ -15,7 +15,8 @@ pub mod sign_in;
 pub mod throttle;
 pub mod users;
 
-use crate::error::ApiError;
+use crate::domain::{Field, Parsed};
+use crate::error::{ApiError, FieldError};
 use crate::password::HashError;
 
 /// Where a request came from, for audit events and notices.
@@ -31,4 +32,13 @@ pub fn hash_error(e: HashError) -> ApiError {
         HashError::Overloaded => ApiError::Overloaded,
         HashError::Failed(why) => ApiError::internal(anyhow::anyhow!(why)),
     }
+}
+
+/// A field parsed at the edge: its value, or `None` with the refusal added to `errors`, so
+/// one answer names every bad field (contract: `validation_failed`, `errors[]`).
+pub fn accept<T: Field>(field: &str, value: Parsed<T>, errors: &mut Vec<FieldError>) -> Option<T> {
+    value
+        .into_result()
+        .map_err(|why| errors.push(FieldError::new(field, T::INVALID, why)))
+        .ok()
 }

@@ -9,31 +9,35 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use secrecy::{ExposeSecret, SecretString};
 
 use crate::auth::opaque;
 use crate::db::{self, audit::NewEvent, write_tx};
-use crate::domain::Email;
-use crate::error::{ApiError, FieldError};
+use crate::domain::{Email, Parsed};
+use crate::error::ApiError;
 use crate::mail::{self, ChangeKind, LinkReason, KIND_RESET_LINK};
 use crate::password;
 use crate::state::AppState;
 
-use super::hash_error;
+use super::{accept, hash_error};
 use super::{passwords, Origin};
 
 /// Longest token worth looking up (ours are 43 characters).
 const MAX_TOKEN_LEN: usize = 512;
 
-pub async fn request(state: &AppState, email: &str, origin: Origin) -> Result<(), ApiError> {
+pub async fn request(
+    state: &AppState,
+    email: Parsed<Email>,
+    origin: Origin,
+) -> Result<(), ApiError> {
     if let Some(ip) = &origin.client_ip {
         state
             .reset_limiter
             .check(ip)
             .map_err(|retry_after| ApiError::RateLimited { retry_after })?;
     }
-    let email = Email::parse(email).map_err(|why| {
-        ApiError::Validation(vec![FieldError::new("email", "invalid_email", why)])
-    })?;
+    let mut errors = Vec::new();
+    let email = accept("email", email, &mut errors).ok_or(ApiError::Validation(errors))?;
     let normalized = email.normalized();
     let settings = state.settings.clone();
     let clock = state.clock.clone();
@@ -115,14 +119,14 @@ pub async fn verify(state: &AppState, token: &str) -> Result<DateTime<Utc>, ApiE
 pub async fn confirm(
     state: &AppState,
     token: &str,
-    new_password: &str,
+    new_password: &SecretString,
     origin: Origin,
 ) -> Result<(), ApiError> {
     if token.is_empty() || token.len() > MAX_TOKEN_LEN {
         return Err(ApiError::ResetTokenInvalid);
     }
-    passwords::refuse_too_long(state, "new_password", new_password)?;
-    let new = password::normalize(new_password);
+    passwords::refuse_too_long(state, "new_password", new_password.expose_secret())?;
+    let new = password::normalize(new_password.expose_secret());
     let digest = opaque::digest(token);
     let clock = state.clock.clone();
     let (live, user) = state

@@ -6,16 +6,16 @@
 //! taken does not tell them apart either.
 
 use crate::db::{self, audit::NewEvent, models::UserRow, write_tx};
-use crate::domain::{Email, RoleSet};
-use crate::error::{ApiError, FieldError};
+use crate::domain::{Email, Parsed, RoleSet};
+use crate::error::ApiError;
 use crate::password;
 use crate::state::AppState;
 
-use super::{hash_error, lockout, passwords, sessions, Origin};
+use super::{accept, hash_error, lockout, passwords, sessions, Origin};
 
 pub async fn sign_in(
     state: &AppState,
-    email: &str,
+    email: Parsed<Email>,
     password: &str,
     origin: Origin,
 ) -> Result<sessions::TokenPair, ApiError> {
@@ -25,9 +25,8 @@ pub async fn sign_in(
             .too_long_error("password")]));
     }
     let password = password::normalize(password);
-    let email = Email::parse(email).map_err(|why| {
-        ApiError::Validation(vec![FieldError::new("email", "invalid_email", why)])
-    })?;
+    let mut errors = Vec::new();
+    let email = accept("email", email, &mut errors).ok_or(ApiError::Validation(errors))?;
     let normalized = email.normalized();
     let lockout_settings = state.settings.lockout.clone();
     let clock = state.clock.clone();
@@ -218,4 +217,3 @@ async fn fail(state: &AppState, user: Option<UserRow>, origin: Origin) -> Result
         })
         .await
 }
-

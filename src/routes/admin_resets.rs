@@ -2,6 +2,7 @@
 //! (`/v1/admin/password-resets`).
 
 use actix_web::{post, web, HttpRequest, HttpResponse};
+use secrecy::SecretString;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -24,8 +25,8 @@ fn default_true() -> bool {
 pub struct ResetUserRequest {
     pub mode: ResetMode,
     /// Mode `set` only: the new password (policy-checked).
-    #[schema(max_length = 256)]
-    pub password: Option<String>,
+    #[schema(value_type = Option<String>, max_length = 256)]
+    pub password: Option<SecretString>,
     /// Default true: the user must change the password at the next sign-in; the temporary
     /// password then expires after `PASSGATE__ADMIN__TEMPORARY_PASSWORD_TTL_SECS`.
     #[serde(default = "default_true")]
@@ -48,8 +49,8 @@ pub struct BulkResetRequest {
     pub emails: Option<Vec<String>>,
     pub mode: ResetMode,
     /// Mode `set` only: the new password for every listed user (policy-checked once).
-    #[schema(max_length = 256)]
-    pub password: Option<String>,
+    #[schema(value_type = Option<String>, max_length = 256)]
+    pub password: Option<SecretString>,
     #[serde(default = "default_true")]
     pub require_change_on_next_sign_in: bool,
     #[serde(default = "default_true")]

@@ -1,18 +1,18 @@
 //! User administration: `/v1/admin/users`.
 
 use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
+use secrecy::SecretString;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
-use validator::Validate;
 
 use crate::auth::{Admin, Authenticated, PasswordAdmin};
+use crate::domain::{DisplayName, Email, Parsed, RoleSet};
 use crate::error::{ApiError, Problem};
 use crate::flows::users::{
     self, CreatedUser, ListQuery, NewAccount, ProfileUpdate, User, UserPage,
 };
 use crate::state::AppState;
 
-use super::validated;
 use crate::http::origin;
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -40,28 +40,20 @@ pub enum RoleName {
     admin,
 }
 
-#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"email": "grace@example.com", "display_name": "Grace Hopper", "roles": ["user"]}))]
 pub struct CreateUserRequest {
-    #[validate(length(min = 1, max = 320, message = "must be 1 to 320 characters"))]
-    #[schema(
-        max_length = 254,
-        pattern = r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
-    )]
-    pub email: String,
-    #[schema(
-        min_length = 1,
-        max_length = 200,
-        pattern = r"^[^\x00-\x20\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff](?:[^\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]{0,198}[^\x00-\x20\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff])?$"
-    )]
-    pub display_name: Option<String>,
+    #[schema(inline, value_type = Email)]
+    pub email: Parsed<Email>,
+    #[schema(inline, value_type = Option<DisplayName>)]
+    pub display_name: Option<Parsed<DisplayName>>,
     /// Defaults to `["user"]`; `user` is always included.
     #[schema(value_type = Option<Vec<RoleName>>)]
-    pub roles: Option<Vec<String>>,
+    pub roles: Option<Parsed<RoleSet>>,
     /// Omit to have passgate generate a temporary password (shown once in the response).
-    #[schema(max_length = 256)]
-    pub password: Option<String>,
+    #[schema(value_type = Option<String>, max_length = 256)]
+    pub password: Option<SecretString>,
     /// Defaults to true for a generated password and false for a given one.
     pub require_change_on_next_sign_in: Option<bool>,
 }
@@ -70,15 +62,11 @@ pub struct CreateUserRequest {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"roles": ["user", "password_admin"], "disabled": false}))]
 pub struct UpdateUserRequest {
-    #[schema(
-        min_length = 1,
-        max_length = 200,
-        pattern = r"^[^\x00-\x20\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff](?:[^\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]{0,198}[^\x00-\x20\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff])?$"
-    )]
-    pub display_name: Option<String>,
+    #[schema(inline, value_type = Option<DisplayName>)]
+    pub display_name: Option<Parsed<DisplayName>>,
     /// The complete new set of roles; `user` is always included.
     #[schema(value_type = Option<Vec<RoleName>>)]
-    pub roles: Option<Vec<String>>,
+    pub roles: Option<Parsed<RoleSet>>,
     pub disabled: Option<bool>,
 }
 
@@ -135,7 +123,7 @@ pub async fn create_user(
     req: HttpRequest,
     body: web::Json<CreateUserRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let b = validated(body.into_inner())?;
+    let b = body.into_inner();
     let input = NewAccount {
         email: b.email,
         display_name: b.display_name,

@@ -2,11 +2,10 @@
 
 use actix_web::{delete, get, post, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
-use utoipa::openapi::schema::{Object, ObjectBuilder, Type};
 use utoipa::ToSchema;
 
 use crate::auth::{Admin, Authenticated};
-use crate::domain::{patterns, KeyName};
+use crate::domain::{KeyName, Parsed, RoleSet};
 use crate::error::{ApiError, Problem};
 use crate::flows::api_keys::{self, ApiKeyList, CreatedApiKey, Creator};
 use crate::state::AppState;
@@ -19,28 +18,16 @@ use crate::http::origin;
 #[schema(example = json!({"name": "nightly offboarding", "roles": ["password_admin"], "expires_in_days": 90}))]
 pub struct CreateApiKeyRequest {
     /// What the key is for, shown in listings.
-    #[schema(schema_with = key_name_schema)]
-    pub name: String,
+    #[schema(inline, value_type = KeyName)]
+    pub name: Parsed<KeyName>,
     /// Roles that do not outrank the creator's highest role (asking for more → 403);
     /// `user` is always included.
     #[schema(value_type = Vec<crate::routes::admin_users::RoleName>)]
-    pub roles: Vec<String>,
+    pub roles: Parsed<RoleSet>,
     /// 1 to 3650 (`90` and `90.0` alike); omitted: the key does not expire.
     #[schema(minimum = 1, maximum = 3650)]
     #[serde(default, deserialize_with = "integral::optional")]
     pub expires_in_days: Option<u32>,
-}
-
-/// The `name` property, built from the constants `KeyName::parse` uses, so the published
-/// rule and the enforced one cannot drift apart.
-fn key_name_schema() -> Object {
-    ObjectBuilder::new()
-        .schema_type(Type::String)
-        .description(Some("What the key is for, shown in listings."))
-        .min_length(Some(1))
-        .max_length(Some(KeyName::MAX_LEN))
-        .pattern(Some(patterns::KEY_NAME))
-        .build()
 }
 
 /// Issue an API key (`admin`). The key is returned once; send it as
@@ -67,8 +54,8 @@ pub async fn create_key(
     let created = api_keys::create(
         &state,
         Creator::Caller(&caller.0),
-        &b.name,
-        &b.roles,
+        b.name,
+        b.roles,
         b.expires_in_days,
         origin(&req, &state),
     )

@@ -1,32 +1,29 @@
 //! Sign-in and sessions: `/v1/auth/token`, `/v1/auth/refresh`, `/v1/auth/logout`.
 
 use actix_web::{post, web, HttpRequest, HttpResponse};
+use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use utoipa::ToSchema;
 use validator::Validate;
 
+use crate::domain::{Email, Parsed};
 use crate::error::{ApiError, Problem};
 use crate::flows::sessions::TokenPair;
 use crate::flows::{self, sessions};
 use crate::state::AppState;
 
-use super::validated;
+use super::{required_password, validated};
 use crate::http::origin;
 
-#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"email": "ada@example.com", "password": "violet kettle marches under seven bridges"}))]
 pub struct SignInRequest {
-    #[validate(length(min = 1, max = 320, message = "must be 1 to 320 characters"))]
-    #[schema(
-        max_length = 254,
-        pattern = r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
-    )]
-    pub email: String,
+    #[schema(inline, value_type = Email)]
+    pub email: Parsed<Email>,
     /// Longer than the policy maximum → 422 before any hashing.
-    #[validate(length(min = 1, message = "must not be empty"))]
-    #[schema(min_length = 1, max_length = 256)]
-    pub password: String,
+    #[schema(value_type = String, min_length = 1, max_length = 256)]
+    pub password: SecretString,
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -63,9 +60,15 @@ pub async fn sign_in(
     req: HttpRequest,
     body: web::Json<SignInRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = validated(body.into_inner())?;
-    let pair =
-        flows::sign_in::sign_in(&state, &body.email, &body.password, origin(&req, &state)).await?;
+    let body = body.into_inner();
+    required_password("password", &body.password)?;
+    let pair = flows::sign_in::sign_in(
+        &state,
+        body.email,
+        body.password.expose_secret(),
+        origin(&req, &state),
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(pair))
 }
 

@@ -1,9 +1,9 @@
 //! The caller's own account: `/v1/me`.
 
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use utoipa::ToSchema;
-use validator::Validate;
 
 use crate::auth::{Authenticated, SelfService};
 use crate::error::{ApiError, Problem};
@@ -12,7 +12,7 @@ use crate::flows::sessions::TokenPair;
 use crate::flows::users::User;
 use crate::state::AppState;
 
-use super::validated;
+use super::required_password;
 use crate::http::origin;
 
 /// The signed-in user. Accepts restricted (`password_change`) tokens.
@@ -37,18 +37,17 @@ pub async fn get_me(
     Ok(HttpResponse::Ok().json(user))
 }
 
-#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"current_password": "hP7qk-2mWxa-Tz9Lr-c4NvE", "new_password": "violet kettle marches under seven bridges"}))]
 pub struct ChangePasswordRequest {
     /// The current password (or the temporary one an admin gave you).
-    #[validate(length(min = 1, message = "must not be empty"))]
-    #[schema(min_length = 1, max_length = 256)]
-    pub current_password: String,
+    #[schema(value_type = String, min_length = 1, max_length = 256)]
+    pub current_password: SecretString,
     /// Must pass the password policy (see `GET /v1/password-policy`) and differ from the
     /// current and recent passwords.
-    #[schema(max_length = 256)]
-    pub new_password: String,
+    #[schema(value_type = String, max_length = 256)]
+    pub new_password: SecretString,
 }
 
 /// Change your own password. Accepts restricted (`password_change`) tokens: this is how a
@@ -72,12 +71,13 @@ pub async fn change_password(
     req: HttpRequest,
     body: web::Json<ChangePasswordRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = validated(body.into_inner())?;
+    let body = body.into_inner();
+    required_password("current_password", &body.current_password)?;
     let pair = flows::change_password::change_password(
         &state,
         &caller.id,
-        &body.current_password,
-        &body.new_password,
+        body.current_password.expose_secret(),
+        body.new_password.expose_secret(),
         origin(&req, &state),
     )
     .await?;

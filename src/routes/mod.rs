@@ -44,6 +44,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(audit::list_events);
 }
 
+/// A password that must be given (`validator` cannot read through `SecretString`, and would
+/// copy the value into its error): the answer `length(min = 1)` gave.
+pub fn required_password(field: &str, value: &secrecy::SecretString) -> Result<(), ApiError> {
+    use secrecy::ExposeSecret;
+    if value.expose_secret().is_empty() {
+        Err(ApiError::validation(field, "length", "must not be empty"))
+    } else {
+        Ok(())
+    }
+}
+
 /// Field rules declared on request types with `validator`, reported as `validation_failed`.
 pub fn validated<T: Validate>(body: T) -> Result<T, ApiError> {
     body.validate().map_err(|errors| {
@@ -65,4 +76,69 @@ pub fn validated<T: Validate>(body: T) -> Result<T, ApiError> {
         ApiError::Validation(fields)
     })?;
     Ok(body)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde::de::DeserializeOwned;
+    use serde_json::json;
+
+    use crate::domain::Parsed;
+    use crate::flows::admin_reset::{ResetMode, ResetOptions};
+    use crate::flows::users::NewAccount;
+
+    const SECRET: &str = "violet kettle marches under seven bridges";
+
+    fn read<T: DeserializeOwned + std::fmt::Debug>(body: serde_json::Value) -> String {
+        let value: T = serde_json::from_value(body).expect("a valid request body");
+        format!("{value:?} {value:#?}")
+    }
+
+    #[test]
+    fn no_request_holding_a_password_prints_it() {
+        let printed = [
+            read::<super::auth::SignInRequest>(
+                json!({"email": "a@example.com", "password": SECRET}),
+            ),
+            read::<super::me::ChangePasswordRequest>(
+                json!({"current_password": SECRET, "new_password": SECRET}),
+            ),
+            read::<super::password_resets::ResetConfirmRequest>(
+                json!({"token": "t", "new_password": SECRET}),
+            ),
+            read::<super::admin_users::CreateUserRequest>(
+                json!({"email": "a@example.com", "password": SECRET}),
+            ),
+            read::<super::admin_resets::ResetUserRequest>(
+                json!({"mode": "set", "password": SECRET}),
+            ),
+            read::<super::admin_resets::BulkResetRequest>(
+                json!({"user_ids": ["x"], "mode": "set", "password": SECRET}),
+            ),
+            read::<super::policy::PolicyCheckRequest>(json!({"password": SECRET})),
+            format!(
+                "{:?}",
+                NewAccount {
+                    email: Parsed::from_raw("a@example.com".into()),
+                    display_name: None,
+                    roles: None,
+                    password: Some(SECRET.into()),
+                    require_change_on_next_sign_in: None,
+                }
+            ),
+            format!(
+                "{:?}",
+                ResetOptions {
+                    mode: ResetMode::Set,
+                    password: Some(SECRET.into()),
+                    require_change: true,
+                    notify_user: true,
+                }
+            ),
+        ];
+        for text in printed {
+            assert!(!text.contains(SECRET), "{text}");
+            assert!(!text.contains("violet"), "{text}");
+        }
+    }
 }

@@ -2,27 +2,23 @@
 
 use actix_web::{post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
+use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use validator::Validate;
 
+use crate::domain::{Email, Parsed};
 use crate::error::{ApiError, Problem};
 use crate::flows::reset;
 use crate::state::AppState;
 
-use super::validated;
 use crate::http::origin;
 
-#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"email": "ada@example.com"}))]
 pub struct ResetRequest {
-    #[validate(length(min = 1, max = 320, message = "must be 1 to 320 characters"))]
-    #[schema(
-        max_length = 254,
-        pattern = r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
-    )]
-    pub email: String,
+    #[schema(inline, value_type = Email)]
+    pub email: Parsed<Email>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -55,8 +51,8 @@ pub struct ResetConfirmRequest {
     #[schema(min_length = 1, max_length = 512)]
     pub token: String,
     /// Must pass the password policy (see `GET /v1/password-policy`).
-    #[schema(max_length = 256)]
-    pub new_password: String,
+    #[schema(value_type = String, max_length = 256)]
+    pub new_password: SecretString,
 }
 
 /// Ask for a reset link. Always 202 with the same body, whether the email is unknown,
@@ -78,8 +74,7 @@ pub async fn request_reset(
     req: HttpRequest,
     body: web::Json<ResetRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = validated(body.into_inner())?;
-    reset::request(&state, &body.email, origin(&req, &state)).await?;
+    reset::request(&state, body.into_inner().email, origin(&req, &state)).await?;
     Ok(HttpResponse::Accepted().json(ResetAccepted { status: "accepted" }))
 }
 

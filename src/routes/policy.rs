@@ -1,7 +1,7 @@
 //! The password policy, public so frontends need not copy its rules.
 
 use actix_web::{get, post, web, HttpResponse};
-use secrecy::ExposeSecret;
+use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -16,7 +16,8 @@ use crate::state::AppState;
 #[schema(example = json!({"password": "violet kettle marches under seven bridges", "email": "ada@example.com", "display_name": "Ada Lovelace"}))]
 pub struct PolicyCheckRequest {
     /// Longer than the policy maximum: only `too_long` is reported.
-    pub password: String,
+    #[schema(value_type = String)]
+    pub password: SecretString,
     /// Checked for `contains_user_info`.
     #[schema(max_length = 254)]
     pub email: Option<String>,
@@ -82,14 +83,13 @@ pub async fn check_password(
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
-    let normalized = if state.policy.is_too_long(&body.password) {
+    let given = body.password.expose_secret();
+    let normalized = if state.policy.is_too_long(given) {
         None
     } else {
-        Some(password::normalize(&body.password))
+        Some(password::normalize(given))
     };
-    let candidate = normalized
-        .as_ref()
-        .map_or(body.password.as_str(), |p| p.expose_secret());
+    let candidate = normalized.as_ref().map_or(given, |p| p.expose_secret());
     let mut report = state.policy.check(
         "password",
         PolicyInput {

@@ -2,6 +2,7 @@
 
 use std::process::Command;
 
+use passgate::domain::Parsed;
 use passgate::flows::api_keys::{self, Creator};
 use reqwest::StatusCode;
 
@@ -32,8 +33,8 @@ async fn the_bulk_reset_example_writes_the_csv() {
     let key = api_keys::create(
         &app.state,
         Creator::CommandLine,
-        "offboarding",
-        &["password_admin".into()],
+        Parsed::from_raw("offboarding".into()),
+        Parsed::from_raw(vec!["password_admin".into()]),
         None,
         Default::default(),
     )

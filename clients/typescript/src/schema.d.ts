@@ -652,7 +652,7 @@ export interface components {
          *     }
          */
         CreateUserRequest: {
-            display_name?: string | null;
+            display_name?: null | string;
             email: string;
             /** @description Omit to have passgate generate a temporary password (shown once in the response). */
             password?: string | null;
@@ -1002,7 +1002,7 @@ export interface components {
          */
         UpdateUserRequest: {
             disabled?: boolean | null;
-            display_name?: string | null;
+            display_name?: null | string;
             /** @description The complete new set of roles; `user` is always included. */
             roles?: components["schemas"]["RoleName"][] | null;
         };

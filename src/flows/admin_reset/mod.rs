@@ -5,8 +5,9 @@
 //! over the hashing pool but never takes more than its thread count of queue slots at once,
 //! so sign-ins queued behind a bulk request wait for at most one round of it.
 
+mod one;
+
 use std::collections::HashSet;
-use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use futures_util::stream::{self, StreamExt};
@@ -14,19 +15,14 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::auth::{self, Caller};
-use crate::db::{self, audit::NewEvent, models::UserRow, write_tx};
-use crate::domain::{may_reset, Email, RoleSet, UserId};
+use crate::auth::Caller;
+use crate::domain::Email;
 use crate::error::{ApiError, FieldError};
-use crate::mail::{self, ChangeKind, LinkReason};
-use crate::password::{self, generate_temporary_password, HashError, PolicyInput};
+use crate::password::{self, PolicyInput};
 use crate::state::AppState;
 
-mod one;
-
-use one::reset_one;
-
 use super::{passwords, Origin};
+use one::reset_one;
 
 /// How the new password is chosen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
@@ -54,7 +50,7 @@ impl ResetMode {
 #[derive(Debug, Clone)]
 pub struct ResetOptions {
     pub mode: ResetMode,
-    pub password: Option<String>,
+    pub password: Option<SecretString>,
     pub require_change: bool,
     pub notify_user: bool,
 }
@@ -124,8 +120,8 @@ pub async fn check_options(state: &AppState, options: &ResetOptions) -> Result<(
             "is required in mode `set`",
         )),
         (ResetMode::Set, Some(pw)) => {
-            passwords::refuse_too_long(state, "password", pw)?;
-            let normalized = password::normalize(pw);
+            passwords::refuse_too_long(state, "password", pw.expose_secret())?;
+            let normalized = password::normalize(pw.expose_secret());
             passwords::check_without_history(
                 state,
                 "password",

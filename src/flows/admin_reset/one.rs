@@ -11,7 +11,7 @@ use crate::domain::{may_reset, Email, RoleSet, UserId};
 use crate::error::ApiError;
 use crate::flows::{hash_error, passwords, Origin};
 use crate::mail::{self, ChangeKind, LinkReason};
-use crate::password::{self, generate_temporary_password, HashError, PolicyInput};
+use crate::password::{self, generate_temporary_password, HashError};
 use crate::state::AppState;
 
 use super::{ResetMode, ResetOptions, ResetResult, Target};
@@ -43,7 +43,7 @@ pub(super) async fn reset_one(
             Some(hash_patiently(state, pw.clone()).await.map_err(fail)?)
         }
         (ResetMode::Set, _, Some(pw)) => Some(
-            hash_patiently(state, password::normalize(pw))
+            hash_patiently(state, password::normalize(pw.expose_secret()))
                 .await
                 .map_err(fail)?,
         ),

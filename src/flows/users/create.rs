@@ -1,27 +1,28 @@
 //! Creating accounts: `POST /v1/admin/users` and `passgate create-admin`.
 
 use chrono::{DateTime, Duration, Utc};
-use secrecy::ExposeSecret;
+use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::auth::{self, Caller};
 use crate::db::{self, audit::NewEvent, models::NewUser, write_tx};
-use crate::domain::{DisplayName, Email, RoleSet, UserId};
-use crate::error::{ApiError, FieldError};
-use crate::flows::{hash_error, passwords, Origin};
+use crate::domain::{DisplayName, Email, Parsed, RoleSet, UserId};
+use crate::error::ApiError;
+use crate::flows::{accept, hash_error, passwords, Origin};
 use crate::password::{self, generate_temporary_password, PolicyInput};
 use crate::state::AppState;
 
 use super::{update, ProfileUpdate, User};
 
-/// Input of `create`, already read from JSON.
-#[derive(Debug, Default)]
+/// Input of `create`, each field parsed where it was read (JSON, the command line).
+#[derive(Debug)]
 pub struct NewAccount {
-    pub email: String,
-    pub display_name: Option<String>,
-    pub roles: Option<Vec<String>>,
-    pub password: Option<String>,
+    pub email: Parsed<Email>,
+    pub display_name: Option<Parsed<DisplayName>>,
+    /// Absent: `user` only.
+    pub roles: Option<Parsed<RoleSet>>,
+    pub password: Option<SecretString>,
     pub require_change_on_next_sign_in: Option<bool>,
 }
 
@@ -44,33 +45,23 @@ struct ValidAccount {
     roles: RoleSet,
 }
 
-fn parse_account(input: &NewAccount) -> Result<ValidAccount, Vec<FieldError>> {
+/// Every refused field at once.
+fn accept_account(
+    email: Parsed<Email>,
+    display_name: Option<Parsed<DisplayName>>,
+    roles: Option<Parsed<RoleSet>>,
+) -> Result<ValidAccount, ApiError> {
     let mut errors = Vec::new();
-    let email = Email::parse(&input.email)
-        .map_err(|why| errors.push(FieldError::new("email", "invalid_email", why)))
-        .ok();
-    let display_name = match &input.display_name {
-        Some(raw) => DisplayName::parse(raw)
-            .map(Some)
-            .map_err(|why| {
-                errors.push(FieldError::new("display_name", "invalid_display_name", why))
-            })
-            .unwrap_or(None),
-        None => None,
-    };
-    let roles = match &input.roles {
-        Some(names) => RoleSet::parse(names)
-            .map_err(|why| errors.push(FieldError::new("roles", "invalid_role", why)))
-            .unwrap_or_else(|_| RoleSet::user()),
-        None => RoleSet::user(),
-    };
+    let email = accept("email", email, &mut errors);
+    let display_name = display_name.map(|d| accept("display_name", d, &mut errors));
+    let roles = roles.map(|r| accept("roles", r, &mut errors));
     match email {
         Some(email) if errors.is_empty() => Ok(ValidAccount {
             email,
-            display_name,
-            roles,
+            display_name: display_name.flatten(),
+            roles: roles.flatten().unwrap_or_else(RoleSet::user),
         }),
-        _ => Err(errors),
+        _ => Err(ApiError::Validation(errors)),
     }
 }
 
@@ -85,17 +76,24 @@ pub async fn create(
     input: NewAccount,
     origin: Origin,
 ) -> Result<CreatedUser, ApiError> {
-    if let Some(pw) = &input.password {
-        if state.policy.is_too_long(pw) {
+    let NewAccount {
+        email,
+        display_name,
+        roles,
+        password,
+        require_change_on_next_sign_in,
+    } = input;
+    if let Some(pw) = &password {
+        if state.policy.is_too_long(pw.expose_secret()) {
             return Err(ApiError::PasswordPolicy(vec![state
                 .policy
                 .too_long_error("password")]));
         }
     }
-    let account = parse_account(&input).map_err(ApiError::Validation)?;
-    let (password, generated) = match &input.password {
+    let account = accept_account(email, display_name, roles)?;
+    let (password, generated) = match &password {
         Some(given) => {
-            let normalized = password::normalize(given);
+            let normalized = password::normalize(given.expose_secret());
             passwords::check_without_history(
                 state,
                 "password",
@@ -110,7 +108,7 @@ pub async fn create(
         }
         None => (generate_temporary_password(), true),
     };
-    let require_change = input.require_change_on_next_sign_in.unwrap_or(generated);
+    let require_change = require_change_on_next_sign_in.unwrap_or(generated);
 
     // Refuse a taken email before spending a hash on it (the insert still guards the race).
     let normalized_email = account.email.normalized();
@@ -188,7 +186,7 @@ pub async fn create(
 pub async fn create_or_promote_admin(
     state: &AppState,
     email: &str,
-    password: Option<String>,
+    password: Option<SecretString>,
 ) -> Result<(CreatedUser, bool), ApiError> {
     let parsed =
         Email::parse(email).map_err(|why| ApiError::validation("email", "invalid_email", why))?;
@@ -202,10 +200,11 @@ pub async fn create_or_promote_admin(
             state,
             None,
             NewAccount {
-                email: email.to_owned(),
-                roles: Some(vec!["admin".into()]),
+                email: Parsed::from_raw(email.to_owned()),
+                display_name: None,
+                roles: Some(Parsed::from_raw(vec!["admin".into()])),
                 password,
-                ..NewAccount::default()
+                require_change_on_next_sign_in: None,
             },
             Origin::default(),
         )
@@ -224,7 +223,7 @@ pub async fn create_or_promote_admin(
         None,
         &id,
         ProfileUpdate {
-            roles: Some(roles),
+            roles: Some(Parsed::from_raw(roles)),
             ..ProfileUpdate::default()
         },
         Origin::default(),

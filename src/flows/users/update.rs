@@ -2,18 +2,19 @@
 
 use crate::auth::{self, Caller};
 use crate::db::{self, audit::NewEvent, write_tx};
-use crate::domain::{DisplayName, RoleSet, UserId};
-use crate::error::{ApiError, FieldError};
-use crate::flows::Origin;
+use crate::domain::{DisplayName, Parsed, RoleSet, UserId};
+use crate::error::ApiError;
+use crate::flows::{accept, Origin};
 use crate::state::AppState;
 
 use super::User;
 
-/// Changes to a user; absent fields stay as they are.
+/// Changes to a user, each field parsed where it was read; absent fields stay as they are.
 #[derive(Debug, Default)]
 pub struct ProfileUpdate {
-    pub display_name: Option<String>,
-    pub roles: Option<Vec<String>>,
+    pub display_name: Option<Parsed<DisplayName>>,
+    /// The complete new set.
+    pub roles: Option<Parsed<RoleSet>>,
     pub disabled: Option<bool>,
 }
 
@@ -32,28 +33,12 @@ pub async fn update(
     let mut errors = Vec::new();
     let display_name = update
         .display_name
-        .as_deref()
-        .map(|raw| {
-            DisplayName::parse(raw).map_err(|why| {
-                errors.push(FieldError::new("display_name", "invalid_display_name", why))
-            })
-        })
-        .transpose()
-        .ok()
-        .flatten();
-    let roles = update
-        .roles
-        .as_deref()
-        .map(|names| {
-            RoleSet::parse(names)
-                .map_err(|why| errors.push(FieldError::new("roles", "invalid_role", why)))
-        })
-        .transpose()
-        .ok()
-        .flatten();
+        .map(|d| accept("display_name", d, &mut errors));
+    let roles = update.roles.map(|r| accept("roles", r, &mut errors));
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
+    let (display_name, roles) = (display_name.flatten(), roles.flatten());
     let actor = actor.cloned();
     let disabled = update.disabled;
     let takes_authority = roles.is_some() || disabled == Some(true);

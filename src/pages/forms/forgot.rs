@@ -5,6 +5,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use maud::html;
 use utoipa::ToSchema;
 
+use crate::domain::Parsed;
 use crate::error::ApiError;
 use crate::flows::reset;
 use crate::http::origin;
@@ -79,7 +80,8 @@ pub async fn forgot_submit(
             None,
         );
     }
-    match reset::request(&state, email, origin(&req, &state)).await {
+    let parsed = Parsed::from_raw(email.to_owned());
+    match reset::request(&state, parsed, origin(&req, &state)).await {
         Ok(()) => page(
             StatusCode::OK,
             product(&state),

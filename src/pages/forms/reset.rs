@@ -3,6 +3,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use maud::html;
+use secrecy::SecretString;
 use utoipa::ToSchema;
 
 use crate::error::ApiError;
@@ -11,7 +12,7 @@ use crate::http::origin;
 use crate::pages::{page, read_form, text};
 use crate::state::AppState;
 
-use super::{alert, input, policy, sentence, product, trouble, Input};
+use super::{alert, input, policy, product, sentence, trouble, Input};
 
 /// The new-password form of the reset link page.
 #[derive(ToSchema)]
@@ -131,7 +132,8 @@ pub async fn reset_submit(
             None,
         );
     }
-    match reset::confirm(&state, token, new, origin(&req, &state)).await {
+    let new = SecretString::from(new);
+    match reset::confirm(&state, token, &new, origin(&req, &state)).await {
         Ok(()) => page(
             StatusCode::OK,
             product(&state),

@@ -16,6 +16,7 @@ use passgate::config::Settings;
 use passgate::db::outbox::OutboxRow;
 use passgate::db::schema::outbox::dsl as ob;
 use passgate::db::Db;
+use passgate::domain::Parsed;
 use passgate::flows::users::{self, NewAccount};
 use passgate::flows::Origin;
 use passgate::startup::Application;
@@ -229,9 +230,11 @@ impl TestApp {
             &self.state,
             None,
             NewAccount {
-                email: email.into(),
+                email: Parsed::from_raw(email.into()),
                 display_name: None,
-                roles: Some(roles.iter().map(|r| r.to_string()).collect()),
+                roles: Some(Parsed::from_raw(
+                    roles.iter().map(|r| r.to_string()).collect(),
+                )),
                 password: Some(password.into()),
                 require_change_on_next_sign_in: Some(false),
             },
