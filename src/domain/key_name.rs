@@ -50,6 +50,7 @@ impl PartialSchema for KeyName {
     fn schema() -> RefOr<Schema> {
         ObjectBuilder::new()
             .schema_type(Type::String)
+            .description(Some("What the key is for, shown in listings."))
             .min_length(Some(1))
             .max_length(Some(KEY_NAME_MAX_LEN))
             .pattern(Some(KEY_NAME))

@@ -17,7 +17,7 @@ use crate::http::origin;
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"name": "nightly offboarding", "roles": ["password_admin"], "expires_in_days": 90}))]
 pub struct CreateApiKeyRequest {
-    /// What the key is for, shown in listings.
+    // Its description is the type's: a field's own would wrap the schema in a one-item oneOf.
     #[schema(inline, value_type = KeyName)]
     pub name: Parsed<KeyName>,
     /// Roles that do not outrank the creator's highest role (asking for more → 403);
