@@ -1,5 +1,5 @@
 //! The command line: `serve` (default), `migrate`, `openapi`, `create-admin`,
-//! `create-api-key`, `breach-corpus build`.
+//! `create-api-key`, `reset-password`, `breach-corpus build`.
 
 use std::path::PathBuf;
 
@@ -42,6 +42,13 @@ pub enum Command {
         roles: Vec<String>,
         #[arg(long)]
         expires_in_days: Option<u32>,
+    },
+    /// Break-glass: give a user a fresh temporary password (printed alone on stdout), revoke
+    /// their sessions and clear every lockout of the account. For an operator with shell
+    /// access when no admin can sign in; audited with the command line as the actor.
+    ResetPassword {
+        #[arg(long)]
+        email: String,
     },
     /// The breached-password corpus (PASSGATE__POLICY__BREACH_CORPUS_FILE).
     #[command(subcommand)]

@@ -199,7 +199,8 @@ impl ApiError {
         }
     }
 
-    fn retry_after(&self) -> Option<u64> {
+    /// Seconds for `Retry-After`, where the answer has one (also on the hosted pages).
+    pub fn retry_after(&self) -> Option<u64> {
         match self {
             Self::RateLimited { retry_after } | Self::AccountLocked { retry_after } => {
                 Some((*retry_after).max(1))

@@ -5,11 +5,12 @@ use passgate::cli::{BreachCorpusCommand, Cli, Command};
 use passgate::config::Settings;
 use passgate::domain::Parsed;
 use passgate::flows::api_keys::{self, Creator};
+use passgate::flows::break_glass;
 use passgate::flows::users::create_or_promote_admin;
 use passgate::password::breach::{self, build::BuildOptions};
 use passgate::startup::{build_state, Application};
 use passgate::{openapi, telemetry};
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -110,6 +111,26 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
                 created.roles.join(", ")
             );
             println!("{}", created.key);
+        }
+        Command::ResetPassword { email } => {
+            let state = build_state(settings).await?;
+            let reset = break_glass::reset_password(&state, &email)
+                .await
+                .map_err(|e| anyhow::anyhow!("{}", e.reported().problem().detail_with_errors()))?;
+            eprintln!(
+                "reset the password of {} ({}): sessions revoked, lockouts cleared; the \
+                 temporary password below must be changed at the next sign-in{}",
+                reset.email,
+                reset.user_id,
+                reset
+                    .expires_at
+                    .map(|t| format!(" and expires at {}", t.to_rfc3339()))
+                    .unwrap_or_default()
+            );
+            if reset.disabled {
+                eprintln!("note: the account is disabled; enable it before signing in");
+            }
+            println!("{}", reset.temporary_password.expose_secret());
         }
     }
     Ok(())

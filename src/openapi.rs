@@ -54,6 +54,7 @@ through the admin routes (use `POST /v1/me/password`)."
         routes::admin_users::update_user,
         routes::admin_resets::reset_user,
         routes::admin_resets::reset_many,
+        routes::admin_resets::unlock_user,
         routes::api_keys::create_key,
         routes::api_keys::list_keys,
         routes::api_keys::revoke_key,

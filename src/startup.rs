@@ -22,9 +22,11 @@ use crate::metrics::Metrics;
 use crate::middleware::{self, CorsOrigins, RouteTable};
 use crate::openapi;
 use crate::password::breach::Breach;
+use crate::password::digest::DigestKey;
 use crate::password::{Hasher, Policy};
 use crate::routes;
 use crate::state::AppState;
+use crate::throttle::{self, AddressLimit};
 
 /// Connects to the database (applying pending migrations), starts the hashing pool and
 /// loads the keys: everything a command needs, with or without the HTTP server.
@@ -68,8 +70,12 @@ pub async fn build_state(settings: Settings) -> anyhow::Result<web::Data<AppStat
     Ok(web::Data::new(AppState {
         policy: Policy::from_settings(&settings.policy),
         breach,
-        reset_limiter: crate::flows::reset::limiter(&settings, &clock),
-        api_key_limiter: crate::flows::api_keys::limiter(&settings, &clock),
+        reset_limiter: AddressLimit::reset_requests(&settings),
+        api_key_limiter: AddressLimit::failed_api_keys(&settings),
+        digest_key: DigestKey::from_config(
+            settings.lockout.digest_key.as_deref(),
+            settings.jwt.secret.as_deref(),
+        ),
         outbox_wake: Arc::new(Notify::new()),
         settings: Arc::new(settings),
         db,
@@ -138,6 +144,7 @@ impl Application {
             state.clock.clone(),
         )?;
         let (stop_worker, stopped) = watch::channel(false);
+        tokio::spawn(sweep_limits(state.clone(), stopped.clone()));
         let worker = tokio::spawn(worker.run(stopped));
         Ok(Self {
             port,
@@ -249,4 +256,25 @@ fn run_management(listener: TcpListener, state: web::Data<AppState>) -> anyhow::
     .listen(listener)?
     .run();
     Ok(server)
+}
+
+/// Removes expired throttling state now and then (see `throttle::sweep`), until stopped.
+async fn sweep_limits(state: web::Data<AppState>, mut stop: watch::Receiver<bool>) {
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(throttle::SWEEP_EVERY) => {}
+            _ = stop.changed() => return,
+        }
+        let sweeper = state.clone();
+        let swept = state
+            .db
+            .run(move |c| {
+                let limits = [&sweeper.reset_limiter, &sweeper.api_key_limiter];
+                throttle::sweep(c, &sweeper.settings, &limits, sweeper.clock.now())
+            })
+            .await;
+        if let Err(e) = swept {
+            tracing::warn!(error = %e, "sweeping expired throttling state failed");
+        }
+    }
 }

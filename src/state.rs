@@ -8,11 +8,12 @@ use crate::auth::JwtKeys;
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db::Db;
-use crate::flows::throttle::AddressLimiter;
 use crate::metrics::Metrics;
 use crate::password::breach::Breach;
+use crate::password::digest::DigestKey;
 use crate::password::{Hasher, Policy};
 use crate::pauses::Pauses;
+use crate::throttle::AddressLimit;
 
 pub struct AppState {
     pub settings: Arc<Settings>,
@@ -27,10 +28,12 @@ pub struct AppState {
     /// account is unknown or disabled, so such sign-ins cost the same as real ones.
     pub dummy_hash: String,
     pub trusted_proxies: Vec<IpAddr>,
-    /// Per-address limit on reset requests (in memory; see `flows::throttle`).
-    pub reset_limiter: AddressLimiter,
-    /// Per-address limit on failed API-key attempts.
-    pub api_key_limiter: AddressLimiter,
+    /// Per-address limit on reset requests (in the database; see `throttle`).
+    pub reset_limiter: AddressLimit,
+    /// Per-address limit on failed API-key attempts (in the database).
+    pub api_key_limiter: AddressLimit,
+    /// Keys the digests of recent wrong passwords (see `flows::lockout`).
+    pub digest_key: DigestKey,
     /// Wakes the outbox worker after a transaction queued mail.
     pub outbox_wake: Arc<tokio::sync::Notify>,
     /// Pause points for tests that reproduce races (inert unless a test arms one).

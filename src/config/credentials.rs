@@ -127,9 +127,20 @@ impl Default for PolicySettings {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct LockoutSettings {
+    /// Failures from one source (client address, /64 for IPv6) before it is locked out of
+    /// the account.
     pub max_failures: u32,
+    /// First lock of a source; doubles per further lockout up to `max_secs`, which is also
+    /// how long a count lives without a failure.
     pub base_secs: u64,
     pub max_secs: u64,
+    /// Failures checked per sliding hour across all unfamiliar sources of an account.
+    pub unfamiliar_max_failures_per_hour: u32,
+    /// A source is familiar for this long after a successful sign-in from it.
+    pub familiar_days: u32,
+    /// Key for the digests of recent wrong passwords (HMAC-SHA256). Empty: derived from
+    /// `jwt.secret`, or random per process when that is unset too.
+    pub digest_key: Option<String>,
 }
 
 impl Default for LockoutSettings {
@@ -138,6 +149,9 @@ impl Default for LockoutSettings {
             max_failures: 10,
             base_secs: 60,
             max_secs: 3600,
+            unfamiliar_max_failures_per_hour: 100,
+            familiar_days: 30,
+            digest_key: None,
         }
     }
 }

@@ -102,8 +102,28 @@ impl Settings {
         if self.policy.breach_min_count == 0 {
             return fail("POLICY__BREACH_MIN_COUNT", "must be at least 1");
         }
-        if self.lockout.max_failures == 0 {
-            return fail("LOCKOUT__MAX_FAILURES", "must be at least 1");
+        if self.lockout.max_failures == 0 || self.lockout.max_failures > 1_000_000 {
+            return fail("LOCKOUT__MAX_FAILURES", "must be between 1 and 1000000");
+        }
+        if self.lockout.base_secs == 0 || self.lockout.base_secs > self.lockout.max_secs {
+            return fail(
+                "LOCKOUT__BASE_SECS",
+                "must be at least 1 and at most MAX_SECS",
+            );
+        }
+        if self.lockout.max_secs > 31_536_000 {
+            return fail("LOCKOUT__MAX_SECS", "must be at most a year (31536000)");
+        }
+        if !(1..=1_000_000).contains(&self.lockout.unfamiliar_max_failures_per_hour) {
+            let key = "LOCKOUT__UNFAMILIAR_MAX_FAILURES_PER_HOUR";
+            return fail(key, "must be between 1 and 1000000");
+        }
+        if self.lockout.familiar_days > 3650 {
+            return fail("LOCKOUT__FAMILIAR_DAYS", "must be at most 3650");
+        }
+        let digest_key = self.lockout.digest_key.as_deref().unwrap_or("");
+        if !digest_key.is_empty() && digest_key.len() < 32 {
+            return fail("LOCKOUT__DIGEST_KEY", "must be at least 32 characters");
         }
         if self.mail.transport == MailTransport::Smtp
             && lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::from_url(&self.mail.smtp_url)

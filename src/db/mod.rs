@@ -2,9 +2,11 @@
 //! an r2d2 pool. Queries live next to the table they serve; they take `&mut DbConn` and know
 //! nothing of HTTP or flows.
 
+pub mod address_limits;
 pub mod api_keys;
 pub mod audit;
 mod executor;
+pub mod lockout;
 pub mod models;
 pub mod outbox;
 pub mod password_history;

@@ -121,3 +121,40 @@ diesel::table! {
 
 // A key's creator is read in the same query as the key (see `db::api_keys`).
 diesel::allow_tables_to_appear_in_same_query!(api_keys, users);
+
+diesel::table! {
+    lockout_sources (account_key, source) {
+        account_key -> Text,
+        source -> Text,
+        failures -> Integer,
+        lockouts -> Integer,
+        locked_until -> Nullable<Timestamp>,
+        last_failure_at -> Nullable<Timestamp>,
+        last_success_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    lockout_accounts (account_key) {
+        account_key -> Text,
+        digests -> Text,
+        digests_seen_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    lockout_unfamiliar (id) {
+        id -> Text,
+        account_key -> Text,
+        occurred_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    address_limits (scope, address) {
+        scope -> Text,
+        address -> Text,
+        window_start -> Timestamp,
+        hits -> Integer,
+    }
+}

@@ -211,69 +211,6 @@ pub fn replace_hash_if_unchanged(
     Ok(())
 }
 
-/// Reserves one password attempt before the password is checked: one conditional UPDATE,
-/// so concurrent guesses are serialised by the row lock and at most `max` of them are ever
-/// checked between two successes. `false` when the account is locked or the attempts are
-/// used up.
-pub fn reserve_attempt(
-    conn: &mut DbConn,
-    id: &str,
-    now: NaiveDateTime,
-    max: i32,
-) -> Result<bool, ApiError> {
-    let changed = diesel::update(
-        u::users
-            .find(id)
-            .filter(u::locked_until.is_null().or(u::locked_until.le(now)))
-            .filter(u::failed_attempts.lt(max)),
-    )
-    .set(u::failed_attempts.eq(u::failed_attempts + 1))
-    .execute(conn)?;
-    Ok(changed == 1)
-}
-
-/// Gives back a reserved attempt that was never checked (the hashing queue was full).
-pub fn release_attempt(conn: &mut DbConn, id: &str) -> Result<(), ApiError> {
-    diesel::update(u::users.find(id).filter(u::failed_attempts.gt(0)))
-        .set(u::failed_attempts.eq(u::failed_attempts - 1))
-        .execute(conn)?;
-    Ok(())
-}
-
-pub fn locked_until(conn: &mut DbConn, id: &str) -> Result<Option<NaiveDateTime>, ApiError> {
-    let row = super::on_backend!(conn, |c| u::users
-        .find(id)
-        .select(u::locked_until)
-        .get_result(c));
-    Ok(row?)
-}
-
-pub fn lockout_count(conn: &mut DbConn, id: &str) -> Result<i32, ApiError> {
-    let row = super::on_backend!(conn, |c| u::users
-        .find(id)
-        .select(u::lockout_count)
-        .get_result(c));
-    Ok(row?)
-}
-
-/// Locks the account when its attempts are used up. Conditional, so of several failures
-/// that finish at once exactly one locks (and is audited).
-pub fn lock_if_exhausted(
-    conn: &mut DbConn,
-    id: &str,
-    max: i32,
-    until: NaiveDateTime,
-) -> Result<bool, ApiError> {
-    let changed = diesel::update(u::users.find(id).filter(u::failed_attempts.ge(max)))
-        .set((
-            u::locked_until.eq(Some(until)),
-            u::failed_attempts.eq(0),
-            u::lockout_count.eq(u::lockout_count + 1),
-        ))
-        .execute(conn)?;
-    Ok(changed == 1)
-}
-
 /// What a password change writes on the user row.
 pub struct PasswordChange<'a> {
     pub new_hash: Option<&'a str>,
@@ -311,15 +248,6 @@ pub fn set_password(
             .execute(conn)?,
     };
     Ok(changed == 1)
-}
-
-/// Clears the failure count after a correct password (used when the request then fails
-/// for another reason, e.g. the new password breaks the policy).
-pub fn clear_failures(conn: &mut DbConn, id: &str) -> Result<(), ApiError> {
-    diesel::update(u::users.find(id))
-        .set((u::failed_attempts.eq(0), u::lockout_count.eq(0)))
-        .execute(conn)?;
-    Ok(())
 }
 
 /// Requires a password change at the next use of the account (a breach source now knows its

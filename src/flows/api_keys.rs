@@ -8,8 +8,6 @@
 //! powerful than the person who made it), and that bound holds on every use, not only at
 //! creation: a key whose creator was disabled or demoted below it stops working at once.
 
-use std::time::Duration;
-
 use chrono::{DateTime, NaiveDateTime, Utc};
 use rand::rngs::OsRng;
 use rand::RngCore;
@@ -17,15 +15,12 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::auth::{self, api_key::PREFIX, opaque, Caller};
-use crate::clock::Clock;
-use crate::config::Settings;
 use crate::db::api_keys::ApiKeyRow;
 use crate::db::{self, audit::NewEvent, write_tx};
 use crate::domain::{KeyName, Parsed, RoleSet};
 use crate::error::{ApiError, FieldError};
 use crate::state::AppState;
 
-use super::throttle::AddressLimiter;
 use super::{accept, Origin};
 
 /// An API key as listed: never its secret.
@@ -224,12 +219,4 @@ pub async fn revoke(
             })
         })
         .await
-}
-
-pub fn limiter(settings: &Settings, clock: &Clock) -> AddressLimiter {
-    AddressLimiter::new(
-        clock.clone(),
-        settings.api_keys.max_failures_per_address,
-        Duration::from_secs(settings.api_keys.failure_window_secs),
-    )
 }

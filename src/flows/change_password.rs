@@ -1,21 +1,28 @@
-//! Change your own password (`POST /v1/me/password`).
+//! Change your own password (`POST /v1/me/password`, and the hosted change-password page).
 //!
-//! The current password is verified like a sign-in (a wrong one counts toward the lockout),
-//! the new one passes the whole policy including history, and then — in one transaction —
-//! the hash is replaced, the security version bumped (every older access token → 401),
-//! every refresh token revoked, `password_change_required` cleared and `password.changed`
-//! audited. The caller gets a fresh session.
+//! Three steps: **verify** the current password (`credentials::check`, like a sign-in: a
+//! wrong one counts toward the lockout), **check** the new one against the whole policy
+//! including history and hash it, then **commit** in one transaction: the hash is
+//! replaced, the security version bumped (every older access token → 401), every refresh
+//! token revoked, `password_change_required` cleared and `password.changed` audited. The
+//! API's caller gets a fresh session in that same transaction.
 
-use crate::db::{self, audit::NewEvent, write_tx};
+use chrono::NaiveDateTime;
+use secrecy::SecretString;
+
+use crate::db::{self, audit::NewEvent, models::UserRow, write_tx, DbConn};
 use crate::domain::{Email, RoleSet};
 use crate::error::ApiError;
 use crate::mail;
 use crate::password;
 use crate::state::AppState;
 
+use super::credentials::{self, Account, Purpose, Verified};
 use super::hash_error;
+use super::lockout::{self, Reservation};
+use super::passwords::{self, Presented};
 use super::sessions::{self, TokenPair};
-use super::{lockout, passwords, Origin};
+use super::Origin;
 
 /// `POST /v1/me/password`: the signed-in user changes their password and gets a fresh session.
 pub async fn change_password(
@@ -25,13 +32,32 @@ pub async fn change_password(
     new: &str,
     origin: Origin,
 ) -> Result<TokenPair, ApiError> {
-    let pair = change(state, Account::Id(user_id), current, new, origin, true).await?;
-    pair.ok_or_else(|| ApiError::internal(anyhow::anyhow!("no session issued")))
+    passwords::refuse_too_long(state, "new_password", new, Presented::New)?;
+    let account = Account::Id(user_id.to_owned());
+    let verified = verify(state, account, current, Purpose::ChangePassword, &origin).await?;
+    let new_hash = check(state, &verified, new).await?;
+    let ttl = state.settings.jwt.refresh_ttl_secs;
+    let (after, refresh) = commit(state, verified, new_hash, origin, ApiError::InvalidToken, {
+        move |c, after, now| {
+            // `None` only when the account was disabled meanwhile: undo the change.
+            sessions::create_refresh_token(c, &after.id, after.security_version, None, now, ttl)?
+                .ok_or(ApiError::InvalidToken)
+        }
+    })
+    .await?;
+    sessions::token_pair(
+        state,
+        &after.id,
+        &RoleSet::from_db(&after.roles),
+        after.security_version,
+        false,
+        refresh,
+    )
 }
 
 /// The hosted change-password page: the user names their account by email (no token, no
-/// new session). An unknown or disabled email spends the same verification and answers
-/// `invalid_credentials`, like sign-in.
+/// new session). An unknown or disabled email is checked, counted and answered like a
+/// wrong password (`invalid_credentials`), as at sign-in.
 pub async fn change_password_with_email(
     state: &AppState,
     email: &str,
@@ -39,147 +65,84 @@ pub async fn change_password_with_email(
     new: &str,
     origin: Origin,
 ) -> Result<(), ApiError> {
-    change(state, Account::Email(email), current, new, origin, false)
-        .await
-        .map(|_| ())
+    passwords::refuse_too_long(state, "new_password", new, Presented::New)?;
+    let account = Account::Email(Email::parse(email).ok().map(|e| e.normalized()));
+    let verified = verify(state, account, current, Purpose::HostedChange, &origin).await?;
+    let new_hash = check(state, &verified, new).await?;
+    commit(
+        state,
+        verified,
+        new_hash,
+        origin,
+        ApiError::InvalidCredentials,
+        |_, _, _| Ok(()),
+    )
+    .await
+    .map(|_| ())
 }
 
-enum Account<'a> {
-    Id(&'a str),
-    Email(&'a str),
-}
-
-async fn change(
+/// Step 1: the current password.
+async fn verify(
     state: &AppState,
-    account: Account<'_>,
+    account: Account,
     current: &str,
-    new: &str,
-    origin: Origin,
-    issue_session: bool,
-) -> Result<Option<TokenPair>, ApiError> {
-    passwords::refuse_too_long(state, "new_password", new)?;
-    if state.policy.is_too_long(current) {
-        return Err(ApiError::validation(
-            "current_password",
-            "too_long",
-            "is longer than any password can be",
-        ));
-    }
-    let current = password::normalize(current);
-    let new = password::normalize(new);
-
-    let lookup = match account {
-        Account::Id(id) => Ok(id.to_owned()),
-        Account::Email(raw) => Email::parse(raw).map(|e| e.normalized()).map_err(|_| ()),
-    };
-    let by_email = matches!(account, Account::Email(_));
-    let lockout_settings = state.settings.lockout.clone();
-    let clock = state.clock.clone();
-    state.hasher.admit().map_err(hash_error)?;
-    let user = state
-        .db
-        .run(move |c| {
-            let user = match &lookup {
-                Ok(key) if by_email => db::users::find_by_email(c, key)?,
-                Ok(id) => Some(db::users::find(c, id)?.ok_or(ApiError::InvalidToken)?),
-                Err(()) => None,
-            };
-            match user {
-                Some(user) if !user.disabled => {
-                    lockout::reserve(c, &user.id, &lockout_settings, clock.now())?;
-                    Ok(Some(user))
-                }
-                _ => Ok(None),
-            }
-        })
-        .await?;
-    let Some(user) = user else {
-        // No such (active) account: cost the same as a real check, answer like sign-in.
-        state
-            .hasher
-            .verify(current, state.dummy_hash.clone())
-            .await
-            .map_err(hash_error)?;
-        return Err(ApiError::InvalidCredentials);
-    };
-
+    purpose: Purpose,
+    origin: &Origin,
+) -> Result<Verified, ApiError> {
     let now = state.clock.now();
-    let checkable = user
-        .password_hash
-        .clone()
-        .filter(|_| user.password_expires_at.is_none_or(|t| t > now));
-    let phc = checkable
-        .clone()
-        .unwrap_or_else(|| state.dummy_hash.clone());
-    let verification = match state.hasher.verify(current, phc).await {
-        Ok(v) => v,
-        Err(e) => {
-            let id = user.id.clone();
-            state
-                .db
-                .run(move |c| db::users::release_attempt(c, &id))
-                .await?;
-            return Err(hash_error(e));
-        }
-    };
-    if checkable.is_none() || !verification.matches {
-        let (id, lockout_settings, origin, clock) = (
-            user.id.clone(),
-            state.settings.lockout.clone(),
-            origin.clone(),
-            state.clock.clone(),
-        );
-        state
-            .db
-            .run(move |c| {
-                write_tx(c, |c| {
-                    let now = clock.now();
-                    lockout::after_failure(c, &id, &lockout_settings, now, &origin)?;
-                    db::audit::record(
-                        c,
-                        now,
-                        NewEvent::new("password.changed")
-                            .failure()
-                            .actor(id.as_str())
-                            .target(id.as_str())
-                            .client_ip(origin.client_ip.clone())
-                            .details(serde_json::json!({ "kind": "self", "reason": "current_password_incorrect" })),
-                    )
-                })
-            })
-            .await?;
-        return Err(ApiError::CurrentPasswordIncorrect);
-    }
+    credentials::check(
+        state,
+        account,
+        "current_password",
+        current,
+        purpose,
+        origin,
+        now,
+    )
+    .await
+}
 
-    if let Err(rejected) = passwords::check_new_password(state, "new_password", &user, &new).await {
-        // The current password was right: that attempt must not count toward a lockout.
-        let id = user.id.clone();
-        state
-            .db
-            .run(move |c| db::users::clear_failures(c, &id))
-            .await?;
-        return Err(rejected);
+/// Step 2: the new password passes the policy and is hashed. A rejection still settles the
+/// attempt as a success: the current password was right, so it must not count.
+async fn check(state: &AppState, verified: &Verified, new: &str) -> Result<String, ApiError> {
+    let new: SecretString = password::normalize(new);
+    let checked =
+        match passwords::check_new_password(state, "new_password", &verified.user, &new).await {
+            Ok(()) => state.hasher.hash(new).await.map_err(hash_error),
+            Err(rejected) => Err(rejected),
+        };
+    if checked.is_err() {
+        settle(state, verified.attempt.clone(), state.clock.now()).await?;
     }
-    let new_hash = state.hasher.hash(new).await.map_err(hash_error)?;
+    checked
+}
 
+/// Step 3: one transaction, re-reading the account under the write (it may have been
+/// disabled while the new password was hashed → `gone`). `issue` runs last, inside the same
+/// transaction, on the account as it now is.
+async fn commit<T: Send + 'static>(
+    state: &AppState,
+    verified: Verified,
+    new_hash: String,
+    origin: Origin,
+    gone: ApiError,
+    issue: impl FnOnce(&mut DbConn, &UserRow, NaiveDateTime) -> Result<T, ApiError> + Send + 'static,
+) -> Result<(UserRow, T), ApiError> {
     let history = state.policy.history;
-    let ttl = state.settings.jwt.refresh_ttl_secs;
     let settings = state.settings.clone();
-    let row = user.clone();
+    let Verified {
+        user: row, attempt, ..
+    } = verified;
+    let settled = attempt.clone();
     let clock = state.clock.clone();
     state.pauses.point("change_password.hashed").await;
-    let (refresh, after) = state
+    let committed = state
         .db
         .run(move |c| {
             write_tx(c, |c| {
-                // The account may have been disabled while the new password was hashed.
                 let live = db::users::lock_auth_state(c, &row.id)?.is_some_and(|s| !s.disabled);
                 if !live {
-                    return Err(if issue_session {
-                        ApiError::InvalidToken
-                    } else {
-                        ApiError::InvalidCredentials
-                    });
+                    return Err(gone);
                 }
                 let now = clock.now();
                 let change = db::users::PasswordChange {
@@ -191,6 +154,9 @@ async fn change(
                 if !passwords::apply(c, history, &row, row.password_hash.as_deref(), &change)? {
                     // Someone changed the password between our check and this write.
                     return Err(ApiError::CurrentPasswordIncorrect);
+                }
+                if let Some(attempt) = &attempt {
+                    lockout::succeed(c, attempt, now)?;
                 }
                 db::audit::record(
                     c,
@@ -210,39 +176,44 @@ async fn change(
                     now,
                 )?;
                 let after = db::users::find(c, &row.id)?.ok_or(ApiError::InvalidToken)?;
-                let refresh = if issue_session {
-                    // `None` only when the account was disabled meanwhile: undo the change.
-                    let issued = sessions::create_refresh_token(
-                        c,
-                        &row.id,
-                        after.security_version,
-                        None,
-                        now,
-                        ttl,
-                    )?;
-                    Some(issued.ok_or(ApiError::InvalidToken)?)
-                } else {
-                    None
-                };
-                Ok((refresh, after))
+                let issued = issue(c, &after, now)?;
+                Ok((after, issued))
             })
         })
-        .await?;
+        .await;
+    match committed {
+        Ok(done) => {
+            state
+                .metrics
+                .password_changes_total
+                .with_label_values(&["self"])
+                .inc();
+            Ok(done)
+        }
+        Err(e) => {
+            // The password was right when checked; what overtook it is no guess. Best
+            // effort: if this fails too, the attempt stays counted (the safe direction).
+            if let Some(attempt) = settled {
+                let _ = state
+                    .db
+                    .run(move |c| write_tx(c, |c| lockout::release(c, &attempt)))
+                    .await;
+            }
+            Err(e)
+        }
+    }
+}
+
+async fn settle(
+    state: &AppState,
+    attempt: Option<Reservation>,
+    now: NaiveDateTime,
+) -> Result<(), ApiError> {
+    let Some(attempt) = attempt else {
+        return Ok(());
+    };
     state
-        .metrics
-        .password_changes_total
-        .with_label_values(&["self"])
-        .inc();
-    refresh
-        .map(|refresh| {
-            sessions::token_pair(
-                state,
-                &after.id,
-                &RoleSet::from_db(&after.roles),
-                after.security_version,
-                false,
-                refresh,
-            )
-        })
-        .transpose()
+        .db
+        .run(move |c| write_tx(c, |c| lockout::succeed(c, &attempt, now)))
+        .await
 }

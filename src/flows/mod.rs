@@ -5,14 +5,16 @@
 pub mod admin_reset;
 pub mod api_keys;
 pub mod audit_log;
+pub mod break_glass;
 pub mod change_password;
+pub mod credentials;
 pub mod lockout;
 pub mod pagination;
 pub mod passwords;
 pub mod reset;
 pub mod sessions;
 pub mod sign_in;
-pub mod throttle;
+pub mod unlock;
 pub mod users;
 
 use crate::domain::{Field, Parsed};

@@ -12,14 +12,32 @@ use crate::state::AppState;
 use super::hash_error;
 use super::Origin;
 
-/// Rejects a password over the maximum before anything else (and before any hashing).
-pub fn refuse_too_long(state: &AppState, field: &str, password: &str) -> Result<(), ApiError> {
-    if state.policy.is_too_long(password) {
-        return Err(ApiError::PasswordPolicy(vec![state
-            .policy
-            .too_long_error(field)]));
+/// What a password is for, which decides how "too long" is answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Presented {
+    /// A password being checked (sign-in, current password): no stored password can be
+    /// that long, so the request is malformed (400 `validation_failed`).
+    Current,
+    /// A password to be set: it breaks the policy (422 `password_policy`).
+    New,
+}
+
+/// The one "too long" rule: rejects a password over the maximum before anything else, and
+/// before any hashing (a long input must not buy a long argon2 run).
+pub fn refuse_too_long(
+    state: &AppState,
+    field: &str,
+    password: &str,
+    presented: Presented,
+) -> Result<(), ApiError> {
+    if !state.policy.is_too_long(password) {
+        return Ok(());
     }
-    Ok(())
+    let errors = vec![state.policy.too_long_error(field)];
+    Err(match presented {
+        Presented::Current => ApiError::Validation(errors),
+        Presented::New => ApiError::PasswordPolicy(errors),
+    })
 }
 
 /// The `breached` rule for a new (NFKC-normalised) password, when a breach source is

@@ -6,8 +6,6 @@
 //! consuming; `confirm` consumes the token atomically and sets the new password with every
 //! effect of a password change, in one transaction.
 
-use std::time::Duration;
-
 use chrono::{DateTime, Utc};
 use secrecy::{ExposeSecret, SecretString};
 
@@ -19,8 +17,9 @@ use crate::mail::{self, ChangeKind, LinkReason, KIND_RESET_LINK};
 use crate::password;
 use crate::state::AppState;
 
+use super::passwords::{self, Presented};
 use super::{accept, hash_error};
-use super::{passwords, Origin};
+use super::{lockout, Origin};
 
 /// Longest token worth looking up (ours are 43 characters).
 const MAX_TOKEN_LEN: usize = 512;
@@ -33,8 +32,8 @@ pub async fn request(
     if let Some(ip) = &origin.client_ip {
         state
             .reset_limiter
-            .check(ip)
-            .map_err(|retry_after| ApiError::RateLimited { retry_after })?;
+            .hit(&state.db, ip, state.clock.now())
+            .await?;
     }
     let mut errors = Vec::new();
     let email = accept("email", email, &mut errors).ok_or(ApiError::Validation(errors))?;
@@ -125,7 +124,12 @@ pub async fn confirm(
     if token.is_empty() || token.len() > MAX_TOKEN_LEN {
         return Err(ApiError::ResetTokenInvalid);
     }
-    passwords::refuse_too_long(state, "new_password", new_password.expose_secret())?;
+    passwords::refuse_too_long(
+        state,
+        "new_password",
+        new_password.expose_secret(),
+        Presented::New,
+    )?;
     let new = password::normalize(new_password.expose_secret());
     let digest = opaque::digest(token);
     let clock = state.clock.clone();
@@ -172,6 +176,8 @@ pub async fn confirm(
                     now,
                 };
                 passwords::apply(c, history, &user, None, &change)?;
+                // A completed reset ends every lockout of the account (contract: "Throttling").
+                lockout::clear_account(c, &user.email_normalized)?;
                 db::audit::record(
                     c,
                     now,
@@ -199,16 +205,4 @@ pub async fn confirm(
         .inc();
     state.outbox_wake.notify_one();
     Ok(())
-}
-
-/// The address limiter for reset requests, from configuration.
-pub fn limiter(
-    settings: &crate::config::Settings,
-    clock: &crate::clock::Clock,
-) -> super::throttle::AddressLimiter {
-    super::throttle::AddressLimiter::new(
-        clock.clone(),
-        settings.reset.address_max_requests,
-        Duration::from_secs(settings.reset.address_window_secs),
-    )
 }

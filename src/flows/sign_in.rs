@@ -1,17 +1,17 @@
 //! Sign-in (`POST /v1/auth/token`).
 //!
 //! No user enumeration: an unknown email, a wrong password, a disabled account and an
-//! expired temporary password all answer `invalid_credentials`, and each spends one argon2
-//! verification (against a dummy hash when there is nothing real to check), so the time
-//! taken does not tell them apart either.
+//! expired temporary password all answer `invalid_credentials` and are counted by the
+//! lockout alike (the check is `credentials::check`, shared with the password changes).
 
 use crate::db::{self, audit::NewEvent, models::UserRow, write_tx};
 use crate::domain::{Email, Parsed, RoleSet};
 use crate::error::ApiError;
-use crate::password;
 use crate::state::AppState;
 
-use super::{accept, hash_error, lockout, passwords, sessions, Origin};
+use super::credentials::{self, Account, Purpose, Verified};
+use super::lockout::{self, Reservation};
+use super::{accept, passwords, sessions, Origin};
 
 pub async fn sign_in(
     state: &AppState,
@@ -19,92 +19,41 @@ pub async fn sign_in(
     password: &str,
     origin: Origin,
 ) -> Result<sessions::TokenPair, ApiError> {
-    if state.policy.is_too_long(password) {
-        return Err(ApiError::Validation(vec![state
-            .policy
-            .too_long_error("password")]));
-    }
-    let password = password::normalize(password);
+    passwords::refuse_too_long(state, "password", password, passwords::Presented::Current)?;
     let mut errors = Vec::new();
     let email = accept("email", email, &mut errors).ok_or(ApiError::Validation(errors))?;
-    let normalized = email.normalized();
-    let lockout_settings = state.settings.lockout.clone();
-    let clock = state.clock.clone();
-    // Whoever the account, a full hashing queue answers the same 503 before any lookup.
-    state.hasher.admit().map_err(hash_error)?;
-
-    // Find the account and, when it can sign in at all, reserve an attempt before checking.
-    let found = state
-        .db
-        .run(move |conn| {
-            let Some(user) = db::users::find_by_email(conn, &normalized)? else {
-                return Ok(None);
-            };
-            if !user.disabled {
-                lockout::reserve(conn, &user.id, &lockout_settings, clock.now())?;
-            }
-            Ok(Some(user))
-        })
-        .await;
-    let user = match found {
-        Err(e @ ApiError::AccountLocked { .. }) => {
-            state
-                .metrics
-                .sign_ins_total
-                .with_label_values(&["locked"])
-                .inc();
-            return Err(e);
-        }
-        other => other?,
+    let Verified {
+        user,
+        password,
+        needs_rehash,
+        attempt,
+    } = credentials::check(
+        state,
+        Account::Email(Some(email.normalized())),
+        "password",
+        password,
+        Purpose::SignIn,
+        &origin,
+        state.clock.now(),
+    )
+    .await?;
+    let user = passwords::flag_if_breached(state, user, &password, &origin).await?;
+    let rehash = if needs_rehash {
+        // Best effort: a full queue must not fail a correct sign-in.
+        state.hasher.hash(password).await.ok()
+    } else {
+        None
     };
-
-    let now = state.clock.now();
-    let checkable = user.as_ref().filter(|u| {
-        !u.disabled
-            && u.password_hash.is_some()
-            && u.password_expires_at.is_none_or(|expiry| expiry > now)
-    });
-    let phc = checkable
-        .and_then(|u| u.password_hash.clone())
-        .unwrap_or_else(|| state.dummy_hash.clone());
-    let verification = match state.hasher.verify(password.clone(), phc).await {
-        Ok(v) => v,
-        Err(e) => {
-            if let Some(u) = user.as_ref().filter(|u| !u.disabled) {
-                let id = u.id.clone();
-                state
-                    .db
-                    .run(move |c| db::users::release_attempt(c, &id))
-                    .await?;
-            }
-            return Err(hash_error(e));
-        }
-    };
-
-    match checkable {
-        Some(u) if verification.matches => {
-            let u = &passwords::flag_if_breached(state, u.clone(), &password, &origin).await?;
-            let rehash = if verification.needs_rehash {
-                // Best effort: a full queue must not fail a correct sign-in.
-                state.hasher.hash(password).await.ok()
-            } else {
-                None
-            };
-            // Where a reset or role change can slip in between the check and the write.
-            state.pauses.point("sign_in.verified").await;
-            succeed(state, u.clone(), rehash, origin).await
-        }
-        _ => {
-            fail(state, user, origin).await?;
-            Err(ApiError::InvalidCredentials)
-        }
-    }
+    // Where a reset or role change can slip in between the check and the write.
+    state.pauses.point("sign_in.verified").await;
+    succeed(state, user, rehash, attempt, origin).await
 }
 
 async fn succeed(
     state: &AppState,
     user: UserRow,
     rehash: Option<String>,
+    attempt: Option<Reservation>,
     origin: Origin,
 ) -> Result<sessions::TokenPair, ApiError> {
     let ttl = state.settings.jwt.refresh_ttl_secs;
@@ -123,7 +72,9 @@ async fn succeed(
                     // The password was checked against a state a reset, role change or
                     // disable has replaced. It was right then, so it is no guess: the
                     // reserved attempt is given back instead of counted.
-                    db::users::release_attempt(c, &id)?;
+                    if let Some(attempt) = &attempt {
+                        lockout::release(c, attempt)?;
+                    }
                     db::audit::record(
                         c,
                         now,
@@ -135,6 +86,9 @@ async fn succeed(
                     )?;
                     return Ok(None);
                 };
+                if let Some(attempt) = &attempt {
+                    lockout::succeed(c, attempt, now)?;
+                }
                 db::users::record_sign_in(c, &id, now)?;
                 if let Some(new_hash) = &rehash {
                     db::users::replace_hash_if_unchanged(c, &id, &old_hash, new_hash)?;
@@ -174,46 +128,4 @@ async fn succeed(
         user.password_change_required,
         refresh,
     )
-}
-
-async fn fail(state: &AppState, user: Option<UserRow>, origin: Origin) -> Result<(), ApiError> {
-    state
-        .metrics
-        .sign_ins_total
-        .with_label_values(&["failed"])
-        .inc();
-    let lockout_settings = state.settings.lockout.clone();
-    let clock = state.clock.clone();
-    state
-        .db
-        .run(move |conn| {
-            write_tx(conn, |c| {
-                let now = clock.now();
-                let (target, reason) = match &user {
-                    None => (None, "unknown_account"),
-                    Some(u) if u.disabled => (Some(u.id.clone()), "disabled"),
-                    Some(u) => {
-                        lockout::after_failure(c, &u.id, &lockout_settings, now, &origin)?;
-                        let expired = u.password_expires_at.is_some_and(|t| t <= now);
-                        (
-                            Some(u.id.clone()),
-                            if expired {
-                                "temporary_password_expired"
-                            } else {
-                                "wrong_password"
-                            },
-                        )
-                    }
-                };
-                let mut event = NewEvent::new("auth.sign_in_failed")
-                    .failure()
-                    .client_ip(origin.client_ip.clone())
-                    .details(serde_json::json!({ "reason": reason }));
-                if let Some(t) = target {
-                    event = event.target(t);
-                }
-                db::audit::record(c, now, event)
-            })
-        })
-        .await
 }

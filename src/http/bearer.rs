@@ -49,8 +49,8 @@ impl<R: Requirement + 'static> FromRequest for Authenticated<R> {
                     if let Some(ip) = client_ip.as_deref() {
                         state
                             .api_key_limiter
-                            .check(ip)
-                            .map_err(|retry_after| ApiError::RateLimited { retry_after })?;
+                            .hit(&state.db, ip, state.clock.now())
+                            .await?;
                     }
                     return Err(ApiError::InvalidToken);
                 };

@@ -3,6 +3,7 @@
 //! temporary-password generator.
 
 pub mod breach;
+pub mod digest;
 pub mod generator;
 pub mod hasher;
 pub mod policy;

@@ -11,6 +11,7 @@ use crate::error::{ApiError, FieldError, Problem};
 use crate::flows::admin_reset::{
     self, BulkResetResult, ResetMode, ResetOptions, ResetResult, Target,
 };
+use crate::flows::unlock;
 use crate::state::AppState;
 
 use crate::http::origin;
@@ -95,6 +96,33 @@ pub async fn reset_user(
     let result =
         admin_reset::reset_single(&state, &caller, &id, options, origin(&req, &state)).await?;
     Ok(HttpResponse::Ok().json(result))
+}
+
+/// Clear every lockout of one account (`password_admin` or `admin`).
+///
+/// Every source locked out of the account (contract: "Throttling") may try again at once,
+/// the shared ceiling of unfamiliar sources starts afresh and the remembered wrong-password
+/// digests are forgotten. The same who-may-reset-whom rule as a reset applies, checked again
+/// inside the write; audited as `auth.unlocked`.
+#[utoipa::path(post, path = "/v1/admin/users/{id}/unlock", tag = "admin", operation_id = "unlockUser",
+    params(("id" = String, Path, description = "User id (UUID)")),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Every lockout of the account is cleared"),
+        (status = 401, description = "`invalid_token`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`forbidden` (role, the target outranks the caller, or the target is the caller) or `password_change_required`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`unavailable`", body = Problem, content_type = "application/problem+json"),
+    ))]
+#[post("/v1/admin/users/{id}/unlock")]
+pub async fn unlock_user(
+    state: web::Data<AppState>,
+    caller: Authenticated<PasswordAdmin>,
+    req: HttpRequest,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    unlock::unlock(&state, &caller, &id, origin(&req, &state)).await?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 /// Reset the passwords of many users at once (`password_admin` or `admin`).

@@ -40,8 +40,9 @@ pub struct RefreshRequest {
 /// Unknown email, wrong password, disabled account and expired temporary password all get
 /// the same `invalid_credentials` answer. When `password_change_required` is true the
 /// access token carries `scope: "password_change"` and only `GET /v1/me` and
-/// `POST /v1/me/password` accept it. After repeated failures the account is locked
-/// (`account_locked`, with `Retry-After`).
+/// `POST /v1/me/password` accept it. Failures are counted per account and client address:
+/// an address with too many is locked out of that account (`account_locked`, with
+/// `Retry-After`) while the owner signing in from elsewhere gets in.
 #[utoipa::path(post, path = "/v1/auth/token", tag = "auth", operation_id = "signIn", security(()),
     request_body = SignInRequest,
     responses(
@@ -51,7 +52,8 @@ pub struct RefreshRequest {
         (status = 413, description = "`payload_too_large`", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "`unsupported_media_type`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "`account_locked`, with `Retry-After`", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`account_locked`: this client address (its /64 for IPv6) failed too often for this account, or the account's unfamiliar addresses reached their hourly ceiling; the right password is refused too until `Retry-After`. Unknown and disabled accounts lock alike.", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds until this address may try again"))),
         (status = 503, description = "`overloaded` or `unavailable`, with `Retry-After`", body = Problem, content_type = "application/problem+json"),
     ))]
 #[post("/v1/auth/token")]

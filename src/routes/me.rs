@@ -52,7 +52,8 @@ pub struct ChangePasswordRequest {
 
 /// Change your own password. Accepts restricted (`password_change`) tokens: this is how a
 /// temporary password is replaced. Returns a fresh session; every other session and every
-/// earlier access token is revoked. A wrong current password counts toward the lockout.
+/// earlier access token is revoked. A wrong current password counts toward the lockout
+/// of this account from this client address, like a failed sign-in.
 #[utoipa::path(post, path = "/v1/me/password", tag = "self", operation_id = "changePassword",
     request_body = ChangePasswordRequest,
     security(("bearer" = [])),
@@ -61,7 +62,8 @@ pub struct ChangePasswordRequest {
         (status = 400, description = "`current_password_incorrect` or `malformed_request`", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "`invalid_token`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`password_policy` (every broken rule in `errors`) or `validation_failed`", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "`account_locked`, with `Retry-After`", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`account_locked`: this client address (its /64 for IPv6) failed too often for this account, or the account's unfamiliar addresses reached their hourly ceiling; the right password is refused too until `Retry-After`. Unknown and disabled accounts lock alike.", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds until this address may try again"))),
         (status = 503, description = "`overloaded` or `unavailable`", body = Problem, content_type = "application/problem+json"),
     ))]
 #[post("/v1/me/password")]

@@ -38,6 +38,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(admin_users::update_user)
         .service(admin_resets::reset_user)
         .service(admin_resets::reset_many)
+        .service(admin_resets::unlock_user)
         .service(api_keys::create_key)
         .service(api_keys::list_keys)
         .service(api_keys::revoke_key)

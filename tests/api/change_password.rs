@@ -96,9 +96,10 @@ async fn a_wrong_current_password_is_rejected_and_counted() {
     let id = app.create_user("ada@example.com", STRONG, &["user"]).await;
     let pair = app.tokens("ada@example.com", STRONG).await;
     let token = pair["access_token"].as_str().unwrap();
-    for _ in 0..3 {
+    // Three different wrong ones (a repeated one would count once).
+    for i in 0..3 {
         assert_problem(
-            change(&app, token, STRONG_3, STRONG_2).await,
+            change(&app, token, &format!("{STRONG_3} {i}"), STRONG_2).await,
             400,
             "current_password_incorrect",
         )

@@ -281,14 +281,14 @@ async fn a_write_stuck_on_a_lock_blocks_neither_the_http_worker_nor_reads() {
         .to_owned();
 
     // Another client holds the write lock: SQLite's single writer, or PostgreSQL's lock on
-    // writes to `users` (plain reads still go through).
+    // writes to `users` and the lockout counts (plain reads still go through).
     let mut other = ConnectionManager::new(&app.state.settings.database.url)
         .connect()
         .unwrap();
     match app.state.db.backend() {
         Backend::Sqlite => other.batch_execute("BEGIN IMMEDIATE").unwrap(),
         Backend::Postgres => other
-            .batch_execute("BEGIN; LOCK TABLE users IN EXCLUSIVE MODE")
+            .batch_execute("BEGIN; LOCK TABLE users, lockout_sources IN EXCLUSIVE MODE")
             .unwrap(),
     }
 

@@ -155,8 +155,9 @@ async fn lockout_counts_across_processes() {
     let cluster = Cluster::start().await;
     cluster.create_user("ada@example.com").await;
     for i in 0..10 {
+        let wrong = format!("{WRONG} {i}");
         assert_eq!(
-            code(cluster.sign_in(i, "ada@example.com", WRONG).await).await,
+            code(cluster.sign_in(i, "ada@example.com", &wrong).await).await,
             (401, "invalid_credentials".into())
         );
     }
@@ -166,6 +167,53 @@ async fn lockout_counts_across_processes() {
             (429, "account_locked".into())
         );
     }
+}
+
+#[tokio::test]
+async fn parallel_guesses_on_both_processes_never_exceed_the_limit() {
+    let cluster = Cluster::start().await;
+    cluster.create_user("ada@example.com").await;
+    let wrong: Vec<String> = (0..30).map(|i| format!("{WRONG} {i}")).collect();
+    let guesses = wrong
+        .iter()
+        .enumerate()
+        .map(|(i, w)| cluster.sign_in(i, "ada@example.com", w));
+    let mut checked = 0;
+    for res in futures_util::future::join_all(guesses).await {
+        match code(res).await {
+            (401, _) => checked += 1,
+            (429, c) => assert_eq!(c, "account_locked"),
+            other => panic!("{other:?}"),
+        }
+    }
+    assert!(
+        checked <= 10,
+        "{checked} guesses were checked; the limit is 10"
+    );
+}
+
+#[tokio::test]
+async fn reset_requests_per_address_are_limited_across_processes() {
+    let cluster = Cluster::start().await;
+    let mut answers = Vec::new();
+    for i in 0..30 {
+        let res = cluster
+            .post(
+                i,
+                "/v1/password-resets",
+                json!({"email": "x@example.com"}),
+                None,
+            )
+            .await;
+        answers.push(res.status().as_u16());
+    }
+    // The default 20 a minute from one address, whichever process answers.
+    assert_eq!(
+        answers.iter().filter(|s| **s == 202).count(),
+        20,
+        "{answers:?}"
+    );
+    assert!(answers[20..].iter().all(|s| *s == 429), "{answers:?}");
 }
 
 #[tokio::test]
@@ -324,7 +372,8 @@ async fn reset_throttles_and_outbox_delivery_hold_across_processes() {
             StatusCode::ACCEPTED
         );
     }
-    for i in 0..20 {
+    // 14 more from the same address: 20 in all, the per-address limit (shared, see below).
+    for i in 0..14 {
         cluster.create_user(&format!("u{i}@example.com")).await;
         cluster
             .post(
@@ -336,7 +385,7 @@ async fn reset_throttles_and_outbox_delivery_hold_across_processes() {
             .await;
     }
     // Both workers run; every message goes out exactly once, from one of them.
-    for i in 0..20 {
+    for i in 0..14 {
         cluster
             .wait_delivered(&format!("u{i}@example.com"), 1)
             .await;
@@ -350,7 +399,7 @@ async fn reset_throttles_and_outbox_delivery_hold_across_processes() {
         3,
         "the per-account limit holds across processes"
     );
-    for i in 0..20 {
+    for i in 0..14 {
         assert_eq!(
             cluster.delivered(&format!("u{i}@example.com")),
             1,

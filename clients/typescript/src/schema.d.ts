@@ -292,6 +292,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/users/{id}/unlock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Clear every lockout of one account (`password_admin` or `admin`).
+         * @description Every source locked out of the account (contract: "Throttling") may try again at once,
+         *     the shared ceiling of unfamiliar sources starts afresh and the remembered wrong-password
+         *     digests are forgotten. The same who-may-reset-whom rule as a reset applies, checked again
+         *     inside the write; audited as `auth.unlocked`.
+         */
+        post: operations["unlockUser"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/auth/logout": {
         parameters: {
             query?: never;
@@ -343,8 +366,9 @@ export interface paths {
          * @description Unknown email, wrong password, disabled account and expired temporary password all get
          *     the same `invalid_credentials` answer. When `password_change_required` is true the
          *     access token carries `scope: "password_change"` and only `GET /v1/me` and
-         *     `POST /v1/me/password` accept it. After repeated failures the account is locked
-         *     (`account_locked`, with `Retry-After`).
+         *     `POST /v1/me/password` accept it. Failures are counted per account and client address:
+         *     an address with too many is locked out of that account (`account_locked`, with
+         *     `Retry-After`) while the owner signing in from elsewhere gets in.
          */
         post: operations["signIn"];
         delete?: never;
@@ -382,7 +406,8 @@ export interface paths {
         /**
          * Change your own password. Accepts restricted (`password_change`) tokens: this is how a
          *     temporary password is replaced. Returns a fresh session; every other session and every
-         *     earlier access token is revoked. A wrong current password counts toward the lockout.
+         *     earlier access token is revoked. A wrong current password counts toward the lockout
+         *     of this account from this client address, like a failed sign-in.
          */
         post: operations["changePassword"];
         delete?: never;
@@ -2267,6 +2292,63 @@ export interface operations {
             };
         };
     };
+    unlockUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description User id (UUID) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every lockout of the account is cleared */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `invalid_token` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden` (role, the target outranks the caller, or the target is the caller) or `password_change_required` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     logout: {
         parameters: {
             query?: never;
@@ -2479,9 +2561,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `account_locked`, with `Retry-After` */
+            /** @description `account_locked`: this client address (its /64 for IPv6) failed too often for this account, or the account's unfamiliar addresses reached their hourly ceiling; the right password is refused too until `Retry-After`. Unknown and disabled accounts lock alike. */
             429: {
                 headers: {
+                    /** @description Seconds until this address may try again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2622,9 +2706,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `account_locked`, with `Retry-After` */
+            /** @description `account_locked`: this client address (its /64 for IPv6) failed too often for this account, or the account's unfamiliar addresses reached their hourly ceiling; the right password is refused too until `Retry-After`. Unknown and disabled accounts lock alike. */
             429: {
                 headers: {
+                    /** @description Seconds until this address may try again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {

@@ -21,7 +21,9 @@ use crate::error::{ApiError, FieldError};
 use crate::password::{self, PolicyInput};
 use crate::state::AppState;
 
-use super::{passwords, Origin};
+use super::passwords::{self, Presented};
+use super::Origin;
+pub(crate) use one::may_reset_user;
 use one::reset_one;
 
 /// How the new password is chosen.
@@ -120,7 +122,7 @@ pub async fn check_options(state: &AppState, options: &ResetOptions) -> Result<(
             "is required in mode `set`",
         )),
         (ResetMode::Set, Some(pw)) => {
-            passwords::refuse_too_long(state, "password", pw.expose_secret())?;
+            passwords::refuse_too_long(state, "password", pw.expose_secret(), Presented::New)?;
             let normalized = password::normalize(pw.expose_secret());
             passwords::check_without_history(
                 state,

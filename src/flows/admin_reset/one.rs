@@ -9,7 +9,7 @@ use crate::auth::{self, Caller};
 use crate::db::{self, audit::NewEvent, models::UserRow, write_tx};
 use crate::domain::{may_reset, Email, RoleSet, UserId};
 use crate::error::ApiError;
-use crate::flows::{hash_error, passwords, Origin};
+use crate::flows::{hash_error, lockout, passwords, Origin};
 use crate::mail::{self, ChangeKind, LinkReason};
 use crate::password::{self, generate_temporary_password, HashError};
 use crate::state::AppState;
@@ -77,6 +77,7 @@ pub(super) async fn reset_one(
                     now,
                 };
                 passwords::apply(c, history, &row, None, &change)?;
+                lockout::clear_account(c, &row.email_normalized)?;
                 db::audit::record(
                     c,
                     now,
@@ -135,7 +136,7 @@ pub(super) async fn reset_one(
 }
 
 /// Who may reset whom (contract: "Roles"), on the target's row as it is read.
-fn may_reset_user(caller: &Caller, target: &UserRow) -> Result<(), ApiError> {
+pub(crate) fn may_reset_user(caller: &Caller, target: &UserRow) -> Result<(), ApiError> {
     let own = target.id == caller.id;
     if may_reset(&caller.roles, &RoleSet::from_db(&target.roles), own) {
         return Ok(());

@@ -84,11 +84,12 @@ pub async fn create(
         require_change_on_next_sign_in,
     } = input;
     if let Some(pw) = &password {
-        if state.policy.is_too_long(pw.expose_secret()) {
-            return Err(ApiError::PasswordPolicy(vec![state
-                .policy
-                .too_long_error("password")]));
-        }
+        passwords::refuse_too_long(
+            state,
+            "password",
+            pw.expose_secret(),
+            passwords::Presented::New,
+        )?;
     }
     let account = accept_account(email, display_name, roles)?;
     let (password, generated) = match &password {

@@ -165,7 +165,14 @@ pub async fn change_submit(
         ),
         Err(e) => {
             let (status, message) = trouble(&e);
-            change_page(&state, status, Some(email), errors, Some(message))
+            let mut res = change_page(&state, status, Some(email), errors, Some(message));
+            if let Some(secs) = e.retry_after() {
+                res.headers_mut().insert(
+                    actix_web::http::header::RETRY_AFTER,
+                    actix_web::http::header::HeaderValue::from(secs),
+                );
+            }
+            res
         }
     }
 }

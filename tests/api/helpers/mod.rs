@@ -254,6 +254,26 @@ impl TestApp {
         .await
     }
 
+    /// A client whose requests come from 127.0.0.`n`: a lockout source of its own (the whole
+    /// 127.0.0.0/8 is loopback on Linux).
+    pub fn client_from(&self, n: u8) -> reqwest::Client {
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .local_address(std::net::IpAddr::from([127, 0, 0, n]))
+            .build()
+            .unwrap()
+    }
+
+    /// A sign-in from 127.0.0.`n`.
+    pub async fn sign_in_from(&self, n: u8, email: &str, password: &str) -> Response {
+        self.client_from(n)
+            .post(self.url("/v1/auth/token"))
+            .json(&json!({ "email": email, "password": password }))
+            .send()
+            .await
+            .expect("request sent")
+    }
+
     /// Signs in and returns the token pair; panics unless it succeeds.
     pub async fn tokens(&self, email: &str, password: &str) -> Value {
         let res = self.sign_in(email, password).await;

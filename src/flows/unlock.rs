@@ -1,0 +1,43 @@
+//! `POST /v1/admin/users/{id}/unlock`: clears every lockout of an account (contract:
+//! "Admin", "Throttling"). The same who-may-reset-whom rule as a reset, decided again
+//! inside the write transaction on the rows as they are then.
+
+use crate::auth::{self, Caller};
+use crate::db::{self, audit::NewEvent, write_tx};
+use crate::domain::UserId;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+use super::admin_reset::may_reset_user;
+use super::{lockout, Origin};
+
+pub async fn unlock(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    origin: Origin,
+) -> Result<(), ApiError> {
+    let id = UserId::parse(id).ok_or(ApiError::NotFound)?.to_string();
+    let actor = caller.clone();
+    let clock = state.clock.clone();
+    state
+        .db
+        .run(move |c| {
+            write_tx(c, |c| {
+                let now = clock.now();
+                auth::still_authorized(c, &actor, now)?;
+                let row = db::users::find_for_update(c, &id)?.ok_or(ApiError::NotFound)?;
+                may_reset_user(&actor, &row)?;
+                lockout::clear_account(c, &row.email_normalized)?;
+                db::audit::record(
+                    c,
+                    now,
+                    NewEvent::new("auth.unlocked")
+                        .actor(actor.id.as_str())
+                        .target(row.id.as_str())
+                        .client_ip(origin.client_ip),
+                )
+            })
+        })
+        .await
+}
