@@ -25,6 +25,8 @@ use serde_json::{json, Value};
 const PASSWORD: &str = "violet kettle marches under seven quiet bridges";
 const ADMIN_PASSWORD: &str = "quartz pelican sings over ninety amber dunes";
 const USERS: usize = 1000;
+/// Client addresses of the mixed sign-in scenario (127.0.0.2 …).
+const SOURCES: usize = 50;
 /// `/v1/me` and the bare handler alternate in this many rounds of this many seconds each.
 const ME_ROUNDS: usize = 5;
 const ME_SECS: u64 = 4;
@@ -452,6 +454,90 @@ async fn main() -> anyhow::Result<()> {
         );
     }
 
+    if scenarios.lockout {
+        println!("\nmeasuring raw argon2id on {} threads (10 s)…", cores());
+        let raw = raw_argon2_rate(&settings, 10);
+        println!("sign-in, 90 % wrong passwords from {SOURCES} addresses, 32 concurrent (15 s)…");
+        let sources = (0..SOURCES)
+            .map(|n| {
+                reqwest::Client::builder()
+                    .local_address(std::net::IpAddr::from([127, 0, 0, 2 + n as u8]))
+                    .pool_max_idle_per_host(64)
+                    .build()
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let cpu_before = cpu_secs(pid);
+        let mixed = mixed_sign_ins(sources, &server.url, 32, 15).await;
+        let answered = mixed.statuses.values().sum::<u64>().max(1) as f64;
+        let mixed_cpu_ms = (cpu_secs(pid) - cpu_before) * 1000.0 / answered;
+        let checked = (mixed.statuses.get(&200).copied().unwrap_or(0)
+            + mixed.statuses.get(&401).copied().unwrap_or(0)) as f64
+            / 15.0;
+
+        // One source locked out of one account, then flooding it with the right password.
+        let locked = reqwest::Client::builder()
+            .local_address(std::net::IpAddr::from([127, 0, 0, 200]))
+            .build()?;
+        for i in 0..10 {
+            locked
+                .post(format!("{}/v1/auth/token", server.url))
+                .json(&json!({"email": "load999@load.test", "password": format!("wrong {i}")}))
+                .send()
+                .await?;
+        }
+        println!("a locked source retrying the right password, 64 concurrent (10 s)…");
+        let cpu_before = cpu_secs(pid);
+        let refused = {
+            let (locked, url) = (locked.clone(), server.url.clone());
+            load(64, 10, move |_| {
+                let (client, url) = (locked.clone(), url.clone());
+                async move {
+                    let body = json!({"email": "load999@load.test", "password": PASSWORD});
+                    client
+                        .post(format!("{url}/v1/auth/token"))
+                        .json(&body)
+                        .send()
+                        .await
+                        .map_or(0, |r| r.status().as_u16())
+                }
+            })
+            .await
+        };
+        let refused_n = refused.statuses.get(&429).copied().unwrap_or(0);
+        let refused_us = (cpu_secs(pid) - cpu_before) * 1e6 / refused_n.max(1) as f64;
+        table.row(
+            format!("raw argon2id, {} threads (lockout run)", cores()),
+            format!("{raw:.1} hashes/s"),
+            "",
+            None,
+        );
+        table.row(
+            format!("sign-in, 90 % wrong from {SOURCES} addresses + 10 % right, 32 concurrent"),
+            format!(
+                "{checked:.1} checked/s {:?}; server CPU {mixed_cpu_ms:.2} ms each",
+                mixed.statuses
+            ),
+            "",
+            None,
+        );
+        table.row(
+            "checked attempts ÷ raw argon2id",
+            format!("{:.2}", checked / raw),
+            "≥ 0.90",
+            Some(checked / raw >= 0.90),
+        );
+        table.row(
+            "refused attempt (locked source), 64 concurrent",
+            format!(
+                "{:.0}/s {:?}; server CPU {refused_us:.0} µs each",
+                refused_n as f64 / 10.0,
+                refused.statuses
+            ),
+            "",
+            None,
+        );
+    }
+
     table.row(
         "idle RSS after start-up",
         format!("{idle_rss:.1} MiB"),
@@ -477,6 +563,7 @@ fn median(values: &[f64]) -> f64 {
 struct Scenarios {
     me: bool,
     argon2: bool,
+    lockout: bool,
 }
 
 impl Scenarios {
@@ -485,16 +572,26 @@ impl Scenarios {
             None | Some("all") => Ok(Self {
                 me: true,
                 argon2: true,
+                lockout: true,
             }),
             Some("me") => Ok(Self {
                 me: true,
                 argon2: false,
+                lockout: false,
             }),
             Some("argon2") => Ok(Self {
                 me: false,
                 argon2: true,
+                lockout: false,
             }),
-            Some(other) => anyhow::bail!("unknown scenario {other:?}: all, me or argon2"),
+            Some("lockout") => Ok(Self {
+                me: false,
+                argon2: false,
+                lockout: true,
+            }),
+            Some(other) => {
+                anyhow::bail!("unknown scenario {other:?}: all, me, argon2 or lockout")
+            }
         }
     }
 }
@@ -561,6 +658,36 @@ async fn sign_ins(client: &reqwest::Client, url: &str, concurrency: usize, secs:
             let body =
                 json!({"email": format!("load{}@load.test", i % USERS), "password": PASSWORD});
             client
+                .post(format!("{url}/v1/auth/token"))
+                .json(&body)
+                .send()
+                .await
+                .map_or(0, |r| r.status().as_u16())
+        }
+    })
+    .await
+}
+
+/// Sign-ins of the seeded users from `sources` (each bound to its own address), one in ten
+/// with the right password and the rest with a wrong one never tried before.
+async fn mixed_sign_ins(
+    sources: Vec<reqwest::Client>,
+    url: &str,
+    concurrency: usize,
+    secs: u64,
+) -> Outcome {
+    let (sources, url) = (std::sync::Arc::new(sources), url.to_owned());
+    load(concurrency, secs, move |i| {
+        let (sources, url) = (sources.clone(), url.clone());
+        async move {
+            let password = if i % 10 == 0 {
+                PASSWORD.to_owned()
+            } else {
+                format!("wrong password {i}")
+            };
+            let body =
+                json!({"email": format!("load{}@load.test", i % USERS), "password": password});
+            sources[i % sources.len()]
                 .post(format!("{url}/v1/auth/token"))
                 .json(&body)
                 .send()
