@@ -248,9 +248,7 @@ async fn main() -> anyhow::Result<()> {
                             password_changed_at: Some(now),
                             password_change_required: false,
                             disabled: false,
-                            failed_attempts: 0,
-                            lockout_count: 0,
-                            created_at: now,
+                                                        created_at: now,
                             updated_at: now,
                         },
                     )?;

@@ -146,8 +146,10 @@ pub fn succeed(
     Ok(())
 }
 
-/// Ends every count of the account (reset, unlock); familiar sources stay familiar.
+/// Ends every count of the account (reset, unlock); familiar sources stay familiar. The
+/// account's row is locked before its sources', the order of every other writer.
 pub fn clear_account(conn: &mut DbConn, key: &str) -> Result<(), ApiError> {
+    lock_account(conn, key)?;
     diesel::update(ls::lockout_sources.filter(ls::account_key.eq(key)))
         .set((
             ls::failures.eq(0),

@@ -19,9 +19,6 @@ pub struct UserRow {
     pub password_changed_at: Option<NaiveDateTime>,
     pub password_change_required: bool,
     pub disabled: bool,
-    pub failed_attempts: i32,
-    pub lockout_count: i32,
-    pub locked_until: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub last_sign_in_at: Option<NaiveDateTime>,
@@ -41,8 +38,6 @@ pub struct NewUser {
     pub password_changed_at: Option<NaiveDateTime>,
     pub password_change_required: bool,
     pub disabled: bool,
-    pub failed_attempts: i32,
-    pub lockout_count: i32,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
 }

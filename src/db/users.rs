@@ -186,14 +186,10 @@ pub fn update_profile(
     Ok(())
 }
 
-/// A successful sign-in clears the failure and lockout counts and records the time.
+/// Records the time of a successful sign-in.
 pub fn record_sign_in(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> Result<(), ApiError> {
     diesel::update(u::users.find(id))
-        .set((
-            u::last_sign_in_at.eq(now),
-            u::failed_attempts.eq(0),
-            u::lockout_count.eq(0),
-        ))
+        .set(u::last_sign_in_at.eq(now))
         .execute(conn)?;
     Ok(())
 }
@@ -220,7 +216,7 @@ pub struct PasswordChange<'a> {
 }
 
 /// Stores a new password (or none), bumps the security version so every earlier token
-/// dies, and clears the lockout. With `expected_hash`, only if the stored hash is still that
+/// dies. With `expected_hash`, only if the stored hash is still that
 /// one, so two concurrent changes cannot both succeed; returns whether the row changed.
 pub fn set_password(
     conn: &mut DbConn,
@@ -234,9 +230,6 @@ pub fn set_password(
         u::password_change_required.eq(change.change_required),
         u::password_expires_at.eq(change.expires_at),
         u::security_version.eq(u::security_version + 1),
-        u::failed_attempts.eq(0),
-        u::lockout_count.eq(0),
-        u::locked_until.eq(None::<NaiveDateTime>),
         u::updated_at.eq(change.now),
     );
     let changed = match expected_hash {

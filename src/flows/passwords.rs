@@ -176,8 +176,9 @@ async fn is_reused(state: &AppState, user: &UserRow, new: &SecretString) -> Resu
 
 /// The effects of a new password, inside the caller's transaction: the old hash goes to
 /// history, the new one (or none) is stored, the security version is bumped (every earlier
-/// access token dies), the lockout is cleared, every refresh token is revoked and every
-/// outstanding reset token is voided.
+/// access token dies), every refresh token is revoked and every outstanding reset token is
+/// voided. (Resets also clear the account's lockout, `lockout::clear_account`; a self-service
+/// change settles only its own source's attempt.)
 /// With `expected_hash`, returns false (and changes nothing) if the password changed meanwhile.
 pub fn apply(
     conn: &mut DbConn,

@@ -95,9 +95,7 @@ async fn seed(database: &Db, n: usize) -> (Vec<String>, String) {
                                 password_changed_at: Some(now),
                                 password_change_required: false,
                                 disabled: false,
-                                failed_attempts: 0,
-                                lockout_count: 0,
-                                created_at: now,
+                                                                created_at: now,
                                 updated_at: now,
                             },
                         )?;

@@ -144,9 +144,7 @@ pub async fn create(
         password_changed_at: Some(now),
         password_change_required: require_change,
         disabled: false,
-        failed_attempts: 0,
-        lockout_count: 0,
-        created_at: now,
+                created_at: now,
         updated_at: now,
     };
     let actor = actor.cloned();
