@@ -265,7 +265,7 @@ fn database(c: &mut Criterion) {
             password_changed_at: Some(now),
             password_change_required: false,
             disabled: false,
-                        created_at: now,
+            created_at: now,
             updated_at: now,
         },
     )

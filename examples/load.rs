@@ -229,7 +229,7 @@ async fn main() -> anyhow::Result<()> {
         .to_string();
     let ids: Vec<String> = database
         .run(move |c| {
-            db::write_tx(c, |c| {
+            db::write_tx(c, |c| -> db::Result<_> {
                 let now = passgate::clock::Clock::system().now();
                 let mut ids = Vec::new();
                 for i in 0..USERS {
@@ -248,7 +248,7 @@ async fn main() -> anyhow::Result<()> {
                             password_changed_at: Some(now),
                             password_change_required: false,
                             disabled: false,
-                                                        created_at: now,
+                            created_at: now,
                             updated_at: now,
                         },
                     )?;

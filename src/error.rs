@@ -266,12 +266,26 @@ impl ResponseError for ApiError {
 
 /// The one place an unexpected failure is logged, by every renderer of errors — the JSON
 /// problem, the hosted pages, a bulk item, the command line — so each is logged exactly once,
-/// with its whole cause chain, inside the request's span (which carries the request id).
-/// The client only ever sees the bland `internal_error` text.
+/// with its whole cause chain, as an event of the current span: the request's (an
+/// `error_span!`, so present at any log level), which carries the request id. The client only
+/// ever sees the bland `internal_error` text.
 pub fn report(e: &ApiError) {
     if let ApiError::Internal(cause) = e {
-        tracing::error!(error = %format!("{cause:#}"), "internal failure");
+        let cause: &(dyn std::error::Error + 'static) = cause.as_ref();
+        tracing::error!(error = %chain(cause), "internal failure");
     }
+}
+
+/// An error and every `source()` below it, outermost first: `a: b: c`.
+pub fn chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut line = e.to_string();
+    let mut next = e.source();
+    while let Some(cause) = next {
+        line.push_str(": ");
+        line.push_str(&cause.to_string());
+        next = cause.source();
+    }
+    line
 }
 
 impl ApiError {
@@ -283,43 +297,19 @@ impl ApiError {
     }
 }
 
-impl From<diesel::result::Error> for ApiError {
-    fn from(e: diesel::result::Error) -> Self {
-        use diesel::result::{DatabaseErrorKind, Error};
+impl From<crate::db::Error> for ApiError {
+    fn from(e: crate::db::Error) -> Self {
+        use crate::db::Error;
         match e {
             Error::NotFound => Self::NotFound,
-            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
+            Error::Unique { .. } => {
                 Self::Conflict("A resource with these unique values already exists.".into())
             }
-            Error::DatabaseError(
-                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
-                _,
-            ) => Self::Unavailable,
-            // libpq reports a lost server only in words; SQLite says "locked" when the busy
-            // timeout ran out. Both are "try again shortly", not a bug.
-            Error::DatabaseError(_, info) if is_connection_loss(info.message()) => {
-                Self::Unavailable
-            }
-            other => Self::Internal(other.into()),
+            // Both pass: the client retries shortly.
+            Error::Unavailable { .. } | Error::Busy { .. } => Self::Unavailable,
+            other @ Error::Other { .. } => Self::internal(other),
         }
     }
-}
-
-fn is_connection_loss(message: &str) -> bool {
-    let m = message.to_ascii_lowercase();
-    [
-        "server closed the connection",
-        "terminating connection",
-        "no connection to the server",
-        "could not connect",
-        "connection refused",
-        "connection reset",
-        "database is locked",
-        "the database system is shutting down",
-        "the database system is starting up",
-    ]
-    .iter()
-    .any(|needle| m.contains(needle))
 }
 
 /// Actix's own extractor failures go through the same type, so no answer is ever plain text.

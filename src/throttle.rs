@@ -114,7 +114,11 @@ impl AddressLimit {
 
     /// Removes the rows of ended windows (run now and then, not on a request's path).
     pub fn sweep(&self, conn: &mut DbConn, now: NaiveDateTime) -> Result<usize, ApiError> {
-        db::address_limits::sweep(conn, self.scope, self.started_before(now))
+        Ok(db::address_limits::sweep(
+            conn,
+            self.scope,
+            self.started_before(now),
+        )?)
     }
 }
 

@@ -48,7 +48,7 @@ pub async fn authenticate(
             let public_id = public_id.to_owned();
             let digest = opaque::digest(secret);
             let clock = clock.clone();
-            db.run(move |c| {
+            db.run(move |c| -> Result<_, ApiError> {
                 let Some(found) = db::api_keys::find_by_public_id(c, &public_id)? else {
                     return Ok(None);
                 };

@@ -5,15 +5,14 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::address_limits::dsl as al;
-use super::DbConn;
-use crate::error::ApiError;
+use super::{DbConn, Result};
 
 /// The window's start and hits for `address`, if it has a row.
 pub fn current(
     conn: &mut DbConn,
     scope: &str,
     address: &str,
-) -> Result<Option<(NaiveDateTime, i32)>, ApiError> {
+) -> Result<Option<(NaiveDateTime, i32)>> {
     let row = super::on_backend!(conn, |c| al::address_limits
         .find((scope, address))
         .select((al::window_start, al::hits))
@@ -31,7 +30,7 @@ pub fn hit(
     max: i32,
     now: NaiveDateTime,
     expired_before: NaiveDateTime,
-) -> Result<bool, ApiError> {
+) -> Result<bool> {
     let values = (
         al::scope.eq(scope),
         al::address.eq(address),
@@ -60,11 +59,7 @@ pub fn hit(
 }
 
 /// Forgets the scope's windows that began at or before `expired_before` (ended ones).
-pub fn sweep(
-    conn: &mut DbConn,
-    scope: &str,
-    expired_before: NaiveDateTime,
-) -> Result<usize, ApiError> {
+pub fn sweep(conn: &mut DbConn, scope: &str, expired_before: NaiveDateTime) -> Result<usize> {
     Ok(diesel::delete(
         al::address_limits
             .filter(al::scope.eq(scope))

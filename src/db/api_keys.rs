@@ -5,8 +5,7 @@ use diesel::prelude::*;
 
 use super::schema::api_keys::dsl as k;
 use super::schema::users::dsl as u;
-use super::DbConn;
-use crate::error::ApiError;
+use super::{DbConn, Result};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = super::schema::api_keys)]
@@ -23,7 +22,7 @@ pub struct ApiKeyRow {
     pub revoked_at: Option<NaiveDateTime>,
 }
 
-pub fn insert(conn: &mut DbConn, row: &ApiKeyRow) -> Result<(), ApiError> {
+pub fn insert(conn: &mut DbConn, row: &ApiKeyRow) -> Result<()> {
     diesel::insert_into(k::api_keys).values(row).execute(conn)?;
     Ok(())
 }
@@ -40,10 +39,7 @@ pub struct KeyWithCreator {
 }
 
 /// One indexed point query per authenticated request, the creator joined in.
-pub fn find_by_public_id(
-    conn: &mut DbConn,
-    public_id: &str,
-) -> Result<Option<KeyWithCreator>, ApiError> {
+pub fn find_by_public_id(conn: &mut DbConn, public_id: &str) -> Result<Option<KeyWithCreator>> {
     let row = super::on_backend!(conn, |c| k::api_keys
         .left_join(u::users.on(u::id.nullable().eq(k::created_by)))
         .filter(k::public_id.eq(public_id))
@@ -55,7 +51,7 @@ pub fn find_by_public_id(
 }
 
 /// Like `find_by_public_id`, by key id: a link in a chain of keys made by keys.
-pub fn find_with_creator(conn: &mut DbConn, id: &str) -> Result<Option<KeyWithCreator>, ApiError> {
+pub fn find_with_creator(conn: &mut DbConn, id: &str) -> Result<Option<KeyWithCreator>> {
     let row = super::on_backend!(conn, |c| k::api_keys
         .left_join(u::users.on(u::id.nullable().eq(k::created_by)))
         .filter(k::id.eq(id))
@@ -66,7 +62,7 @@ pub fn find_with_creator(conn: &mut DbConn, id: &str) -> Result<Option<KeyWithCr
         .map(|(key, creator_user)| KeyWithCreator { key, creator_user }))
 }
 
-pub fn find(conn: &mut DbConn, id: &str) -> Result<Option<ApiKeyRow>, ApiError> {
+pub fn find(conn: &mut DbConn, id: &str) -> Result<Option<ApiKeyRow>> {
     let row = super::on_backend!(conn, |c| k::api_keys
         .find(id)
         .select(ApiKeyRow::as_select())
@@ -74,7 +70,7 @@ pub fn find(conn: &mut DbConn, id: &str) -> Result<Option<ApiKeyRow>, ApiError> 
     Ok(row.optional()?)
 }
 
-pub fn list(conn: &mut DbConn) -> Result<Vec<ApiKeyRow>, ApiError> {
+pub fn list(conn: &mut DbConn) -> Result<Vec<ApiKeyRow>> {
     Ok(k::api_keys
         .order(k::id.asc())
         .limit(10_000)
@@ -83,7 +79,7 @@ pub fn list(conn: &mut DbConn) -> Result<Vec<ApiKeyRow>, ApiError> {
 }
 
 /// Returns whether a live key was revoked now.
-pub fn revoke(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> Result<bool, ApiError> {
+pub fn revoke(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> Result<bool> {
     let changed = diesel::update(k::api_keys.find(id).filter(k::revoked_at.is_null()))
         .set(k::revoked_at.eq(Some(now)))
         .execute(conn)?;
@@ -97,7 +93,7 @@ pub fn touch(
     id: &str,
     now: NaiveDateTime,
     every: chrono::Duration,
-) -> Result<(), ApiError> {
+) -> Result<()> {
     diesel::update(
         k::api_keys.find(id).filter(
             k::last_used_at

@@ -6,8 +6,7 @@ use diesel::prelude::*;
 
 use super::models::AuditEventRow;
 use super::schema::audit_events::dsl as ae;
-use super::DbConn;
-use crate::error::ApiError;
+use super::{DbConn, Result};
 
 /// An event about to be recorded.
 #[derive(Debug, Clone)]
@@ -59,7 +58,7 @@ impl NewEvent {
 }
 
 /// `now` is the writing transaction's time from the state's clock.
-pub fn record(conn: &mut DbConn, now: NaiveDateTime, event: NewEvent) -> Result<(), ApiError> {
+pub fn record(conn: &mut DbConn, now: NaiveDateTime, event: NewEvent) -> Result<()> {
     let row = AuditEventRow {
         id: uuid::Uuid::now_v7().hyphenated().to_string(),
         occurred_at: now,
@@ -88,7 +87,7 @@ pub struct ListFilter {
 }
 
 /// Newest first; `limit + 1` rows so the caller can tell whether another page exists.
-pub fn list(conn: &mut DbConn, filter: &ListFilter) -> Result<Vec<AuditEventRow>, ApiError> {
+pub fn list(conn: &mut DbConn, filter: &ListFilter) -> Result<Vec<AuditEventRow>> {
     let mut query = ae::audit_events
         .select(AuditEventRow::as_select())
         .into_boxed();

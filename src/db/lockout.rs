@@ -8,8 +8,7 @@ use diesel::prelude::*;
 use super::schema::lockout_accounts::dsl as la;
 use super::schema::lockout_sources::dsl as ls;
 use super::schema::lockout_unfamiliar::dsl as lu;
-use super::DbConn;
-use crate::error::ApiError;
+use super::{DbConn, Result};
 
 /// One account's counters for one source.
 #[derive(Debug, Clone, Queryable)]
@@ -21,7 +20,7 @@ pub struct SourceRow {
     pub last_success_at: Option<NaiveDateTime>,
 }
 
-pub fn source(conn: &mut DbConn, key: &str, source: &str) -> Result<Option<SourceRow>, ApiError> {
+pub fn source(conn: &mut DbConn, key: &str, source: &str) -> Result<Option<SourceRow>> {
     let row = super::on_backend!(conn, |c| ls::lockout_sources
         .find((key, source))
         .select((
@@ -36,7 +35,7 @@ pub fn source(conn: &mut DbConn, key: &str, source: &str) -> Result<Option<Sourc
 }
 
 /// Creates the source's row when it has none (no lock taken, nothing changed otherwise).
-pub fn ensure_source(conn: &mut DbConn, key: &str, source: &str) -> Result<(), ApiError> {
+pub fn ensure_source(conn: &mut DbConn, key: &str, source: &str) -> Result<()> {
     let values = (ls::account_key.eq(key), ls::source.eq(source));
     super::on_backend!(conn, |c| diesel::insert_into(ls::lockout_sources)
         .values(values)
@@ -51,7 +50,7 @@ pub fn expire_source(
     key: &str,
     source: &str,
     stale_before: NaiveDateTime,
-) -> Result<(), ApiError> {
+) -> Result<()> {
     diesel::update(
         ls::lockout_sources
             .find((key, source))
@@ -76,7 +75,7 @@ pub fn reserve(
     source: &str,
     max: i32,
     now: NaiveDateTime,
-) -> Result<bool, ApiError> {
+) -> Result<bool> {
     let changed = diesel::update(
         ls::lockout_sources
             .find((key, source))
@@ -92,7 +91,7 @@ pub fn reserve(
 }
 
 /// Gives back a reserved attempt that does not count (never checked, or a repeat).
-pub fn release(conn: &mut DbConn, key: &str, source: &str) -> Result<(), ApiError> {
+pub fn release(conn: &mut DbConn, key: &str, source: &str) -> Result<()> {
     diesel::update(
         ls::lockout_sources
             .find((key, source))
@@ -112,7 +111,7 @@ pub fn lock_if_exhausted(
     max: i32,
     lockouts: i32,
     until: NaiveDateTime,
-) -> Result<bool, ApiError> {
+) -> Result<bool> {
     let changed = diesel::update(
         ls::lockout_sources
             .find((key, source))
@@ -129,12 +128,7 @@ pub fn lock_if_exhausted(
 }
 
 /// A success from the source: its count and doubling end, and it becomes familiar.
-pub fn succeed(
-    conn: &mut DbConn,
-    key: &str,
-    source: &str,
-    now: NaiveDateTime,
-) -> Result<(), ApiError> {
+pub fn succeed(conn: &mut DbConn, key: &str, source: &str, now: NaiveDateTime) -> Result<()> {
     diesel::update(ls::lockout_sources.find((key, source)))
         .set((
             ls::failures.eq(0),
@@ -148,7 +142,7 @@ pub fn succeed(
 
 /// Ends every count of the account (reset, unlock); familiar sources stay familiar. The
 /// account's row is locked before its sources', the order of every other writer.
-pub fn clear_account(conn: &mut DbConn, key: &str) -> Result<(), ApiError> {
+pub fn clear_account(conn: &mut DbConn, key: &str) -> Result<()> {
     lock_account(conn, key)?;
     diesel::update(ls::lockout_sources.filter(ls::account_key.eq(key)))
         .set((
@@ -165,7 +159,7 @@ pub fn clear_account(conn: &mut DbConn, key: &str) -> Result<(), ApiError> {
 /// Takes the account's row lock (creating the row), which serialises the writers of its
 /// shared ceiling and digests on PostgreSQL (SQLite's write transaction is serialised
 /// already). Always taken before any source row, so two writers cannot deadlock.
-pub fn lock_account(conn: &mut DbConn, key: &str) -> Result<(), ApiError> {
+pub fn lock_account(conn: &mut DbConn, key: &str) -> Result<()> {
     super::on_backend!(conn, |c| diesel::insert_into(la::lockout_accounts)
         .values(la::account_key.eq(key))
         .on_conflict_do_nothing()
@@ -177,10 +171,7 @@ pub fn lock_account(conn: &mut DbConn, key: &str) -> Result<(), ApiError> {
 }
 
 /// The stored digests and when the last was added (the account's row must exist).
-pub fn digests(
-    conn: &mut DbConn,
-    key: &str,
-) -> Result<Option<(String, Option<NaiveDateTime>)>, ApiError> {
+pub fn digests(conn: &mut DbConn, key: &str) -> Result<Option<(String, Option<NaiveDateTime>)>> {
     let row = super::on_backend!(conn, |c| la::lockout_accounts
         .find(key)
         .select((la::digests, la::digests_seen_at))
@@ -188,12 +179,7 @@ pub fn digests(
     Ok(row.optional()?)
 }
 
-pub fn set_digests(
-    conn: &mut DbConn,
-    key: &str,
-    digests: &str,
-    now: NaiveDateTime,
-) -> Result<(), ApiError> {
+pub fn set_digests(conn: &mut DbConn, key: &str, digests: &str, now: NaiveDateTime) -> Result<()> {
     diesel::update(la::lockout_accounts.find(key))
         .set((la::digests.eq(digests), la::digests_seen_at.eq(Some(now))))
         .execute(conn)?;
@@ -205,7 +191,7 @@ pub fn unfamiliar_in_window(
     conn: &mut DbConn,
     key: &str,
     since: NaiveDateTime,
-) -> Result<(i64, Option<NaiveDateTime>), ApiError> {
+) -> Result<(i64, Option<NaiveDateTime>)> {
     let row = super::on_backend!(conn, |c| lu::lockout_unfamiliar
         .filter(lu::account_key.eq(key))
         .filter(lu::occurred_at.gt(since))
@@ -214,12 +200,7 @@ pub fn unfamiliar_in_window(
     Ok(row?)
 }
 
-pub fn add_unfamiliar(
-    conn: &mut DbConn,
-    id: &str,
-    key: &str,
-    now: NaiveDateTime,
-) -> Result<(), ApiError> {
+pub fn add_unfamiliar(conn: &mut DbConn, id: &str, key: &str, now: NaiveDateTime) -> Result<()> {
     diesel::insert_into(lu::lockout_unfamiliar)
         .values((
             lu::id.eq(id),
@@ -230,7 +211,7 @@ pub fn add_unfamiliar(
     Ok(())
 }
 
-pub fn remove_unfamiliar(conn: &mut DbConn, id: &str) -> Result<(), ApiError> {
+pub fn remove_unfamiliar(conn: &mut DbConn, id: &str) -> Result<()> {
     diesel::delete(lu::lockout_unfamiliar.find(id)).execute(conn)?;
     Ok(())
 }
@@ -242,7 +223,7 @@ pub fn sweep(
     window_start: NaiveDateTime,
     stale_before: NaiveDateTime,
     familiar_since: NaiveDateTime,
-) -> Result<usize, ApiError> {
+) -> Result<usize> {
     let mut removed =
         diesel::delete(lu::lockout_unfamiliar.filter(lu::occurred_at.le(window_start)))
             .execute(conn)?;

@@ -5,6 +5,7 @@
 pub mod address_limits;
 pub mod api_keys;
 pub mod audit;
+mod error;
 mod executor;
 pub mod lockout;
 pub mod models;
@@ -20,12 +21,13 @@ use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
-use diesel::r2d2::{Pool, PooledConnection};
+use diesel::r2d2::{Pool, PooledConnection, R2D2Connection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 use tokio::sync::Semaphore;
 
 use crate::config::DatabaseSettings;
-use crate::error::ApiError;
+
+pub use error::{Error, Result};
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
@@ -126,14 +128,13 @@ impl diesel::r2d2::ManageConnection for ConnectionManager {
     }
 
     fn is_valid(&self, tracked: &mut TrackedConn) -> Result<(), Self::Error> {
-        tracked
-            .conn
-            .batch_execute("SELECT 1")
-            .map_err(diesel::r2d2::Error::QueryError)
+        tracked.conn.ping().map_err(diesel::r2d2::Error::QueryError)
     }
 
+    /// Lost (an error on it said so), abandoned by a panic, or left inside a transaction
+    /// or with a broken transaction manager (diesel's own check).
     fn has_broken(&self, tracked: &mut TrackedConn) -> bool {
-        tracked.broken || std::thread::panicking()
+        tracked.broken || std::thread::panicking() || tracked.conn.is_broken()
     }
 }
 
@@ -184,37 +185,40 @@ impl Db {
 
     /// Runs blocking database work on the database threads (see [`executor`]), never on the
     /// async workers. Pool exhaustion or an unreachable database within the connect timeout
-    /// becomes 503 `unavailable`, never a hang.
-    pub async fn run<T, F>(&self, work: F) -> Result<T, ApiError>
+    /// is [`Error::Unavailable`], never a hang. The work returns its caller's error type, so
+    /// a flow can fail with its own errors inside a transaction.
+    pub async fn run<T, E, F>(&self, work: F) -> Result<T, E>
     where
-        F: FnOnce(&mut DbConn) -> Result<T, ApiError> + Send + 'static,
+        F: FnOnce(&mut DbConn) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
+        E: From<Error> + Send + 'static,
     {
         let permit =
             tokio::time::timeout(self.acquire_timeout, self.permits.clone().acquire_owned())
                 .await
-                .map_err(|_| ApiError::Unavailable)?
-                .map_err(|_| ApiError::Unavailable)?;
+                .map_err(Error::unavailable)?
+                .map_err(Error::unavailable)?;
         let pool = self.pool.clone();
         let (done, mut result) = tokio::sync::oneshot::channel();
         let queued = self.executor.submit(Box::new(move || {
             let _permit = permit;
-            let outcome = pool
-                .get()
-                .map_err(|e| {
+            let outcome = match pool.get() {
+                Err(e) => {
                     tracing::warn!(error = %e, "database connection unavailable");
-                    ApiError::Unavailable
-                })
-                .and_then(|mut tracked| {
+                    Err(Error::unavailable(e).into())
+                }
+                Ok(mut tracked) => {
+                    error::take_connection_lost();
                     let result = work(&mut tracked.conn);
-                    if matches!(result, Err(ApiError::Unavailable)) {
+                    if error::take_connection_lost() {
                         tracked.broken = true;
                     }
                     result
-                });
+                }
+            };
             let _ = done.send(outcome);
         }));
-        let panicked = |_| ApiError::internal(anyhow::anyhow!("a database job panicked"));
+        let panicked = |_| E::from(Error::other("a database job panicked"));
         if queued == executor::Queued::BehindRunning {
             // Queued without waking anyone, betting that a running job ends in microseconds;
             // if it is stuck on a lock instead, a sleeping thread takes this one.
@@ -262,22 +266,42 @@ impl Db {
 /// On SQLite the first statement takes the write lock, so a transaction that reads before
 /// it writes cannot fail to upgrade its snapshot under concurrency (SQLITE_BUSY_SNAPSHOT is
 /// not retried by busy_timeout); PostgreSQL needs nothing extra.
-pub fn write_tx<T, F>(conn: &mut DbConn, work: F) -> Result<T, ApiError>
+pub fn write_tx<T, E, F>(conn: &mut DbConn, work: F) -> Result<T, E>
 where
-    F: FnOnce(&mut DbConn) -> Result<T, ApiError>,
+    F: FnOnce(&mut DbConn) -> Result<T, E>,
+    E: From<Error>,
 {
+    /// diesel wants an error it can build its own failures (BEGIN, COMMIT, ROLLBACK) into;
+    /// those become [`Error`]s, the work's own errors pass through untouched.
+    enum Failed<E> {
+        Storage(diesel::result::Error),
+        Work(E),
+    }
+    impl<E> From<diesel::result::Error> for Failed<E> {
+        fn from(e: diesel::result::Error) -> Self {
+            Self::Storage(e)
+        }
+    }
     conn.transaction(|c| {
         if let DbConn::Sqlite(sqlite) = c {
             diesel::sql_query("UPDATE write_gate SET id = id WHERE 0 = 1").execute(sqlite)?;
         }
-        work(c)
+        work(c).map_err(Failed::Work)
+    })
+    .map_err(|failed| match failed {
+        Failed::Storage(e) => Error::from(e).into(),
+        Failed::Work(e) => e,
     })
 }
 
 /// Answers whether the database responds (for `/readyz`).
-pub fn ping(conn: &mut DbConn) -> Result<(), ApiError> {
+pub fn ping(conn: &mut DbConn) -> Result<()> {
     conn.batch_execute("SELECT 1")
-        .map_err(|_| ApiError::Unavailable)
+        .map_err(|e| match Error::from(e) {
+            lost @ Error::Unavailable { .. } => lost,
+            // Whatever keeps `SELECT 1` from running makes the database unusable.
+            other => Error::unavailable(other),
+        })
 }
 
 /// Escapes `%`, `_` and `\` so user input is matched literally by `LIKE … ESCAPE '\'`.

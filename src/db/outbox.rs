@@ -8,8 +8,7 @@ use diesel::dsl::count_star;
 use diesel::prelude::*;
 
 use super::schema::outbox::dsl as ob;
-use super::DbConn;
-use crate::error::ApiError;
+use super::{DbConn, Result};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = super::schema::outbox)]
@@ -30,7 +29,7 @@ pub struct OutboxRow {
     pub last_error: Option<String>,
 }
 
-pub fn insert(conn: &mut DbConn, row: &OutboxRow) -> Result<(), ApiError> {
+pub fn insert(conn: &mut DbConn, row: &OutboxRow) -> Result<()> {
     diesel::insert_into(ob::outbox).values(row).execute(conn)?;
     Ok(())
 }
@@ -41,7 +40,7 @@ pub fn count_recent(
     user_id: &str,
     kind: &str,
     since: NaiveDateTime,
-) -> Result<i64, ApiError> {
+) -> Result<i64> {
     Ok(ob::outbox
         .filter(ob::user_id.eq(user_id))
         .filter(ob::kind.eq(kind))
@@ -57,7 +56,7 @@ pub fn claim_due(
     now: NaiveDateTime,
     lease_until: NaiveDateTime,
     limit: i64,
-) -> Result<Vec<OutboxRow>, ApiError> {
+) -> Result<Vec<OutboxRow>> {
     let due: Vec<OutboxRow> = ob::outbox
         .filter(ob::delivered_at.is_null())
         .filter(ob::failed_at.is_null())
@@ -91,7 +90,7 @@ pub fn claim_due(
     Ok(claimed)
 }
 
-pub fn mark_delivered(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> Result<(), ApiError> {
+pub fn mark_delivered(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> Result<()> {
     diesel::update(ob::outbox.find(id))
         .set((
             ob::delivered_at.eq(Some(now)),
@@ -107,7 +106,7 @@ pub fn mark_retry(
     id: &str,
     next_attempt_at: NaiveDateTime,
     error: &str,
-) -> Result<(), ApiError> {
+) -> Result<()> {
     diesel::update(ob::outbox.find(id))
         .set((
             ob::next_attempt_at.eq(next_attempt_at),
@@ -118,12 +117,7 @@ pub fn mark_retry(
     Ok(())
 }
 
-pub fn mark_failed(
-    conn: &mut DbConn,
-    id: &str,
-    now: NaiveDateTime,
-    error: &str,
-) -> Result<(), ApiError> {
+pub fn mark_failed(conn: &mut DbConn, id: &str, now: NaiveDateTime, error: &str) -> Result<()> {
     diesel::update(ob::outbox.find(id))
         .set((
             ob::failed_at.eq(Some(now)),
@@ -134,7 +128,7 @@ pub fn mark_failed(
     Ok(())
 }
 
-pub fn pending_count(conn: &mut DbConn) -> Result<i64, ApiError> {
+pub fn pending_count(conn: &mut DbConn) -> Result<i64> {
     Ok(ob::outbox
         .filter(ob::delivered_at.is_null())
         .filter(ob::failed_at.is_null())

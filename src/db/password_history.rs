@@ -5,10 +5,9 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::password_history::dsl as ph;
-use super::DbConn;
-use crate::error::ApiError;
+use super::{DbConn, Result};
 
-pub fn recent(conn: &mut DbConn, user_id: &str, depth: usize) -> Result<Vec<String>, ApiError> {
+pub fn recent(conn: &mut DbConn, user_id: &str, depth: usize) -> Result<Vec<String>> {
     if depth == 0 {
         return Ok(Vec::new());
     }
@@ -27,7 +26,7 @@ pub fn push(
     hash: &str,
     depth: usize,
     now: NaiveDateTime,
-) -> Result<(), ApiError> {
+) -> Result<()> {
     if depth == 0 {
         diesel::delete(ph::password_history.filter(ph::user_id.eq(user_id))).execute(conn)?;
         return Ok(());

@@ -5,17 +5,16 @@ use diesel::prelude::*;
 
 use super::models::RefreshTokenRow;
 use super::schema::refresh_tokens::dsl as rt;
-use super::DbConn;
-use crate::error::ApiError;
+use super::{DbConn, Result};
 
-pub fn insert(conn: &mut DbConn, row: &RefreshTokenRow) -> Result<(), ApiError> {
+pub fn insert(conn: &mut DbConn, row: &RefreshTokenRow) -> Result<()> {
     diesel::insert_into(rt::refresh_tokens)
         .values(row)
         .execute(conn)?;
     Ok(())
 }
 
-pub fn find_by_hash(conn: &mut DbConn, hash: &str) -> Result<Option<RefreshTokenRow>, ApiError> {
+pub fn find_by_hash(conn: &mut DbConn, hash: &str) -> Result<Option<RefreshTokenRow>> {
     let row = super::on_backend!(conn, |c| rt::refresh_tokens
         .filter(rt::token_hash.eq(hash))
         .select(RefreshTokenRow::as_select())
@@ -25,7 +24,7 @@ pub fn find_by_hash(conn: &mut DbConn, hash: &str) -> Result<Option<RefreshToken
 
 /// Marks a token used. Conditional, so of two concurrent refreshes with one token exactly
 /// one sees `true`; the other is treated as reuse.
-pub fn mark_rotated(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> Result<bool, ApiError> {
+pub fn mark_rotated(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> Result<bool> {
     let changed = diesel::update(
         rt::refresh_tokens
             .find(id)
@@ -37,7 +36,7 @@ pub fn mark_rotated(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> Result<b
     Ok(changed == 1)
 }
 
-pub fn revoke_family(conn: &mut DbConn, family: &str, now: NaiveDateTime) -> Result<(), ApiError> {
+pub fn revoke_family(conn: &mut DbConn, family: &str, now: NaiveDateTime) -> Result<()> {
     diesel::update(
         rt::refresh_tokens
             .filter(rt::family_id.eq(family))
@@ -48,11 +47,7 @@ pub fn revoke_family(conn: &mut DbConn, family: &str, now: NaiveDateTime) -> Res
     Ok(())
 }
 
-pub fn revoke_all_for_user(
-    conn: &mut DbConn,
-    user_id: &str,
-    now: NaiveDateTime,
-) -> Result<(), ApiError> {
+pub fn revoke_all_for_user(conn: &mut DbConn, user_id: &str, now: NaiveDateTime) -> Result<()> {
     diesel::update(
         rt::refresh_tokens
             .filter(rt::user_id.eq(user_id))

@@ -4,8 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::password_reset_tokens::dsl as rt;
-use super::DbConn;
-use crate::error::ApiError;
+use super::{DbConn, Result};
 
 #[derive(Debug, Clone, Queryable)]
 pub struct LiveToken {
@@ -15,11 +14,7 @@ pub struct LiveToken {
 }
 
 /// A token that can still be used: not used, not voided, not expired.
-pub fn find_live(
-    conn: &mut DbConn,
-    digest: &str,
-    now: NaiveDateTime,
-) -> Result<Option<LiveToken>, ApiError> {
+pub fn find_live(conn: &mut DbConn, digest: &str, now: NaiveDateTime) -> Result<Option<LiveToken>> {
     let row = super::on_backend!(conn, |c| rt::password_reset_tokens
         .filter(rt::token_hash.eq(digest))
         .filter(rt::used_at.is_null())
@@ -37,7 +32,7 @@ pub fn replace(
     digest: &str,
     now: NaiveDateTime,
     expires_at: NaiveDateTime,
-) -> Result<(), ApiError> {
+) -> Result<()> {
     void_all(conn, user_id, now)?;
     diesel::insert_into(rt::password_reset_tokens)
         .values((
@@ -53,7 +48,7 @@ pub fn replace(
 
 /// Consumes a token. One conditional UPDATE checked by its row count, so of many
 /// concurrent confirms with one token exactly one gets `true` (no read-then-write window).
-pub fn consume(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> Result<bool, ApiError> {
+pub fn consume(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> Result<bool> {
     let changed = diesel::update(
         rt::password_reset_tokens
             .find(id)
@@ -66,7 +61,7 @@ pub fn consume(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> Result<bool, 
     Ok(changed == 1)
 }
 
-pub fn void_all(conn: &mut DbConn, user_id: &str, now: NaiveDateTime) -> Result<(), ApiError> {
+pub fn void_all(conn: &mut DbConn, user_id: &str, now: NaiveDateTime) -> Result<()> {
     diesel::update(
         rt::password_reset_tokens
             .filter(rt::user_id.eq(user_id))

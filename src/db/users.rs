@@ -5,24 +5,16 @@ use diesel::prelude::*;
 
 use super::models::{AuthState, NewUser, UserRow};
 use super::schema::users::dsl as u;
-use super::{like_pattern, DbConn};
-use crate::error::ApiError;
+use super::{like_pattern, DbConn, Result};
 
-pub fn insert(conn: &mut DbConn, user: &NewUser) -> Result<(), ApiError> {
-    diesel::insert_into(u::users)
-        .values(user)
-        .execute(conn)
-        .map_err(|e| match ApiError::from(e) {
-            ApiError::Conflict(_) => {
-                ApiError::Conflict("A user with this email already exists.".into())
-            }
-            other => other,
-        })?;
+/// [`super::Error::Unique`] when the email is taken.
+pub fn insert(conn: &mut DbConn, user: &NewUser) -> Result<()> {
+    diesel::insert_into(u::users).values(user).execute(conn)?;
     Ok(())
 }
 
 /// A user by id.
-pub fn find(conn: &mut DbConn, id: &str) -> Result<Option<UserRow>, ApiError> {
+pub fn find(conn: &mut DbConn, id: &str) -> Result<Option<UserRow>> {
     let row = super::on_backend!(conn, |c| u::users
         .find(id)
         .select(UserRow::as_select())
@@ -35,7 +27,7 @@ pub fn find(conn: &mut DbConn, id: &str) -> Result<Option<UserRow>, ApiError> {
 /// commit: a concurrent role change or disable either waits for this transaction or has
 /// committed before the read and is seen by it. SQLite's write transactions are serialised
 /// already (`write_tx` takes the write lock first).
-pub fn find_for_update(conn: &mut DbConn, id: &str) -> Result<Option<UserRow>, ApiError> {
+pub fn find_for_update(conn: &mut DbConn, id: &str) -> Result<Option<UserRow>> {
     let row = match conn {
         DbConn::Pg(c) => u::users
             .find(id)
@@ -56,7 +48,7 @@ pub fn find_for_update(conn: &mut DbConn, id: &str) -> Result<Option<UserRow>, A
 /// again in the same transaction is a no-op. Take it before any row lock (waiting for it
 /// while holding a row another holder wants would deadlock). SQLite needs none: `write_tx`
 /// holds the database's write lock already.
-pub fn lock_authority(conn: &mut DbConn) -> Result<(), ApiError> {
+pub fn lock_authority(conn: &mut DbConn) -> Result<()> {
     if let DbConn::Pg(c) = conn {
         diesel::connection::SimpleConnection::batch_execute(
             c,
@@ -70,7 +62,7 @@ pub fn lock_authority(conn: &mut DbConn) -> Result<(), ApiError> {
 const AUTHORITY_LOCK_KEY: i64 = 0x7067_6175_7468_6f72; // "pgauthor"
 
 /// Enabled users holding `admin`, for the last-admin rule.
-pub fn count_enabled_admins(conn: &mut DbConn) -> Result<i64, ApiError> {
+pub fn count_enabled_admins(conn: &mut DbConn) -> Result<i64> {
     let role = "admin";
     Ok(u::users
         .filter(u::disabled.eq(false))
@@ -85,7 +77,7 @@ pub fn count_enabled_admins(conn: &mut DbConn) -> Result<i64, ApiError> {
         .get_result(conn)?)
 }
 
-pub fn find_by_email(conn: &mut DbConn, normalized: &str) -> Result<Option<UserRow>, ApiError> {
+pub fn find_by_email(conn: &mut DbConn, normalized: &str) -> Result<Option<UserRow>> {
     let row = super::on_backend!(conn, |c| u::users
         .filter(u::email_normalized.eq(normalized))
         .select(UserRow::as_select())
@@ -94,7 +86,7 @@ pub fn find_by_email(conn: &mut DbConn, normalized: &str) -> Result<Option<UserR
 }
 
 /// The point lookup every authenticated request makes (see `http::bearer`).
-pub fn auth_state(conn: &mut DbConn, id: &str) -> Result<Option<AuthState>, ApiError> {
+pub fn auth_state(conn: &mut DbConn, id: &str) -> Result<Option<AuthState>> {
     let row = super::on_backend!(conn, |c| u::users
         .find(id)
         .select((u::security_version, u::disabled))
@@ -106,7 +98,7 @@ pub fn auth_state(conn: &mut DbConn, id: &str) -> Result<Option<AuthState>, ApiE
 /// locked until the transaction ends, so a password, role or disabled change cannot commit
 /// between this read and the transaction's writes; on SQLite `write_tx` already holds the
 /// database's write lock.
-pub fn lock_auth_state(conn: &mut DbConn, id: &str) -> Result<Option<AuthState>, ApiError> {
+pub fn lock_auth_state(conn: &mut DbConn, id: &str) -> Result<Option<AuthState>> {
     let query = u::users.find(id).select((u::security_version, u::disabled));
     let row = match conn {
         DbConn::Sqlite(c) => query.get_result::<AuthState>(c),
@@ -125,7 +117,7 @@ pub struct ListFilter {
 
 /// Users in id (creation) order after the cursor; `limit + 1` rows so the caller can tell
 /// whether another page exists.
-pub fn list(conn: &mut DbConn, filter: &ListFilter) -> Result<Vec<UserRow>, ApiError> {
+pub fn list(conn: &mut DbConn, filter: &ListFilter) -> Result<Vec<UserRow>> {
     let mut query = u::users.select(UserRow::as_select()).into_boxed();
     if let Some(q) = &filter.q {
         let pattern = like_pattern(&q.to_lowercase());
@@ -170,7 +162,7 @@ pub fn update_profile(
     change: &ProfileChange,
     bump_security_version: bool,
     now: NaiveDateTime,
-) -> Result<(), ApiError> {
+) -> Result<()> {
     let target = u::users.find(id);
     if change.display_name.is_some() || change.roles.is_some() || change.disabled.is_some() {
         diesel::update(target).set(change).execute(conn)?;
@@ -187,7 +179,7 @@ pub fn update_profile(
 }
 
 /// Records the time of a successful sign-in.
-pub fn record_sign_in(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> Result<(), ApiError> {
+pub fn record_sign_in(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> Result<()> {
     diesel::update(u::users.find(id))
         .set(u::last_sign_in_at.eq(now))
         .execute(conn)?;
@@ -200,7 +192,7 @@ pub fn replace_hash_if_unchanged(
     id: &str,
     old_hash: &str,
     new_hash: &str,
-) -> Result<(), ApiError> {
+) -> Result<()> {
     diesel::update(u::users.find(id).filter(u::password_hash.eq(old_hash)))
         .set(u::password_hash.eq(new_hash))
         .execute(conn)?;
@@ -223,7 +215,7 @@ pub fn set_password(
     id: &str,
     expected_hash: Option<&str>,
     change: &PasswordChange<'_>,
-) -> Result<bool, ApiError> {
+) -> Result<bool> {
     let values = (
         u::password_hash.eq(change.new_hash),
         u::password_changed_at.eq(Some(change.now)),
@@ -250,7 +242,7 @@ pub fn require_password_change(
     id: &str,
     security_version: i64,
     now: NaiveDateTime,
-) -> Result<bool, ApiError> {
+) -> Result<bool> {
     // Only on the password that was checked: a change or reset since then (a new security
     // version) replaced it, and the new one must not be marked.
     let changed = diesel::update(

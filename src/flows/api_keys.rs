@@ -150,7 +150,7 @@ pub async fn create(
     state
         .db
         .run(move |c| {
-            write_tx(c, |c| {
+            write_tx(c, |c| -> Result<_, ApiError> {
                 let now = clock.now();
                 // The creator's roles bounded the key above; they must still be its roles now.
                 if let Some(caller) = &caller {
@@ -163,7 +163,7 @@ pub async fn create(
                 if let Some(by) = &stored.created_by {
                     event = event.actor(by.as_str());
                 }
-                db::audit::record(c, now, event)
+                Ok(db::audit::record(c, now, event)?)
             })
         })
         .await?;

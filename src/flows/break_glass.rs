@@ -41,7 +41,7 @@ pub async fn reset_password(state: &AppState, email: &str) -> Result<BreakGlassR
     let user = state
         .db
         .run(move |c| {
-            write_tx(c, |c| {
+            write_tx(c, |c| -> Result<_, ApiError> {
                 let found = db::users::find_by_email(c, &normalized)?.ok_or(ApiError::NotFound)?;
                 let user = db::users::find_for_update(c, &found.id)?.ok_or(ApiError::NotFound)?;
                 let change = db::users::PasswordChange {

@@ -158,7 +158,7 @@ pub async fn check(
     state
         .db
         .run(move |c| {
-            write_tx(c, |c| {
+            write_tx(c, |c| -> Result<_, ApiError> {
                 let failure = match (&attempt, &digest) {
                     (Some(attempt), Some(digest)) => Some(lockout::record_failure(
                         c,
@@ -172,11 +172,11 @@ pub async fn check(
                     _ => None,
                 };
                 let repeated = failure == Some(Failure::Repeated);
-                db::audit::record(
+                Ok(db::audit::record(
                     c,
                     now,
                     failure_event(purpose, target, client_ip, reason, repeated),
-                )
+                )?)
             })
         })
         .await?;

@@ -198,7 +198,7 @@ pub fn record_failure(
 /// Ends every count of the account (a completed reset, an admin unlock, the break-glass
 /// command). Familiar sources stay familiar.
 pub fn clear_account(conn: &mut DbConn, key: &str) -> Result<(), ApiError> {
-    db::lockout::clear_account(conn, key)
+    Ok(db::lockout::clear_account(conn, key)?)
 }
 
 /// `base · 2^previous`, capped at `max`.

@@ -134,7 +134,7 @@ pub async fn flag_if_breached(
     state
         .db
         .run(move |conn| {
-            write_tx(conn, |c| {
+            write_tx(conn, |c| -> db::Result<_> {
                 let now = clock.now();
                 if db::users::require_password_change(c, &id, security_version, now)? {
                     db::audit::record(

@@ -43,7 +43,7 @@ pub async fn request(
     let queued = state
         .db
         .run(move |c| {
-            write_tx(c, |c| {
+            write_tx(c, |c| -> db::Result<_> {
                 let now = clock.now();
                 let user = db::users::find_by_email(c, &normalized)?;
                 let since =
@@ -103,7 +103,7 @@ pub async fn verify(state: &AppState, token: &str) -> Result<DateTime<Utc>, ApiE
     let clock = state.clock.clone();
     state
         .db
-        .run(move |c| {
+        .run(move |c| -> db::Result<_> {
             let Some(live) = db::reset_tokens::find_live(c, &digest, clock.now())? else {
                 return Ok(None);
             };
@@ -135,7 +135,7 @@ pub async fn confirm(
     let clock = state.clock.clone();
     let (live, user) = state
         .db
-        .run(move |c| {
+        .run(move |c| -> Result<_, ApiError> {
             let live = db::reset_tokens::find_live(c, &digest, clock.now())?
                 .ok_or(ApiError::ResetTokenInvalid)?;
             let user = db::users::find(c, &live.user_id)?
@@ -187,14 +187,14 @@ pub async fn confirm(
                         .client_ip(origin.client_ip.clone())
                         .details(serde_json::json!({ "kind": "reset" })),
                 )?;
-                mail::queue_notice(
+                Ok(mail::queue_notice(
                     c,
                     &settings,
                     &user,
                     ChangeKind::ResetLink,
                     origin.client_ip.as_deref(),
                     now,
-                )
+                )?)
             })
         })
         .await?;

@@ -45,7 +45,7 @@ pub fn create_refresh_token(
     family: Option<&str>,
     now: NaiveDateTime,
     ttl_secs: u64,
-) -> Result<Option<String>, ApiError> {
+) -> db::Result<Option<String>> {
     match db::users::lock_auth_state(conn, user_id)? {
         Some(current) if !current.disabled && current.security_version == security_version => {}
         _ => return Ok(None),
@@ -107,7 +107,7 @@ pub async fn refresh(state: &AppState, presented: &str) -> Result<TokenPair, Api
     let outcome = state
         .db
         .run(move |conn| {
-            write_tx(conn, |c| {
+            write_tx(conn, |c| -> db::Result<_> {
                 let now = clock.now();
                 let Some(row) = db::refresh_tokens::find_by_hash(c, &digest)? else {
                     return Ok(Rotation::Invalid);

@@ -64,7 +64,7 @@ async fn succeed(
     let refresh = state
         .db
         .run(move |conn| {
-            write_tx(conn, |c| {
+            write_tx(conn, |c| -> Result<_, ApiError> {
                 let now = clock.now();
                 let Some(refresh) =
                     sessions::create_refresh_token(c, &id, version, None, now, ttl)?

@@ -23,20 +23,20 @@ pub async fn unlock(
     state
         .db
         .run(move |c| {
-            write_tx(c, |c| {
+            write_tx(c, |c| -> Result<_, ApiError> {
                 let now = clock.now();
                 auth::still_authorized(c, &actor, now)?;
                 let row = db::users::find_for_update(c, &id)?.ok_or(ApiError::NotFound)?;
                 may_reset_user(&actor, &row)?;
                 lockout::clear_account(c, &row.email_normalized)?;
-                db::audit::record(
+                Ok(db::audit::record(
                     c,
                     now,
                     NewEvent::new("auth.unlocked")
                         .actor(actor.id.as_str())
                         .target(row.id.as_str())
                         .client_ip(origin.client_ip),
-                )
+                )?)
             })
         })
         .await

@@ -11,7 +11,6 @@ use chrono::NaiveDateTime;
 
 use crate::config::Settings;
 use crate::db::{self, models::UserRow, outbox::OutboxRow, DbConn};
-use crate::error::ApiError;
 
 pub use transport::Transport;
 pub use worker::OutboxWorker;
@@ -46,7 +45,7 @@ pub fn queue_reset_link(
     security_version: i64,
     reason: LinkReason,
     now: NaiveDateTime,
-) -> Result<(), ApiError> {
+) -> db::Result<()> {
     let (subject, body) = templates::reset_link(settings, &user.email, reason);
     queue(
         conn,
@@ -67,7 +66,7 @@ pub fn queue_notice(
     kind: ChangeKind,
     client_ip: Option<&str>,
     now: NaiveDateTime,
-) -> Result<(), ApiError> {
+) -> db::Result<()> {
     if !settings.mail.notify_password_changes {
         return Ok(());
     }
@@ -83,7 +82,7 @@ fn queue(
     body: String,
     user: Option<(&str, i64)>,
     now: NaiveDateTime,
-) -> Result<(), ApiError> {
+) -> db::Result<()> {
     db::outbox::insert(
         conn,
         &OutboxRow {

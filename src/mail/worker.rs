@@ -15,7 +15,6 @@ use crate::auth::opaque;
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db::{self, outbox::OutboxRow, write_tx, Db};
-use crate::error::ApiError;
 use crate::metrics::Metrics;
 
 use super::templates::LINK_PLACEHOLDER;
@@ -70,7 +69,7 @@ impl OutboxWorker {
                 break;
             }
             if let Err(e) = self.drain(&shutdown).await {
-                tracing::warn!(error = %e, "outbox pass failed; will retry");
+                tracing::warn!(error = %crate::error::chain(&e), "outbox pass failed; will retry");
             }
             tokio::select! {
                 _ = self.wake.notified() => {}
@@ -82,7 +81,7 @@ impl OutboxWorker {
     }
 
     /// Delivers everything due now.
-    pub async fn drain(&self, shutdown: &watch::Receiver<bool>) -> Result<(), ApiError> {
+    pub async fn drain(&self, shutdown: &watch::Receiver<bool>) -> db::Result<()> {
         let lease = chrono::Duration::seconds(self.settings.mail.claim_lease_secs as i64);
         loop {
             let clock = self.clock.clone();
@@ -110,7 +109,7 @@ impl OutboxWorker {
         }
     }
 
-    async fn deliver(&self, row: OutboxRow) -> Result<(), ApiError> {
+    async fn deliver(&self, row: OutboxRow) -> db::Result<()> {
         let body = match self.prepare(&row).await? {
             Prepared::Send(body) => body,
             Prepared::Obsolete => {
@@ -173,7 +172,7 @@ impl OutboxWorker {
 
     /// The final text. For a reset link, a fresh token is made now (voiding older ones), so
     /// no usable token ever sits in the outbox.
-    async fn prepare(&self, row: &OutboxRow) -> Result<Prepared, ApiError> {
+    async fn prepare(&self, row: &OutboxRow) -> db::Result<Prepared> {
         if row.kind != KIND_RESET_LINK {
             return Ok(Prepared::Send(row.body_text.clone()));
         }
@@ -185,7 +184,7 @@ impl OutboxWorker {
         let token = self
             .db
             .run(move |c| {
-                write_tx(c, |c| {
+                write_tx(c, |c| -> db::Result<_> {
                     let current = db::users::auth_state(c, &user_id)?;
                     match current {
                         Some(s) if !s.disabled && s.security_version == expected_sv => {

@@ -107,7 +107,7 @@ async fn unknown_revoked_and_expired_keys_get_one_answer() {
     let id = created["id"].as_str().unwrap().to_owned();
     app.state
         .db
-        .run(move |c| {
+        .run(move |c| -> passgate::db::Result<_> {
             Ok(diesel::update(k::api_keys.find(id))
                 .set(k::expires_at.eq(Some(
                     passgate::clock::Clock::system().now() - chrono::Duration::seconds(1),

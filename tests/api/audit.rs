@@ -119,7 +119,7 @@ async fn audit_events_cannot_be_changed_or_deleted() {
     let result = app
         .state
         .db
-        .run(|conn| {
+        .run(|conn| -> passgate::db::Result<_> {
             let update = diesel::sql_query("UPDATE audit_events SET action = 'x'").execute(conn);
             let delete = diesel::sql_query("DELETE FROM audit_events").execute(conn);
             Ok((update.is_err(), delete.is_err()))

@@ -75,7 +75,7 @@ async fn seed(database: &Db, n: usize) -> (Vec<String>, String) {
         .unwrap();
     let stored = phc.clone();
     let ids = database
-        .run(move |c| {
+        .run(move |c| -> passgate::db::Result<_> {
             db::write_tx(c, |c| {
                 let now = passgate::clock::Clock::system().now();
                 (0..n)
@@ -95,7 +95,7 @@ async fn seed(database: &Db, n: usize) -> (Vec<String>, String) {
                                 password_changed_at: Some(now),
                                 password_change_required: false,
                                 disabled: false,
-                                                                created_at: now,
+                                created_at: now,
                                 updated_at: now,
                             },
                         )?;
@@ -122,7 +122,7 @@ struct UserState {
 
 async fn states(database: &Db, action: &'static str) -> HashMap<String, UserState> {
     database
-        .run(move |c| {
+        .run(move |c| -> passgate::db::Result<_> {
             let rows: Vec<(String, String, i64, Option<String>)> = users::table
                 .select((
                     users::id,
@@ -173,7 +173,7 @@ async fn states(database: &Db, action: &'static str) -> HashMap<String, UserStat
 
 async fn count_audited(database: &Db, action: &'static str) -> i64 {
     database
-        .run(move |c| {
+        .run(move |c| -> passgate::db::Result<_> {
             Ok(audit_events::table
                 .filter(audit_events::action.eq(action))
                 .count()

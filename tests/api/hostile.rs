@@ -53,7 +53,7 @@ fn arbitrary_json() -> impl Strategy<Value = Value> {
 async fn counts(app: &TestApp) -> (i64, i64) {
     app.state
         .db
-        .run(|c| {
+        .run(|c| -> passgate::db::Result<_> {
             let u: i64 = users::table.select(count_star()).first(c)?;
             let a: i64 = audit_events::table.select(count_star()).first(c)?;
             Ok((u, a))
@@ -253,7 +253,7 @@ proptest! {
 async fn outbox_and_audit_rows(app: &TestApp) -> (i64, i64) {
     app.state
         .db
-        .run(|c| {
+        .run(|c| -> passgate::db::Result<_> {
             let o: i64 = outbox::table.select(count_star()).first(c)?;
             let a: i64 = audit_events::table.select(count_star()).first(c)?;
             Ok((o, a))

@@ -422,7 +422,7 @@ async fn lockout_rows(app: &TestApp) -> Vec<(String, i32, i32)> {
     use passgate::db::schema::lockout_sources::dsl as ls;
     app.state
         .db
-        .run(|c| {
+        .run(|c| -> passgate::db::Result<_> {
             Ok(ls::lockout_sources
                 .select((ls::source, ls::failures, ls::lockouts))
                 .order(ls::source)
@@ -445,7 +445,7 @@ async fn a_hash_made_with_old_parameters_is_upgraded_at_sign_in() {
     let (uid, stored) = (id.clone(), old.clone());
     app.state
         .db
-        .run(move |c| {
+        .run(move |c| -> passgate::db::Result<_> {
             Ok(diesel::update(u::users.find(uid))
                 .set(u::password_hash.eq(stored))
                 .execute(c)?)
@@ -458,7 +458,9 @@ async fn a_hash_made_with_old_parameters_is_upgraded_at_sign_in() {
     let now: Option<String> = app
         .state
         .db
-        .run(move |c| Ok(u::users.find(uid).select(u::password_hash).first(c)?))
+        .run(move |c| -> passgate::db::Result<_> {
+            Ok(u::users.find(uid).select(u::password_hash).first(c)?)
+        })
         .await
         .unwrap();
     let now = now.unwrap();

@@ -351,7 +351,7 @@ async fn rows(app: &TestApp) -> (i64, i64) {
     use passgate::db::schema::{audit_events, outbox};
     app.state
         .db
-        .run(|c| {
+        .run(|c| -> passgate::db::Result<_> {
             let o: i64 = outbox::table.select(count_star()).first(c)?;
             let a: i64 = audit_events::table.select(count_star()).first(c)?;
             Ok((o, a))

@@ -301,7 +301,7 @@ async fn sign_ins_verified_before_an_admin_link_reset_leave_no_session() {
     let counted: Vec<i32> = app
         .state
         .db
-        .run(move |c| {
+        .run(move |c| -> passgate::db::Result<_> {
             use diesel::prelude::*;
             use passgate::db::schema::lockout_sources::dsl as ls;
             Ok(ls::lockout_sources

@@ -403,7 +403,7 @@ async fn a_refresh_token_of_an_older_security_version_is_refused_though_not_revo
     let user = id.clone();
     app.state
         .db
-        .run(move |c| {
+        .run(move |c| -> passgate::db::Result<_> {
             diesel::update(users::table.find(&user))
                 .set(users::security_version.eq(users::security_version + 1))
                 .execute(c)?;
@@ -427,7 +427,7 @@ async fn a_refresh_token_of_an_older_security_version_is_refused_though_not_revo
     let live: i64 = app
         .state
         .db
-        .run(move |c| {
+        .run(move |c| -> passgate::db::Result<_> {
             Ok(refresh_tokens::table
                 .filter(refresh_tokens::user_id.eq(&id))
                 .filter(refresh_tokens::revoked_at.is_null())

@@ -119,9 +119,7 @@ pub async fn create(
         .await?
         .is_some()
     {
-        return Err(ApiError::Conflict(
-            "A user with this email already exists.".into(),
-        ));
+        return Err(email_taken());
     }
     let hash = state
         .hasher
@@ -144,7 +142,7 @@ pub async fn create(
         password_changed_at: Some(now),
         password_change_required: require_change,
         disabled: false,
-                created_at: now,
+        created_at: now,
         updated_at: now,
     };
     let actor = actor.cloned();
@@ -156,7 +154,10 @@ pub async fn create(
                 if let Some(caller) = &actor {
                     auth::still_authorized(c, caller, now)?;
                 }
-                db::users::insert(c, &row)?;
+                db::users::insert(c, &row).map_err(|e| match e {
+                    db::Error::Unique { .. } => email_taken(),
+                    other => other.into(),
+                })?;
                 let mut event = NewEvent::new("user.created")
                     .target(row.id.as_str())
                     .client_ip(origin.client_ip)
@@ -236,4 +237,8 @@ pub async fn create_or_promote_admin(
         },
         false,
     ))
+}
+
+fn email_taken() -> ApiError {
+    ApiError::Conflict("A user with this email already exists.".into())
 }

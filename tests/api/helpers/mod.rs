@@ -174,7 +174,7 @@ impl TestApp {
         let address = address.to_owned();
         self.state
             .db
-            .run(move |c| {
+            .run(move |c| -> passgate::db::Result<_> {
                 Ok(ob::outbox
                     .filter(ob::recipient.eq(address))
                     .select(OutboxRow::as_select())
@@ -296,7 +296,7 @@ impl TestApp {
 /// SMTP listeners hold then is all there will be: "exactly once" can be asserted at once.
 pub async fn outbox_settled(db: &Db) {
     poll_until("the outbox to settle", async || {
-        db.run(|c| {
+        db.run(|c| -> passgate::db::Result<_> {
             Ok(ob::outbox
                 .filter(ob::delivered_at.is_null())
                 .filter(ob::failed_at.is_null())
