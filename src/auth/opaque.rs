@@ -1,5 +1,5 @@
-//! Opaque bearer secrets (refresh tokens, later reset tokens and API keys): 256 bits from
-//! the OS CSPRNG, base64url, stored only as a SHA-256 hash.
+//! Opaque bearer secrets (refresh tokens, reset tokens and the secret part of API keys): 256
+//! bits from the OS CSPRNG, base64url, stored only as a SHA-256 hash.
 //!
 //! SHA-256 without salt is right for these: the secret has full entropy, so there is
 //! nothing to brute-force, and an unsalted digest can be looked up by an index. Look-ups

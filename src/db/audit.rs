@@ -36,6 +36,16 @@ impl NewEvent {
         self
     }
 
+    /// No user or key acted but the command line (`passgate create-admin`, …): `actor_id`
+    /// stays null, which the contract keeps for users and keys, and `details.actor` says who.
+    /// Call after `details`.
+    pub fn by_command_line(mut self) -> Self {
+        if let serde_json::Value::Object(details) = &mut self.details {
+            details.insert("actor".into(), "command_line".into());
+        }
+        self
+    }
+
     pub fn target(mut self, id: impl Into<String>) -> Self {
         self.target_user_id = Some(id.into());
         self

@@ -1,4 +1,6 @@
-//! Value types that can only hold valid values. Parse at the edge; everything below takes these.
+//! Value types that can only hold valid values. Request bodies and the command line parse into
+//! these at the edge and flows work with them; storage takes the stored text forms (`&str` ids,
+//! the normalised email).
 
 mod display_name;
 mod email;

@@ -160,9 +160,10 @@ pub async fn create(
                 let mut event = NewEvent::new("api_key.created")
                     .client_ip(origin.client_ip.clone())
                     .details(serde_json::json!({ "api_key_id": stored.id, "name": stored.name, "roles": RoleSet::from_db(&stored.roles).names() }));
-                if let Some(by) = &stored.created_by {
-                    event = event.actor(by.as_str());
-                }
+                event = match &stored.created_by {
+                    Some(by) => event.actor(by.as_str()),
+                    None => event.by_command_line(),
+                };
                 Ok(db::audit::record(c, now, event)?)
             })
         })

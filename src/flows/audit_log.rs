@@ -20,7 +20,8 @@ pub struct AuditEvent {
     pub occurred_at: DateTime<Utc>,
     /// e.g. `user.created`, `auth.sign_in`, `auth.sign_in_failed`, `auth.locked`, `password.changed`.
     pub action: String,
-    /// The user (or API key) that acted; null for anonymous attempts.
+    /// The user (or API key) that acted; null for anonymous attempts and for the command line
+    /// (whose events say `"actor": "command_line"` in `details`).
     pub actor_id: Option<String>,
     pub target_user_id: Option<String>,
     pub client_ip: Option<String>,

@@ -59,9 +59,9 @@ pub async fn reset_password(state: &AppState, email: &str) -> Result<BreakGlassR
                         .target(user.id.as_str())
                         .details(serde_json::json!({
                             "mode": "generate",
-                            "actor": "command_line",
                             "require_change_on_next_sign_in": true,
-                        })),
+                        }))
+                        .by_command_line(),
                 )?;
                 mail::queue_notice(c, &settings, &user, ChangeKind::Admin, None, now)?;
                 Ok(user)

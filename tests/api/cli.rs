@@ -86,6 +86,30 @@ fn create_admin_works_on_a_fresh_database_and_promotes_existing_users() {
         .unwrap()
         .contains("gave the admin role"));
 
+    // The command line is named as the actor, as the break-glass reset names it.
+    {
+        use diesel::prelude::*;
+        use passgate::db::schema::audit_events::dsl as ae;
+        let mut conn = passgate::db::ConnectionManager::new(&url)
+            .connect()
+            .unwrap();
+        let events: Vec<(String, Option<String>, String)> = ae::audit_events
+            .select((ae::action, ae::actor_id, ae::details))
+            .load(&mut conn)
+            .unwrap();
+        assert!(
+            events.iter().any(|(a, _, _)| a == "user.created"),
+            "{events:?}"
+        );
+        for (_, actor_id, details) in &events {
+            let details: serde_json::Value = serde_json::from_str(details).unwrap();
+            assert_eq!(
+                (actor_id, &details["actor"]),
+                (&None, &serde_json::json!("command_line"))
+            );
+        }
+    }
+
     let weak = passgate()
         .args([
             "create-admin",

@@ -578,7 +578,10 @@ export interface components {
         AuditEvent: {
             /** @description e.g. `user.created`, `auth.sign_in`, `auth.sign_in_failed`, `auth.locked`, `password.changed`. */
             action: string;
-            /** @description The user (or API key) that acted; null for anonymous attempts. */
+            /**
+             * @description The user (or API key) that acted; null for anonymous attempts and for the command line
+             *     (whose events say `"actor": "command_line"` in `details`).
+             */
             actor_id?: string | null;
             client_ip?: string | null;
             /** @description Action-specific facts; never a password or token. */

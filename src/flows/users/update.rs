@@ -105,9 +105,10 @@ pub async fn update(
                         "roles": roles.as_ref().map(RoleSet::names),
                         "disabled": disabled,
                     }));
-                if let Some(caller) = &actor {
-                    event = event.actor(caller.id.as_str());
-                }
+                event = match &actor {
+                    Some(caller) => event.actor(caller.id.as_str()),
+                    None => event.by_command_line(),
+                };
                 db::audit::record(c, now, event)?;
                 db::users::find(c, &id)?.ok_or(ApiError::NotFound)
             })
