@@ -72,7 +72,6 @@ pub struct BulkResetRequest {
     responses(
         (status = 200, description = "Reset", body = ResetResult),
         (status = 400, description = "`malformed_request`", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "`invalid_token`", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "`forbidden` (role, the target outranks the caller, or the target is the caller) or `password_change_required`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed` or `password_policy`", body = Problem, content_type = "application/problem+json"),
@@ -109,7 +108,6 @@ pub async fn reset_user(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Every lockout of the account is cleared"),
-        (status = 401, description = "`invalid_token`", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "`forbidden` (role, the target outranks the caller, or the target is the caller) or `password_change_required`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "`unavailable`", body = Problem, content_type = "application/problem+json"),
@@ -143,8 +141,6 @@ pub async fn unlock_user(
     responses(
         (status = 200, description = "Per-user results", body = BulkResetResult),
         (status = 400, description = "`malformed_request`", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "`invalid_token`", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`forbidden` or `password_change_required`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`, `password_policy` or `batch_too_large`", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "`unavailable`", body = Problem, content_type = "application/problem+json"),
     ))]

@@ -77,8 +77,6 @@ pub struct UpdateUserRequest {
     responses(
         (status = 200, description = "A page of users in creation order", body = UserPage),
         (status = 400, description = "`malformed_request`", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "`invalid_token`", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`forbidden` or `password_change_required`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed` (limit, role or cursor)", body = Problem, content_type = "application/problem+json"),
     ))]
 #[get("/v1/admin/users")]
@@ -110,8 +108,6 @@ pub async fn list_users(
     responses(
         (status = 201, description = "Created", body = CreatedUser),
         (status = 400, description = "`malformed_request`", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "`invalid_token`", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`forbidden` or `password_change_required`", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`conflict`: the email is taken (case-insensitively)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed` or `password_policy`", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "`overloaded` or `unavailable`", body = Problem, content_type = "application/problem+json"),
@@ -141,8 +137,6 @@ pub async fn create_user(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The user", body = User),
-        (status = 401, description = "`invalid_token`", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`forbidden` or `password_change_required`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
     ))]
 #[get("/v1/admin/users/{id}")]
@@ -167,8 +161,6 @@ pub async fn get_user(
     responses(
         (status = 200, description = "The updated user", body = User),
         (status = 400, description = "`malformed_request`", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "`invalid_token`", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`forbidden` or `password_change_required`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`conflict`: the change would leave no enabled admin", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),

@@ -68,8 +68,6 @@ pub async fn create_key(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Every key", body = ApiKeyList),
-        (status = 401, description = "`invalid_token`", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`forbidden` or `password_change_required`", body = Problem, content_type = "application/problem+json"),
     ))]
 #[get("/v1/admin/api-keys")]
 pub async fn list_keys(
@@ -85,8 +83,6 @@ pub async fn list_keys(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Revoked (or already revoked)"),
-        (status = 401, description = "`invalid_token`", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`forbidden` or `password_change_required`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
     ))]
 #[delete("/v1/admin/api-keys/{id}")]

@@ -40,8 +40,6 @@ pub struct AuditParams {
     responses(
         (status = 200, description = "A page of events", body = AuditEventPage),
         (status = 400, description = "`malformed_request`", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "`invalid_token`", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`forbidden` or `password_change_required`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed` (limit, time or cursor)", body = Problem, content_type = "application/problem+json"),
     ))]
 #[get("/v1/admin/audit-events")]

@@ -20,7 +20,6 @@ use crate::http::origin;
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The caller", body = User),
-        (status = 401, description = "`invalid_token`", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "`unavailable`", body = Problem, content_type = "application/problem+json"),
     ))]
 #[get("/v1/me")]
@@ -60,7 +59,6 @@ pub struct ChangePasswordRequest {
     responses(
         (status = 200, description = "Changed; a fresh token pair for the caller", body = TokenPair),
         (status = 400, description = "`current_password_incorrect` or `malformed_request`", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "`invalid_token`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`password_policy` (every broken rule in `errors`) or `validation_failed`", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "`account_locked`: this client address (its /64 for IPv6) failed too often for this account, or the account's unfamiliar addresses reached their hourly ceiling; the right password is refused too until `Retry-After`. Unknown and disabled accounts lock alike.", body = Problem, content_type = "application/problem+json",
             headers(("Retry-After" = u64, description = "Seconds until this address may try again"))),

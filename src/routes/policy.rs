@@ -50,7 +50,6 @@ pub async fn get_policy(state: web::Data<AppState>) -> HttpResponse {
     responses(
         (status = 200, description = "The verdict, with every broken rule", body = PolicyCheckResult),
         (status = 400, description = "`malformed_request`", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "`payload_too_large`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`: `email` or `display_name` over its maximum", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "`unavailable`: the breach range service failed and `BREACH_RANGE_FAIL_OPEN` is false", body = Problem, content_type = "application/problem+json"),
     ))]
