@@ -21,7 +21,7 @@ use crate::domain::{KeyName, Parsed, RoleSet};
 use crate::error::{ApiError, FieldError};
 use crate::state::AppState;
 
-use super::{accept, Origin};
+use super::{accept, ClientAddress};
 
 /// An API key as listed: never its secret.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -98,7 +98,7 @@ pub async fn create(
     name: Parsed<KeyName>,
     roles: Parsed<RoleSet>,
     expires_in_days: Option<u32>,
-    origin: Origin,
+    origin: ClientAddress,
 ) -> Result<CreatedApiKey, ApiError> {
     let mut errors = Vec::new();
     // One rule, the published one (`patterns::KEY_NAME`): nothing is trimmed.
@@ -194,7 +194,7 @@ pub async fn revoke(
     state: &AppState,
     caller: &Caller,
     id: &str,
-    origin: Origin,
+    origin: ClientAddress,
 ) -> Result<(), ApiError> {
     let (caller, id) = (caller.clone(), id.to_owned());
     let clock = state.clock.clone();

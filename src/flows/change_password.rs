@@ -22,7 +22,7 @@ use super::hash_error;
 use super::lockout::{self, Reservation};
 use super::passwords::{self, Presented};
 use super::sessions::{self, TokenPair};
-use super::Origin;
+use super::ClientAddress;
 
 /// `POST /v1/me/password`: the signed-in user changes their password and gets a fresh session.
 pub async fn change_password(
@@ -30,7 +30,7 @@ pub async fn change_password(
     user_id: &str,
     current: &str,
     new: &str,
-    origin: Origin,
+    origin: ClientAddress,
 ) -> Result<TokenPair, ApiError> {
     passwords::refuse_too_long(state, "new_password", new, Presented::New)?;
     let account = Account::Id(user_id.to_owned());
@@ -63,7 +63,7 @@ pub async fn change_password_with_email(
     email: &str,
     current: &str,
     new: &str,
-    origin: Origin,
+    origin: ClientAddress,
 ) -> Result<(), ApiError> {
     passwords::refuse_too_long(state, "new_password", new, Presented::New)?;
     let account = Account::Email(Email::parse(email).ok().map(|e| e.normalized()));
@@ -87,7 +87,7 @@ async fn verify(
     account: Account,
     current: &str,
     purpose: Purpose,
-    origin: &Origin,
+    origin: &ClientAddress,
 ) -> Result<Verified, ApiError> {
     let now = state.clock.now();
     credentials::check(
@@ -124,7 +124,7 @@ async fn commit<T: Send + 'static>(
     state: &AppState,
     verified: Verified,
     new_hash: String,
-    origin: Origin,
+    origin: ClientAddress,
     gone: ApiError,
     issue: impl FnOnce(&mut DbConn, &UserRow, NaiveDateTime) -> Result<T, ApiError> + Send + 'static,
 ) -> Result<(UserRow, T), ApiError> {

@@ -19,7 +19,7 @@ use crate::state::AppState;
 use super::hash_error;
 use super::lockout::{self, Failure, Reservation};
 use super::passwords::{self, Presented};
-use super::Origin;
+use super::ClientAddress;
 
 /// Whose password is presented.
 #[derive(Debug, Clone)]
@@ -68,7 +68,7 @@ pub async fn check(
     field: &str,
     presented: &str,
     purpose: Purpose,
-    origin: &Origin,
+    origin: &ClientAddress,
     now: NaiveDateTime,
 ) -> Result<Verified, ApiError> {
     passwords::refuse_too_long(state, field, presented, Presented::Current)?;

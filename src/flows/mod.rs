@@ -23,7 +23,7 @@ use crate::password::HashError;
 
 /// Where a request came from, for audit events and notices.
 #[derive(Debug, Clone, Default)]
-pub struct Origin {
+pub struct ClientAddress {
     pub client_ip: Option<String>,
 }
 

@@ -10,7 +10,7 @@ use crate::password::{Policy, PolicyInput};
 use crate::state::AppState;
 
 use super::hash_error;
-use super::Origin;
+use super::ClientAddress;
 
 /// What a password is for, which decides how "too long" is answered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -117,7 +117,7 @@ pub async fn flag_if_breached(
     state: &AppState,
     mut user: UserRow,
     password: &SecretString,
-    origin: &Origin,
+    origin: &ClientAddress,
 ) -> Result<UserRow, ApiError> {
     if !state.settings.policy.check_breached_at_sign_in
         || user.password_change_required

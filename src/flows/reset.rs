@@ -19,7 +19,7 @@ use crate::state::AppState;
 
 use super::passwords::{self, Presented};
 use super::{accept, hash_error};
-use super::{lockout, Origin};
+use super::{lockout, ClientAddress};
 
 /// Longest token worth looking up (ours are 43 characters).
 const MAX_TOKEN_LEN: usize = 512;
@@ -27,7 +27,7 @@ const MAX_TOKEN_LEN: usize = 512;
 pub async fn request(
     state: &AppState,
     email: Parsed<Email>,
-    origin: Origin,
+    origin: ClientAddress,
 ) -> Result<(), ApiError> {
     if let Some(ip) = &origin.client_ip {
         state
@@ -119,7 +119,7 @@ pub async fn confirm(
     state: &AppState,
     token: &str,
     new_password: &SecretString,
-    origin: Origin,
+    origin: ClientAddress,
 ) -> Result<(), ApiError> {
     if token.is_empty() || token.len() > MAX_TOKEN_LEN {
         return Err(ApiError::ResetTokenInvalid);

@@ -11,13 +11,13 @@ use crate::state::AppState;
 
 use super::credentials::{self, Account, Purpose, Verified};
 use super::lockout::{self, Reservation};
-use super::{accept, passwords, sessions, Origin};
+use super::{accept, passwords, sessions, ClientAddress};
 
 pub async fn sign_in(
     state: &AppState,
     email: Parsed<Email>,
     password: &str,
-    origin: Origin,
+    origin: ClientAddress,
 ) -> Result<sessions::TokenPair, ApiError> {
     passwords::refuse_too_long(state, "password", password, passwords::Presented::Current)?;
     let mut errors = Vec::new();
@@ -54,7 +54,7 @@ async fn succeed(
     user: UserRow,
     rehash: Option<String>,
     attempt: Option<Reservation>,
-    origin: Origin,
+    origin: ClientAddress,
 ) -> Result<sessions::TokenPair, ApiError> {
     let ttl = state.settings.jwt.refresh_ttl_secs;
     let id = user.id.clone();

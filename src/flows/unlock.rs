@@ -9,13 +9,13 @@ use crate::error::ApiError;
 use crate::state::AppState;
 
 use super::admin_reset::may_reset_user;
-use super::{lockout, Origin};
+use super::{lockout, ClientAddress};
 
 pub async fn unlock(
     state: &AppState,
     caller: &Caller,
     id: &str,
-    origin: Origin,
+    origin: ClientAddress,
 ) -> Result<(), ApiError> {
     let id = UserId::parse(id).ok_or(ApiError::NotFound)?.to_string();
     let actor = caller.clone();

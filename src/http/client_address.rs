@@ -4,12 +4,12 @@ use std::net::IpAddr;
 
 use actix_web::HttpRequest;
 
-use crate::flows::Origin;
+use crate::flows::ClientAddress;
 use crate::state::AppState;
 
 /// Where the request came from, for the flows' audit events and notices.
-pub fn origin(req: &HttpRequest, state: &AppState) -> Origin {
-    Origin {
+pub fn client_address(req: &HttpRequest, state: &AppState) -> ClientAddress {
+    ClientAddress {
         client_ip: client_ip(req, &state.trusted_proxies).map(|ip| ip.to_string()),
     }
 }

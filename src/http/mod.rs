@@ -4,4 +4,4 @@
 pub mod bearer;
 pub mod client_address;
 
-pub use client_address::{client_ip, origin};
+pub use client_address::{client_address, client_ip};

@@ -14,7 +14,7 @@ use crate::flows::admin_reset::{
 use crate::flows::unlock;
 use crate::state::AppState;
 
-use crate::http::origin;
+use crate::http::client_address;
 
 fn default_true() -> bool {
     true
@@ -93,7 +93,8 @@ pub async fn reset_user(
         notify_user: b.notify_user,
     };
     let result =
-        admin_reset::reset_single(&state, &caller, &id, options, origin(&req, &state)).await?;
+        admin_reset::reset_single(&state, &caller, &id, options, client_address(&req, &state))
+            .await?;
     Ok(HttpResponse::Ok().json(result))
 }
 
@@ -119,7 +120,7 @@ pub async fn unlock_user(
     req: HttpRequest,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    unlock::unlock(&state, &caller, &id, origin(&req, &state)).await?;
+    unlock::unlock(&state, &caller, &id, client_address(&req, &state)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -169,7 +170,13 @@ pub async fn reset_many(
         require_change: b.require_change_on_next_sign_in,
         notify_user: b.notify_user,
     };
-    let result =
-        admin_reset::reset_many(&state, &caller, targets, options, origin(&req, &state)).await?;
+    let result = admin_reset::reset_many(
+        &state,
+        &caller,
+        targets,
+        options,
+        client_address(&req, &state),
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(result))
 }

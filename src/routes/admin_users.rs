@@ -13,7 +13,7 @@ use crate::flows::users::{
 };
 use crate::state::AppState;
 
-use crate::http::origin;
+use crate::http::client_address;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -127,7 +127,7 @@ pub async fn create_user(
         password: b.password,
         require_change_on_next_sign_in: b.require_change_on_next_sign_in,
     };
-    let created = users::create(&state, Some(&caller), input, origin(&req, &state)).await?;
+    let created = users::create(&state, Some(&caller), input, client_address(&req, &state)).await?;
     Ok(HttpResponse::Created().json(created))
 }
 
@@ -179,6 +179,13 @@ pub async fn update_user(
         roles: b.roles,
         disabled: b.disabled,
     };
-    let user = users::update(&state, Some(&caller), &id, change, origin(&req, &state)).await?;
+    let user = users::update(
+        &state,
+        Some(&caller),
+        &id,
+        change,
+        client_address(&req, &state),
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(user))
 }

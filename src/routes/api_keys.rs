@@ -11,7 +11,7 @@ use crate::flows::api_keys::{self, ApiKeyList, CreatedApiKey, Creator};
 use crate::state::AppState;
 
 use super::integral;
-use crate::http::origin;
+use crate::http::client_address;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -57,7 +57,7 @@ pub async fn create_key(
         b.name,
         b.roles,
         b.expires_in_days,
-        origin(&req, &state),
+        client_address(&req, &state),
     )
     .await?;
     Ok(HttpResponse::Created().json(created))
@@ -92,6 +92,6 @@ pub async fn revoke_key(
     req: HttpRequest,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    api_keys::revoke(&state, &caller.0, &id, origin(&req, &state)).await?;
+    api_keys::revoke(&state, &caller.0, &id, client_address(&req, &state)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

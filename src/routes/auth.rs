@@ -13,7 +13,7 @@ use crate::flows::{self, sessions};
 use crate::state::AppState;
 
 use super::{required_password, validated};
-use crate::http::origin;
+use crate::http::client_address;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -67,7 +67,7 @@ pub async fn sign_in(
         &state,
         body.email,
         body.password.expose_secret(),
-        origin(&req, &state),
+        client_address(&req, &state),
     )
     .await?;
     Ok(HttpResponse::Ok().json(pair))

@@ -13,7 +13,7 @@ use crate::flows::users::User;
 use crate::state::AppState;
 
 use super::required_password;
-use crate::http::origin;
+use crate::http::client_address;
 
 /// The signed-in user. Accepts restricted (`password_change`) tokens.
 #[utoipa::path(get, path = "/v1/me", tag = "self", operation_id = "getMe",
@@ -78,7 +78,7 @@ pub async fn change_password(
         &caller.id,
         body.current_password.expose_secret(),
         body.new_password.expose_secret(),
-        origin(&req, &state),
+        client_address(&req, &state),
     )
     .await?;
     Ok(HttpResponse::Ok().json(pair))

@@ -11,7 +11,7 @@ use crate::error::{ApiError, Problem};
 use crate::flows::reset;
 use crate::state::AppState;
 
-use crate::http::origin;
+use crate::http::client_address;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -74,7 +74,12 @@ pub async fn request_reset(
     req: HttpRequest,
     body: web::Json<ResetRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    reset::request(&state, body.into_inner().email, origin(&req, &state)).await?;
+    reset::request(
+        &state,
+        body.into_inner().email,
+        client_address(&req, &state),
+    )
+    .await?;
     Ok(HttpResponse::Accepted().json(ResetAccepted { status: "accepted" }))
 }
 
@@ -119,7 +124,7 @@ pub async fn confirm_reset(
         &state,
         &body.token,
         &body.new_password,
-        origin(&req, &state),
+        client_address(&req, &state),
     )
     .await?;
     Ok(HttpResponse::NoContent().finish())

@@ -22,7 +22,7 @@ use crate::password::{self, PolicyInput};
 use crate::state::AppState;
 
 use super::passwords::{self, Presented};
-use super::Origin;
+use super::ClientAddress;
 pub(crate) use one::may_reset_user;
 use one::reset_one;
 
@@ -149,7 +149,7 @@ pub async fn reset_many(
     caller: &Caller,
     targets: Vec<Target>,
     options: ResetOptions,
-    origin: Origin,
+    origin: ClientAddress,
 ) -> Result<BulkResetResult, ApiError> {
     if targets.is_empty() {
         return Err(ApiError::Validation(vec![FieldError::new(
@@ -231,7 +231,7 @@ pub async fn reset_single(
     caller: &Caller,
     id: &str,
     options: ResetOptions,
-    origin: Origin,
+    origin: ClientAddress,
 ) -> Result<ResetResult, ApiError> {
     check_options(state, &options).await?;
     reset_one(state, caller, &Target::Id(id.to_owned()), &options, origin)

@@ -9,7 +9,7 @@ use crate::auth::{self, Caller};
 use crate::db::{self, audit::NewEvent, models::UserRow, write_tx};
 use crate::domain::{may_reset, Email, RoleSet, UserId};
 use crate::error::ApiError;
-use crate::flows::{hash_error, lockout, passwords, Origin};
+use crate::flows::{hash_error, lockout, passwords, ClientAddress};
 use crate::mail::{self, ChangeKind, LinkReason};
 use crate::password::{self, generate_temporary_password, HashError};
 use crate::state::AppState;
@@ -22,7 +22,7 @@ pub(super) async fn reset_one(
     caller: &Caller,
     target: &Target,
     options: &ResetOptions,
-    origin: Origin,
+    origin: ClientAddress,
 ) -> Result<ResetResult, (Option<String>, ApiError)> {
     let requested_id = match target {
         Target::Id(raw) => Some(raw.clone()),

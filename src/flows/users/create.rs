@@ -9,7 +9,7 @@ use crate::auth::{self, Caller};
 use crate::db::{self, audit::NewEvent, models::NewUser, write_tx};
 use crate::domain::{DisplayName, Email, Parsed, RoleSet, UserId};
 use crate::error::ApiError;
-use crate::flows::{accept, hash_error, passwords, Origin};
+use crate::flows::{accept, hash_error, passwords, ClientAddress};
 use crate::password::{self, generate_temporary_password, PolicyInput};
 use crate::state::AppState;
 
@@ -74,7 +74,7 @@ pub async fn create(
     state: &AppState,
     actor: Option<&Caller>,
     input: NewAccount,
-    origin: Origin,
+    origin: ClientAddress,
 ) -> Result<CreatedUser, ApiError> {
     let NewAccount {
         email,
@@ -207,7 +207,7 @@ pub async fn create_or_promote_admin(
                 password,
                 require_change_on_next_sign_in: None,
             },
-            Origin::default(),
+            ClientAddress::default(),
         )
         .await?;
         return Ok((created, true));
@@ -227,7 +227,7 @@ pub async fn create_or_promote_admin(
             roles: Some(Parsed::from_raw(roles)),
             ..ProfileUpdate::default()
         },
-        Origin::default(),
+        ClientAddress::default(),
     )
     .await?;
     Ok((

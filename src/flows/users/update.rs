@@ -4,7 +4,7 @@ use crate::auth::{self, Caller};
 use crate::db::{self, audit::NewEvent, write_tx};
 use crate::domain::{DisplayName, Parsed, RoleSet, UserId};
 use crate::error::ApiError;
-use crate::flows::{accept, Origin};
+use crate::flows::{accept, ClientAddress};
 use crate::state::AppState;
 
 use super::User;
@@ -27,7 +27,7 @@ pub async fn update(
     actor: Option<&Caller>,
     id: &str,
     update: ProfileUpdate,
-    origin: Origin,
+    origin: ClientAddress,
 ) -> Result<User, ApiError> {
     let id = UserId::parse(id).ok_or(ApiError::NotFound)?.to_string();
     let mut errors = Vec::new();

@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 
 use crate::error::ApiError;
 use crate::flows::change_password;
-use crate::http::origin;
+use crate::http::client_address;
 use crate::pages::{page, read_form, text};
 use crate::state::AppState;
 
@@ -132,7 +132,7 @@ pub async fn change_submit(
         email,
         current,
         new,
-        origin(&req, &state),
+        client_address(&req, &state),
     )
     .await
     {

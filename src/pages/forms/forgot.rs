@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 use crate::domain::Parsed;
 use crate::error::ApiError;
 use crate::flows::reset;
-use crate::http::origin;
+use crate::http::client_address;
 use crate::pages::{page, read_form, text};
 use crate::state::AppState;
 
@@ -81,7 +81,7 @@ pub async fn forgot_submit(
         );
     }
     let parsed = Parsed::from_raw(email.to_owned());
-    match reset::request(&state, parsed, origin(&req, &state)).await {
+    match reset::request(&state, parsed, client_address(&req, &state)).await {
         Ok(()) => page(
             StatusCode::OK,
             product(&state),

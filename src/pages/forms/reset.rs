@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 
 use crate::error::ApiError;
 use crate::flows::reset;
-use crate::http::origin;
+use crate::http::client_address;
 use crate::pages::{page, read_form, text};
 use crate::state::AppState;
 
@@ -133,7 +133,7 @@ pub async fn reset_submit(
         );
     }
     let new = SecretString::from(new);
-    match reset::confirm(&state, token, &new, origin(&req, &state)).await {
+    match reset::confirm(&state, token, &new, client_address(&req, &state)).await {
         Ok(()) => page(
             StatusCode::OK,
             product(&state),

@@ -18,7 +18,7 @@ use passgate::db::schema::outbox::dsl as ob;
 use passgate::db::Db;
 use passgate::domain::Parsed;
 use passgate::flows::users::{self, NewAccount};
-use passgate::flows::Origin;
+use passgate::flows::ClientAddress;
 use passgate::startup::Application;
 use passgate::state::AppState;
 use reqwest::{Response, StatusCode};
@@ -238,7 +238,7 @@ impl TestApp {
                 password: Some(password.into()),
                 require_change_on_next_sign_in: Some(false),
             },
-            Origin::default(),
+            ClientAddress::default(),
         )
         .await
         .expect("user created");
