@@ -250,11 +250,11 @@ fn database(c: &mut Criterion) {
     database.migrate().unwrap();
     let mut conn = db::ConnectionManager::new(&url).connect().unwrap();
     let now = Clock::system().now();
-    let id = passgate::domain::UserId::new().to_string();
+    let id = passgate::domain::UserId::new();
     db::users::insert(
         &mut conn,
         &NewUser {
-            id: id.clone(),
+            id,
             email: "ada@example.com".into(),
             email_normalized: "ada@example.com".into(),
             display_name: Some("Ada Lovelace".into()),
@@ -295,7 +295,6 @@ fn database(c: &mut Criterion) {
         .unwrap();
     group.bench_function("through_database_threads", |b| {
         b.to_async(&runtime).iter(|| {
-            let id = id.clone();
             let database = database.clone();
             async move {
                 database

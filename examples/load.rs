@@ -233,11 +233,11 @@ async fn main() -> anyhow::Result<()> {
                 let now = passgate::clock::Clock::system().now();
                 let mut ids = Vec::new();
                 for i in 0..USERS {
-                    let id = passgate::domain::UserId::new().to_string();
+                    let id = passgate::domain::UserId::new();
                     db::users::insert(
                         c,
                         &NewUser {
-                            id: id.clone(),
+                            id,
                             email: format!("load{i}@load.test"),
                             email_normalized: format!("load{i}@load.test"),
                             display_name: None,
@@ -252,7 +252,7 @@ async fn main() -> anyhow::Result<()> {
                             updated_at: now,
                         },
                     )?;
-                    ids.push(id);
+                    ids.push(id.to_string());
                 }
                 Ok(ids)
             })

@@ -11,7 +11,7 @@ use std::marker::PhantomData;
 use chrono::NaiveDateTime;
 
 use crate::db::{self, DbConn};
-use crate::domain::{Role, RoleSet};
+use crate::domain::{Role, RoleSet, UserId};
 use crate::error::ApiError;
 
 use super::api_key;
@@ -140,7 +140,11 @@ pub fn still_authorized(
 ) -> Result<(), ApiError> {
     db::users::lock_authority(conn)?;
     let holds = match caller.kind {
-        CallerKind::User => db::users::find(conn, &caller.id)?.is_some_and(|row| {
+        CallerKind::User => match UserId::parse(&caller.id) {
+            Some(id) => db::users::find(conn, &id)?,
+            None => None,
+        }
+        .is_some_and(|row| {
             let held = RoleSet::from_db(&row.roles);
             !row.disabled
                 && Some(row.security_version) == caller.security_version

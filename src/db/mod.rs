@@ -14,6 +14,7 @@ pub mod password_history;
 pub mod refresh_tokens;
 pub mod reset_tokens;
 pub mod schema;
+mod user_id;
 pub mod users;
 
 use std::sync::Arc;

@@ -4,11 +4,12 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::{audit_events, refresh_tokens, users};
+use crate::domain::UserId;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = users)]
 pub struct UserRow {
-    pub id: String,
+    pub id: UserId,
     pub email: String,
     pub email_normalized: String,
     pub display_name: Option<String>,
@@ -27,7 +28,7 @@ pub struct UserRow {
 #[derive(Debug, Insertable)]
 #[diesel(table_name = users)]
 pub struct NewUser {
-    pub id: String,
+    pub id: UserId,
     pub email: String,
     pub email_normalized: String,
     pub display_name: Option<String>,
@@ -53,7 +54,7 @@ pub struct AuthState {
 #[diesel(table_name = refresh_tokens)]
 pub struct RefreshTokenRow {
     pub id: String,
-    pub user_id: String,
+    pub user_id: UserId,
     pub family_id: String,
     pub token_hash: String,
     pub created_at: NaiveDateTime,

@@ -9,6 +9,7 @@ use diesel::prelude::*;
 
 use super::schema::outbox::dsl as ob;
 use super::{DbConn, Result};
+use crate::domain::UserId;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = super::schema::outbox)]
@@ -18,7 +19,7 @@ pub struct OutboxRow {
     pub recipient: String,
     pub subject: String,
     pub body_text: String,
-    pub user_id: Option<String>,
+    pub user_id: Option<UserId>,
     pub security_version: Option<i64>,
     pub created_at: NaiveDateTime,
     pub attempts: i32,
@@ -35,14 +36,16 @@ pub fn insert(conn: &mut DbConn, row: &OutboxRow) -> Result<()> {
 }
 
 /// Messages of `kind` queued for `user_id` since `since` (the per-account reset throttle).
+/// With none (an address that names no account), the same query runs for the nil id, which
+/// no user has, so an unknown address costs what a known one does.
 pub fn count_recent(
     conn: &mut DbConn,
-    user_id: &str,
+    user_id: Option<&UserId>,
     kind: &str,
     since: NaiveDateTime,
 ) -> Result<i64> {
     Ok(ob::outbox
-        .filter(ob::user_id.eq(user_id))
+        .filter(ob::user_id.eq(user_id.copied().unwrap_or(UserId::NIL)))
         .filter(ob::kind.eq(kind))
         .filter(ob::created_at.gt(since))
         .select(count_star())

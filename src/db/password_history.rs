@@ -6,8 +6,9 @@ use diesel::prelude::*;
 
 use super::schema::password_history::dsl as ph;
 use super::{DbConn, Result};
+use crate::domain::UserId;
 
-pub fn recent(conn: &mut DbConn, user_id: &str, depth: usize) -> Result<Vec<String>> {
+pub fn recent(conn: &mut DbConn, user_id: &UserId, depth: usize) -> Result<Vec<String>> {
     if depth == 0 {
         return Ok(Vec::new());
     }
@@ -22,7 +23,7 @@ pub fn recent(conn: &mut DbConn, user_id: &str, depth: usize) -> Result<Vec<Stri
 /// Records a replaced hash and forgets those beyond `depth`.
 pub fn push(
     conn: &mut DbConn,
-    user_id: &str,
+    user_id: &UserId,
     hash: &str,
     depth: usize,
     now: NaiveDateTime,

@@ -6,6 +6,7 @@ use diesel::prelude::*;
 use super::models::RefreshTokenRow;
 use super::schema::refresh_tokens::dsl as rt;
 use super::{DbConn, Result};
+use crate::domain::UserId;
 
 pub fn insert(conn: &mut DbConn, row: &RefreshTokenRow) -> Result<()> {
     diesel::insert_into(rt::refresh_tokens)
@@ -47,7 +48,7 @@ pub fn revoke_family(conn: &mut DbConn, family: &str, now: NaiveDateTime) -> Res
     Ok(())
 }
 
-pub fn revoke_all_for_user(conn: &mut DbConn, user_id: &str, now: NaiveDateTime) -> Result<()> {
+pub fn revoke_all_for_user(conn: &mut DbConn, user_id: &UserId, now: NaiveDateTime) -> Result<()> {
     diesel::update(
         rt::refresh_tokens
             .filter(rt::user_id.eq(user_id))

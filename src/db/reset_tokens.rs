@@ -5,11 +5,12 @@ use diesel::prelude::*;
 
 use super::schema::password_reset_tokens::dsl as rt;
 use super::{DbConn, Result};
+use crate::domain::UserId;
 
 #[derive(Debug, Clone, Queryable)]
 pub struct LiveToken {
     pub id: String,
-    pub user_id: String,
+    pub user_id: UserId,
     pub expires_at: NaiveDateTime,
 }
 
@@ -28,7 +29,7 @@ pub fn find_live(conn: &mut DbConn, digest: &str, now: NaiveDateTime) -> Result<
 /// Creates a token for `user_id`, voiding every earlier one (one live token per user).
 pub fn replace(
     conn: &mut DbConn,
-    user_id: &str,
+    user_id: &UserId,
     digest: &str,
     now: NaiveDateTime,
     expires_at: NaiveDateTime,
@@ -61,7 +62,7 @@ pub fn consume(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> Result<bool> 
     Ok(changed == 1)
 }
 
-pub fn void_all(conn: &mut DbConn, user_id: &str, now: NaiveDateTime) -> Result<()> {
+pub fn void_all(conn: &mut DbConn, user_id: &UserId, now: NaiveDateTime) -> Result<()> {
     diesel::update(
         rt::password_reset_tokens
             .filter(rt::user_id.eq(user_id))

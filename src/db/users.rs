@@ -6,6 +6,7 @@ use diesel::prelude::*;
 use super::models::{AuthState, NewUser, UserRow};
 use super::schema::users::dsl as u;
 use super::{like_pattern, DbConn, Result};
+use crate::domain::UserId;
 
 /// [`super::Error::Unique`] when the email is taken.
 pub fn insert(conn: &mut DbConn, user: &NewUser) -> Result<()> {
@@ -14,7 +15,7 @@ pub fn insert(conn: &mut DbConn, user: &NewUser) -> Result<()> {
 }
 
 /// A user by id.
-pub fn find(conn: &mut DbConn, id: &str) -> Result<Option<UserRow>> {
+pub fn find(conn: &mut DbConn, id: &UserId) -> Result<Option<UserRow>> {
     let row = super::on_backend!(conn, |c| u::users
         .find(id)
         .select(UserRow::as_select())
@@ -27,7 +28,7 @@ pub fn find(conn: &mut DbConn, id: &str) -> Result<Option<UserRow>> {
 /// commit: a concurrent role change or disable either waits for this transaction or has
 /// committed before the read and is seen by it. SQLite's write transactions are serialised
 /// already (`write_tx` takes the write lock first).
-pub fn find_for_update(conn: &mut DbConn, id: &str) -> Result<Option<UserRow>> {
+pub fn find_for_update(conn: &mut DbConn, id: &UserId) -> Result<Option<UserRow>> {
     let row = match conn {
         DbConn::Pg(c) => u::users
             .find(id)
@@ -86,7 +87,7 @@ pub fn find_by_email(conn: &mut DbConn, normalized: &str) -> Result<Option<UserR
 }
 
 /// The point lookup every authenticated request makes (see `http::bearer`).
-pub fn auth_state(conn: &mut DbConn, id: &str) -> Result<Option<AuthState>> {
+pub fn auth_state(conn: &mut DbConn, id: &UserId) -> Result<Option<AuthState>> {
     let row = super::on_backend!(conn, |c| u::users
         .find(id)
         .select((u::security_version, u::disabled))
@@ -98,7 +99,7 @@ pub fn auth_state(conn: &mut DbConn, id: &str) -> Result<Option<AuthState>> {
 /// locked until the transaction ends, so a password, role or disabled change cannot commit
 /// between this read and the transaction's writes; on SQLite `write_tx` already holds the
 /// database's write lock.
-pub fn lock_auth_state(conn: &mut DbConn, id: &str) -> Result<Option<AuthState>> {
+pub fn lock_auth_state(conn: &mut DbConn, id: &UserId) -> Result<Option<AuthState>> {
     let query = u::users.find(id).select((u::security_version, u::disabled));
     let row = match conn {
         DbConn::Sqlite(c) => query.get_result::<AuthState>(c),
@@ -158,7 +159,7 @@ pub struct ProfileChange {
 
 pub fn update_profile(
     conn: &mut DbConn,
-    id: &str,
+    id: &UserId,
     change: &ProfileChange,
     bump_security_version: bool,
     now: NaiveDateTime,
@@ -179,7 +180,7 @@ pub fn update_profile(
 }
 
 /// Records the time of a successful sign-in.
-pub fn record_sign_in(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> Result<()> {
+pub fn record_sign_in(conn: &mut DbConn, id: &UserId, now: NaiveDateTime) -> Result<()> {
     diesel::update(u::users.find(id))
         .set(u::last_sign_in_at.eq(now))
         .execute(conn)?;
@@ -189,7 +190,7 @@ pub fn record_sign_in(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> Result
 /// Stores a re-hash of the same password (new parameters); nothing else changes.
 pub fn replace_hash_if_unchanged(
     conn: &mut DbConn,
-    id: &str,
+    id: &UserId,
     old_hash: &str,
     new_hash: &str,
 ) -> Result<()> {
@@ -212,7 +213,7 @@ pub struct PasswordChange<'a> {
 /// one, so two concurrent changes cannot both succeed; returns whether the row changed.
 pub fn set_password(
     conn: &mut DbConn,
-    id: &str,
+    id: &UserId,
     expected_hash: Option<&str>,
     change: &PasswordChange<'_>,
 ) -> Result<bool> {
@@ -239,7 +240,7 @@ pub fn set_password(
 /// password); returns whether the flag was newly set.
 pub fn require_password_change(
     conn: &mut DbConn,
-    id: &str,
+    id: &UserId,
     security_version: i64,
     now: NaiveDateTime,
 ) -> Result<bool> {

@@ -211,7 +211,7 @@ pub async fn revoke(
                         c,
                         now,
                         NewEvent::new("api_key.revoked")
-                            .actor(caller.id.as_str())
+                            .actor(caller.id)
                             .client_ip(origin.client_ip.clone())
                             .details(serde_json::json!({ "api_key_id": id })),
                     )?;

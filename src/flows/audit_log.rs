@@ -77,7 +77,7 @@ pub async fn list(state: &AppState, query: AuditQuery) -> Result<AuditEventPage,
         limit,
     };
     let mut rows = state.db.run(move |c| db::audit::list(c, &filter)).await?;
-    let next_cursor = page_cursor(&mut rows, limit, |r| &r.id);
+    let next_cursor = page_cursor(&mut rows, limit, |r| r.id.clone());
     Ok(AuditEventPage {
         items: rows.into_iter().map(AuditEvent::from).collect(),
         next_cursor,

@@ -56,7 +56,7 @@ pub async fn reset_password(state: &AppState, email: &str) -> Result<BreakGlassR
                     c,
                     now,
                     NewEvent::new("password.reset_by_admin")
-                        .target(user.id.as_str())
+                        .target(user.id)
                         .details(serde_json::json!({
                             "mode": "generate",
                             "require_change_on_next_sign_in": true,
@@ -74,7 +74,7 @@ pub async fn reset_password(state: &AppState, email: &str) -> Result<BreakGlassR
         .with_label_values(&["admin"])
         .inc();
     Ok(BreakGlassReset {
-        user_id: user.id,
+        user_id: user.id.to_string(),
         email: user.email,
         disabled: user.disabled,
         temporary_password: temporary,

@@ -11,7 +11,7 @@ use chrono::NaiveDateTime;
 use secrecy::SecretString;
 
 use crate::db::{self, audit::NewEvent, models::UserRow, write_tx, DbConn};
-use crate::domain::{Email, RoleSet};
+use crate::domain::{Email, RoleSet, UserId};
 use crate::error::ApiError;
 use crate::mail;
 use crate::password;
@@ -33,7 +33,9 @@ pub async fn change_password(
     origin: ClientAddress,
 ) -> Result<TokenPair, ApiError> {
     passwords::refuse_too_long(state, "new_password", new, Presented::New)?;
-    let account = Account::Id(user_id.to_owned());
+    // The caller's id came from a verified token; one that is no user id names no user.
+    let user_id = UserId::parse(user_id).ok_or(ApiError::InvalidToken)?;
+    let account = Account::Id(user_id);
     let verified = verify(state, account, current, Purpose::ChangePassword, &origin).await?;
     let new_hash = check(state, &verified, new).await?;
     let ttl = state.settings.jwt.refresh_ttl_secs;
@@ -162,8 +164,8 @@ async fn commit<T: Send + 'static>(
                     c,
                     now,
                     NewEvent::new("password.changed")
-                        .actor(row.id.as_str())
-                        .target(row.id.as_str())
+                        .actor(row.id)
+                        .target(row.id)
                         .client_ip(origin.client_ip.clone())
                         .details(serde_json::json!({ "kind": "self" })),
                 )?;

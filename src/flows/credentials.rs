@@ -12,6 +12,7 @@ use chrono::NaiveDateTime;
 use secrecy::SecretString;
 
 use crate::db::{self, audit::NewEvent, models::UserRow, write_tx};
+use crate::domain::UserId;
 use crate::error::ApiError;
 use crate::password;
 use crate::state::AppState;
@@ -27,7 +28,7 @@ pub enum Account {
     /// By normalised email; `None` when the input is no email at all (nothing to look up).
     Email(Option<String>),
     /// The authenticated caller.
-    Id(String),
+    Id(UserId),
 }
 
 /// Where the password is presented: decides the answer to a wrong one and its audit event.
@@ -164,7 +165,7 @@ pub async fn check(
                         c,
                         attempt,
                         digest,
-                        target.as_deref(),
+                        target.as_ref(),
                         &settings,
                         now,
                         client_ip.as_deref(),
@@ -185,7 +186,7 @@ pub async fn check(
 
 fn failure_event(
     purpose: Purpose,
-    target: Option<String>,
+    target: Option<UserId>,
     client_ip: Option<String>,
     reason: &str,
     repeated: bool,
@@ -209,7 +210,7 @@ fn failure_event(
     .client_ip(client_ip);
     if let Some(id) = target {
         if purpose == Purpose::ChangePassword {
-            event = event.actor(id.as_str());
+            event = event.actor(id);
         }
         event = event.target(id);
     }

@@ -17,6 +17,7 @@ use chrono::{Duration, NaiveDateTime};
 
 use crate::config::LockoutSettings;
 use crate::db::{self, audit::NewEvent, write_tx, DbConn};
+use crate::domain::UserId;
 use crate::error::ApiError;
 use crate::password::digest;
 
@@ -154,7 +155,7 @@ pub fn record_failure(
     conn: &mut DbConn,
     attempt: &Reservation,
     digest: &str,
-    target: Option<&str>,
+    target: Option<&UserId>,
     settings: &LockoutSettings,
     now: NaiveDateTime,
     client_ip: Option<&str>,
@@ -189,7 +190,7 @@ pub fn record_failure(
             "lockout": lockouts + 1,
         }));
     if let Some(id) = target {
-        event = event.target(id);
+        event = event.target(*id);
     }
     db::audit::record(conn, now, event)?;
     Ok(Failure::Locked)

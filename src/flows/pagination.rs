@@ -38,11 +38,14 @@ pub fn decode_cursor(raw: Option<&str>) -> Result<Option<String>, ApiError> {
 }
 
 /// Trims the look-ahead row and returns the cursor for the next page, if there is one.
-pub fn page_cursor<T>(rows: &mut Vec<T>, limit: i64, id: impl Fn(&T) -> &String) -> Option<String> {
+pub fn page_cursor<T, S: AsRef<[u8]>>(
+    rows: &mut Vec<T>,
+    limit: i64,
+    id: impl Fn(&T) -> S,
+) -> Option<String> {
     if rows.len() as i64 > limit {
         rows.truncate(limit as usize);
-        rows.last()
-            .map(|r| URL_SAFE_NO_PAD.encode(id(r).as_bytes()))
+        rows.last().map(|r| URL_SAFE_NO_PAD.encode(id(r)))
     } else {
         None
     }

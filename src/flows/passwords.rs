@@ -128,7 +128,7 @@ pub async fn flag_if_breached(
     {
         return Ok(user);
     }
-    let (id, security_version) = (user.id.clone(), user.security_version);
+    let (id, security_version) = (user.id, user.security_version);
     let client_ip = origin.client_ip.clone();
     let clock = state.clock.clone();
     state
@@ -141,8 +141,8 @@ pub async fn flag_if_breached(
                         c,
                         now,
                         NewEvent::new("password.breach_detected")
-                            .actor(id.as_str())
-                            .target(id.as_str())
+                            .actor(id)
+                            .target(id)
                             .client_ip(client_ip)
                             .details(serde_json::json!({ "at": "sign_in" })),
                     )?;
@@ -156,7 +156,7 @@ pub async fn flag_if_breached(
 }
 
 async fn is_reused(state: &AppState, user: &UserRow, new: &SecretString) -> Result<bool, ApiError> {
-    let id = user.id.clone();
+    let id = user.id;
     let depth = state.policy.history;
     let mut hashes = state
         .db

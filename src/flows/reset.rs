@@ -51,7 +51,7 @@ pub async fn request(
                 // Runs for unknown emails too (matching nothing), so timing tells nothing.
                 let recent = db::outbox::count_recent(
                     c,
-                    user.as_ref().map_or("", |u| u.id.as_str()),
+                    user.as_ref().map(|u| &u.id),
                     KIND_RESET_LINK,
                     since,
                 )?;
@@ -77,7 +77,7 @@ pub async fn request(
                     .client_ip(origin.client_ip.clone())
                     .details(serde_json::json!({ "outcome": outcome }));
                 match &user {
-                    Some(u) => event = event.target(u.id.as_str()),
+                    Some(u) => event = event.target(u.id),
                     None => {
                         event = event
                             .details(serde_json::json!({ "outcome": outcome, "email": normalized }))
@@ -182,8 +182,8 @@ pub async fn confirm(
                     c,
                     now,
                     NewEvent::new("password.reset_completed")
-                        .actor(user.id.as_str())
-                        .target(user.id.as_str())
+                        .actor(user.id)
+                        .target(user.id)
                         .client_ip(origin.client_ip.clone())
                         .details(serde_json::json!({ "kind": "reset" })),
                 )?;

@@ -13,7 +13,7 @@ use utoipa::ToSchema;
 
 use crate::auth::opaque;
 use crate::db::{self, models::RefreshTokenRow, write_tx, DbConn};
-use crate::domain::RoleSet;
+use crate::domain::{RoleSet, UserId};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -40,7 +40,7 @@ pub struct TokenPair {
 /// inside the caller's write transaction; the re-read holds the user row until it ends.
 pub fn create_refresh_token(
     conn: &mut DbConn,
-    user_id: &str,
+    user_id: &UserId,
     security_version: i64,
     family: Option<&str>,
     now: NaiveDateTime,
@@ -57,7 +57,7 @@ pub fn create_refresh_token(
         &RefreshTokenRow {
             family_id: family.map_or_else(|| id.clone(), str::to_owned),
             id,
-            user_id: user_id.to_owned(),
+            user_id: *user_id,
             token_hash: digest,
             created_at: now,
             expires_at: now + Duration::seconds(ttl_secs as i64),
@@ -72,7 +72,7 @@ pub fn create_refresh_token(
 /// Signs the access token for a pair whose refresh token was just stored.
 pub fn token_pair(
     state: &AppState,
-    user_id: &str,
+    user_id: &UserId,
     roles: &RoleSet,
     security_version: i64,
     restricted: bool,
@@ -82,7 +82,7 @@ pub fn token_pair(
     Ok(TokenPair {
         access_token: state
             .jwt
-            .issue(user_id, names, security_version, restricted)?,
+            .issue(&user_id.to_string(), names, security_version, restricted)?,
         token_type: "Bearer",
         expires_in: state.jwt.access_ttl_secs(),
         refresh_token,

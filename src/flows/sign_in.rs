@@ -57,7 +57,7 @@ async fn succeed(
     origin: ClientAddress,
 ) -> Result<sessions::TokenPair, ApiError> {
     let ttl = state.settings.jwt.refresh_ttl_secs;
-    let id = user.id.clone();
+    let id = user.id;
     let version = user.security_version;
     let old_hash = user.password_hash.clone().unwrap_or_default();
     let clock = state.clock.clone();
@@ -80,7 +80,7 @@ async fn succeed(
                         now,
                         NewEvent::new("auth.sign_in_failed")
                             .failure()
-                            .target(id.as_str())
+                            .target(id)
                             .client_ip(origin.client_ip)
                             .details(serde_json::json!({ "reason": "superseded" })),
                     )?;
@@ -97,8 +97,8 @@ async fn succeed(
                     c,
                     now,
                     NewEvent::new("auth.sign_in")
-                        .actor(id.as_str())
-                        .target(id.as_str())
+                        .actor(id)
+                        .target(id)
                         .client_ip(origin.client_ip)
                         .details(serde_json::json!({ "rehashed": rehash.is_some() })),
                 )?;

@@ -17,7 +17,7 @@ pub async fn unlock(
     id: &str,
     origin: ClientAddress,
 ) -> Result<(), ApiError> {
-    let id = UserId::parse(id).ok_or(ApiError::NotFound)?.to_string();
+    let id = UserId::parse(id).ok_or(ApiError::NotFound)?;
     let actor = caller.clone();
     let clock = state.clock.clone();
     state
@@ -33,8 +33,8 @@ pub async fn unlock(
                     c,
                     now,
                     NewEvent::new("auth.unlocked")
-                        .actor(actor.id.as_str())
-                        .target(row.id.as_str())
+                        .actor(actor.id)
+                        .target(row.id)
                         .client_ip(origin.client_ip),
                 )?)
             })

@@ -11,7 +11,7 @@ use crate::auth::caller::{authorize, Requirement};
 use crate::auth::jwt::PASSWORD_CHANGE_SCOPE;
 use crate::auth::{api_key, Authenticated, Caller, CallerKind};
 use crate::db;
-use crate::domain::RoleSet;
+use crate::domain::{RoleSet, UserId};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -68,7 +68,8 @@ impl<R: Requirement + 'static> FromRequest for Authenticated<R> {
                 });
             }
             let claims = state.jwt.verify(&token)?;
-            let user_id = claims.sub.clone();
+            // A `sub` that is no user id names no user: the same answer as an unknown one.
+            let user_id = UserId::parse(&claims.sub).ok_or(ApiError::InvalidToken)?;
             let current = state
                 .db
                 .run(move |conn| db::users::auth_state(conn, &user_id))

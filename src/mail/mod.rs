@@ -11,6 +11,7 @@ use chrono::NaiveDateTime;
 
 use crate::config::Settings;
 use crate::db::{self, models::UserRow, outbox::OutboxRow, DbConn};
+use crate::domain::UserId;
 
 pub use transport::Transport;
 pub use worker::OutboxWorker;
@@ -80,7 +81,7 @@ fn queue(
     recipient: &str,
     subject: String,
     body: String,
-    user: Option<(&str, i64)>,
+    user: Option<(&UserId, i64)>,
     now: NaiveDateTime,
 ) -> db::Result<()> {
     db::outbox::insert(
@@ -91,7 +92,7 @@ fn queue(
             recipient: recipient.to_owned(),
             subject,
             body_text: body,
-            user_id: user.map(|(id, _)| id.to_owned()),
+            user_id: user.map(|(id, _)| *id),
             security_version: user.map(|(_, sv)| sv),
             created_at: now,
             attempts: 0,

@@ -176,7 +176,7 @@ impl OutboxWorker {
         if row.kind != KIND_RESET_LINK {
             return Ok(Prepared::Send(row.body_text.clone()));
         }
-        let (Some(user_id), Some(expected_sv)) = (row.user_id.clone(), row.security_version) else {
+        let (Some(user_id), Some(expected_sv)) = (row.user_id, row.security_version) else {
             return Ok(Prepared::Obsolete);
         };
         let ttl = chrono::Duration::seconds(self.settings.reset.token_ttl_secs as i64);

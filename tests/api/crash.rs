@@ -12,6 +12,7 @@ use passgate::auth::opaque;
 use passgate::config::DatabaseSettings;
 use passgate::db::schema::{audit_events, outbox, password_reset_tokens, refresh_tokens, users};
 use passgate::db::{self, models::NewUser, Db};
+use passgate::domain::UserId;
 use serde_json::{json, Value};
 
 use crate::helpers::{free_port, outbox_settled, passgate, Server, STRONG};
@@ -80,11 +81,11 @@ async fn seed(database: &Db, n: usize) -> (Vec<String>, String) {
                 let now = passgate::clock::Clock::system().now();
                 (0..n)
                     .map(|i| {
-                        let id = passgate::domain::UserId::new().to_string();
+                        let id = UserId::new();
                         db::users::insert(
                             c,
                             &NewUser {
-                                id: id.clone(),
+                                id,
                                 email: format!("crash{i}@example.com"),
                                 email_normalized: format!("crash{i}@example.com"),
                                 display_name: None,
@@ -99,7 +100,7 @@ async fn seed(database: &Db, n: usize) -> (Vec<String>, String) {
                                 updated_at: now,
                             },
                         )?;
-                        Ok(id)
+                        Ok(id.to_string())
                     })
                     .collect()
             })
@@ -313,7 +314,7 @@ async fn sigkill_mid_confirms_leaves_every_reset_whole() {
     let mut secrets = Vec::new();
     for id in &ids {
         let (secret, digest) = opaque::new_secret();
-        let id = id.clone();
+        let id = UserId::parse(id).expect("seeded ids are user ids");
         database
             .run(move |c| {
                 let now = passgate::clock::Clock::system().now();

@@ -31,7 +31,7 @@ pub(super) async fn reset_one(
     let user = find_target(state, target)
         .await
         .map_err(|e| (requested_id, e))?;
-    let user_id = Some(user.id.clone());
+    let user_id = Some(user.id.to_string());
     let fail = |e: ApiError| (user_id.clone(), e);
     // Checked here so a refused user costs no hash, and again inside the write transaction,
     // where it counts: the target may be promoted while the new password is being hashed.
@@ -60,7 +60,7 @@ pub(super) async fn reset_one(
         options.notify_user,
     );
     let actor = caller.clone();
-    let id = user.id.clone();
+    let id = user.id;
     let clock = state.clock.clone();
     state.pauses.point("admin_reset.hashed").await;
     state
@@ -82,8 +82,8 @@ pub(super) async fn reset_one(
                     c,
                     now,
                     NewEvent::new("password.reset_by_admin")
-                        .actor(actor.id.as_str())
-                        .target(row.id.as_str())
+                        .actor(actor.id)
+                        .target(row.id)
                         .client_ip(origin.client_ip.clone())
                         .details(serde_json::json!({
                             "mode": mode.as_str(),
@@ -123,7 +123,7 @@ pub(super) async fn reset_one(
         .inc();
     state.outbox_wake.notify_one();
     Ok(ResetResult {
-        user_id: Some(user.id),
+        user_id: Some(user.id.to_string()),
         email: None,
         status: "reset",
         temporary_password: temporary.map(|t| t.expose_secret().to_owned()),
@@ -137,7 +137,7 @@ pub(super) async fn reset_one(
 
 /// Who may reset whom (contract: "Roles"), on the target's row as it is read.
 pub(crate) fn may_reset_user(caller: &Caller, target: &UserRow) -> Result<(), ApiError> {
-    let own = target.id == caller.id;
+    let own = target.id.to_string() == caller.id;
     if may_reset(&caller.roles, &RoleSet::from_db(&target.roles), own) {
         return Ok(());
     }
@@ -149,24 +149,22 @@ pub(crate) fn may_reset_user(caller: &Caller, target: &UserRow) -> Result<(), Ap
 }
 
 async fn find_target(state: &AppState, target: &Target) -> Result<UserRow, ApiError> {
-    let key = match target {
-        Target::Id(raw) => match UserId::parse(raw) {
-            Some(id) => Target::Id(id.to_string()),
-            None => return Err(ApiError::NotFound),
-        },
-        Target::Email(raw) => match Email::parse(raw) {
-            Ok(email) => Target::Email(email.normalized()),
-            Err(why) => return Err(ApiError::validation("emails", "invalid_email", why)),
-        },
+    let found = match target {
+        Target::Id(raw) => {
+            let id = UserId::parse(raw).ok_or(ApiError::NotFound)?;
+            state.db.run(move |c| db::users::find(c, &id)).await?
+        }
+        Target::Email(raw) => {
+            let email = Email::parse(raw)
+                .map_err(|why| ApiError::validation("emails", "invalid_email", why))?
+                .normalized();
+            state
+                .db
+                .run(move |c| db::users::find_by_email(c, &email))
+                .await?
+        }
     };
-    state
-        .db
-        .run(move |c| match &key {
-            Target::Id(id) => db::users::find(c, id),
-            Target::Email(email) => db::users::find_by_email(c, email),
-        })
-        .await?
-        .ok_or(ApiError::NotFound)
+    found.ok_or(ApiError::NotFound)
 }
 
 /// Bulk work waits for room in the hashing queue instead of failing at the first full

@@ -131,7 +131,7 @@ pub async fn create(
     let expires_at = require_change
         .then(|| now + Duration::seconds(state.settings.admin.temporary_password_ttl_secs as i64));
     let row = NewUser {
-        id: UserId::new().to_string(),
+        id: UserId::new(),
         email: account.email.as_str().to_owned(),
         email_normalized: account.email.normalized(),
         display_name: account.display_name.map(DisplayName::into_inner),
@@ -146,7 +146,7 @@ pub async fn create(
         updated_at: now,
     };
     let actor = actor.cloned();
-    let id = row.id.clone();
+    let id = row.id;
     let created = state
         .db
         .run(move |conn| {
@@ -159,7 +159,7 @@ pub async fn create(
                     other => other.into(),
                 })?;
                 let mut event = NewEvent::new("user.created")
-                    .target(row.id.as_str())
+                    .target(row.id)
                     .client_ip(origin.client_ip)
                     .details(serde_json::json!({
                         "roles": RoleSet::from_db(&row.roles).names(),
@@ -218,11 +218,11 @@ pub async fn create_or_promote_admin(
         .map(String::from)
         .collect();
     roles.push("admin".into());
-    let id = existing.id.clone();
+    let id = existing.id;
     let user = update(
         state,
         None,
-        &id,
+        &id.to_string(),
         ProfileUpdate {
             roles: Some(Parsed::from_raw(roles)),
             ..ProfileUpdate::default()

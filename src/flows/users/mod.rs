@@ -45,7 +45,7 @@ impl From<UserRow> for User {
                 .into_iter()
                 .map(String::from)
                 .collect(),
-            id: row.id,
+            id: row.id.to_string(),
             email: row.email,
             display_name: row.display_name,
             disabled: row.disabled,
@@ -59,7 +59,7 @@ impl From<UserRow> for User {
 }
 
 pub async fn get(state: &AppState, id: &str) -> Result<User, ApiError> {
-    let id = UserId::parse(id).ok_or(ApiError::NotFound)?.to_string();
+    let id = UserId::parse(id).ok_or(ApiError::NotFound)?;
     state
         .db
         .run(move |c| db::users::find(c, &id))
@@ -114,7 +114,7 @@ pub async fn list(state: &AppState, query: ListQuery) -> Result<UserPage, ApiErr
         limit,
     };
     let mut rows = state.db.run(move |c| db::users::list(c, &filter)).await?;
-    let next_cursor = page_cursor(&mut rows, limit, |r| &r.id);
+    let next_cursor = page_cursor(&mut rows, limit, |r| r.id.to_string());
     Ok(UserPage {
         items: rows.into_iter().map(User::from).collect(),
         next_cursor,

@@ -29,7 +29,7 @@ pub async fn update(
     update: ProfileUpdate,
     origin: ClientAddress,
 ) -> Result<User, ApiError> {
-    let id = UserId::parse(id).ok_or(ApiError::NotFound)?.to_string();
+    let id = UserId::parse(id).ok_or(ApiError::NotFound)?;
     let mut errors = Vec::new();
     let display_name = update
         .display_name
@@ -60,7 +60,9 @@ pub async fn update(
                 let current_roles = RoleSet::from_db(&current.roles);
                 let roles_changed = roles.as_ref().is_some_and(|r| *r != current_roles);
                 let disabled_changed = disabled.is_some_and(|d| d != current.disabled);
-                let own = actor.as_ref().is_some_and(|a| a.id == current.id);
+                let own = actor
+                    .as_ref()
+                    .is_some_and(|a| a.id == current.id.to_string());
                 if own && (roles_changed || disabled_changed) {
                     return Err(ApiError::Forbidden(
                         "You cannot change your own roles or disable yourself.".into(),
@@ -98,7 +100,7 @@ pub async fn update(
                     changed.push("disabled");
                 }
                 let mut event = NewEvent::new("user.updated")
-                    .target(id.as_str())
+                    .target(id)
                     .client_ip(origin.client_ip)
                     .details(serde_json::json!({
                         "changed": changed,
