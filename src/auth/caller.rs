@@ -30,9 +30,20 @@ pub struct Caller {
     pub security_version: Option<i64>,
 }
 
+impl Caller {
+    /// The calling user's id; none for an API key.
+    pub fn user_id(&self) -> Option<UserId> {
+        match self.kind {
+            CallerKind::User(id) => Some(id),
+            CallerKind::ApiKey => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CallerKind {
-    User,
+    /// Parsed once, where the token was verified.
+    User(UserId),
     ApiKey,
 }
 
@@ -140,11 +151,7 @@ pub fn still_authorized(
 ) -> Result<(), ApiError> {
     db::users::lock_authority(conn)?;
     let holds = match caller.kind {
-        CallerKind::User => match UserId::parse(&caller.id) {
-            Some(id) => db::users::find(conn, &id)?,
-            None => None,
-        }
-        .is_some_and(|row| {
+        CallerKind::User(id) => db::users::find(conn, &id)?.is_some_and(|row| {
             let held = RoleSet::from_db(&row.roles);
             !row.disabled
                 && Some(row.security_version) == caller.security_version

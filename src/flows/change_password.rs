@@ -27,14 +27,12 @@ use super::ClientAddress;
 /// `POST /v1/me/password`: the signed-in user changes their password and gets a fresh session.
 pub async fn change_password(
     state: &AppState,
-    user_id: &str,
+    user_id: UserId,
     current: &str,
     new: &str,
     origin: ClientAddress,
 ) -> Result<TokenPair, ApiError> {
     passwords::refuse_too_long(state, "new_password", new, Presented::New)?;
-    // The caller's id came from a verified token; one that is no user id names no user.
-    let user_id = UserId::parse(user_id).ok_or(ApiError::InvalidToken)?;
     let account = Account::Id(user_id);
     let verified = verify(state, account, current, Purpose::ChangePassword, &origin).await?;
     let new_hash = check(state, &verified, new).await?;

@@ -86,7 +86,7 @@ impl<R: Requirement + 'static> FromRequest for Authenticated<R> {
                 id: claims.sub,
                 roles,
                 restricted,
-                kind: CallerKind::User,
+                kind: CallerKind::User(user_id),
                 security_version: Some(claims.sv),
             })
         })

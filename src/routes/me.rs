@@ -5,7 +5,8 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use crate::auth::{Authenticated, SelfService};
+use crate::auth::{Authenticated, Caller, SelfService};
+use crate::domain::UserId;
 use crate::error::{ApiError, Problem};
 use crate::flows;
 use crate::flows::sessions::TokenPair;
@@ -27,7 +28,7 @@ pub async fn get_me(
     state: web::Data<AppState>,
     caller: Authenticated<SelfService>,
 ) -> Result<HttpResponse, ApiError> {
-    let user: User = flows::users::get(&state, &caller.id)
+    let user: User = flows::users::find(&state, self_service_user(&caller)?)
         .await
         .map_err(|e| match e {
             ApiError::NotFound => ApiError::InvalidToken,
@@ -75,11 +76,17 @@ pub async fn change_password(
     required_password("current_password", &body.current_password)?;
     let pair = flows::change_password::change_password(
         &state,
-        &caller.id,
+        self_service_user(&caller)?,
         body.current_password.expose_secret(),
         body.new_password.expose_secret(),
         client_address(&req, &state),
     )
     .await?;
     Ok(HttpResponse::Ok().json(pair))
+}
+
+/// `SelfService` refuses API keys before the handler runs, so a caller here is a user; the
+/// `InvalidToken` is what an unknown user's token answers, never reached.
+fn self_service_user(caller: &Caller) -> Result<UserId, ApiError> {
+    caller.user_id().ok_or(ApiError::InvalidToken)
 }

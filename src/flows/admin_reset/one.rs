@@ -137,7 +137,7 @@ pub(super) async fn reset_one(
 
 /// Who may reset whom (contract: "Roles"), on the target's row as it is read.
 pub(crate) fn may_reset_user(caller: &Caller, target: &UserRow) -> Result<(), ApiError> {
-    let own = target.id.to_string() == caller.id;
+    let own = caller.user_id() == Some(target.id);
     if may_reset(&caller.roles, &RoleSet::from_db(&target.roles), own) {
         return Ok(());
     }

@@ -58,8 +58,13 @@ impl From<UserRow> for User {
     }
 }
 
+/// `GET /v1/users/{id}`: an id that is no UUID names no user.
 pub async fn get(state: &AppState, id: &str) -> Result<User, ApiError> {
     let id = UserId::parse(id).ok_or(ApiError::NotFound)?;
+    find(state, id).await
+}
+
+pub async fn find(state: &AppState, id: UserId) -> Result<User, ApiError> {
     state
         .db
         .run(move |c| db::users::find(c, &id))

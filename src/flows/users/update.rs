@@ -62,7 +62,7 @@ pub async fn update(
                 let disabled_changed = disabled.is_some_and(|d| d != current.disabled);
                 let own = actor
                     .as_ref()
-                    .is_some_and(|a| a.id == current.id.to_string());
+                    .is_some_and(|a| a.user_id() == Some(current.id));
                 if own && (roles_changed || disabled_changed) {
                     return Err(ApiError::Forbidden(
                         "You cannot change your own roles or disable yourself.".into(),
