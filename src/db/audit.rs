@@ -7,13 +7,14 @@ use diesel::prelude::*;
 use super::models::AuditEventRow;
 use super::schema::audit_events::dsl as ae;
 use super::{DbConn, Result};
+use crate::domain::UserId;
 
 /// An event about to be recorded.
 #[derive(Debug, Clone)]
 pub struct NewEvent {
     pub action: &'static str,
     pub actor_id: Option<String>,
-    pub target_user_id: Option<String>,
+    pub target_user_id: Option<UserId>,
     pub client_ip: Option<String>,
     pub outcome: &'static str,
     pub details: serde_json::Value,
@@ -46,8 +47,8 @@ impl NewEvent {
         self
     }
 
-    pub fn target(mut self, id: impl Into<String>) -> Self {
-        self.target_user_id = Some(id.into());
+    pub fn target(mut self, id: UserId) -> Self {
+        self.target_user_id = Some(id);
         self
     }
 
@@ -74,7 +75,7 @@ pub fn record(conn: &mut DbConn, now: NaiveDateTime, event: NewEvent) -> Result<
         occurred_at: now,
         action: event.action.to_owned(),
         actor_id: event.actor_id,
-        target_user_id: event.target_user_id,
+        target_user_id: event.target_user_id.map(String::from),
         client_ip: event.client_ip,
         outcome: event.outcome.to_owned(),
         details: event.details.to_string(),
