@@ -311,8 +311,8 @@ pub async fn outbox_settled(db: &Db) {
 }
 
 /// Polls `check` until it holds, for a condition another task or process makes true
-/// (a delivery attempted, a server listening): no fixed wait, and a deadline of 10 s so
-/// a condition that never comes fails the test, naming `what`. The deadline is generous
+/// (a delivery attempted, a server listening): no fixed wait, and a deadline so a
+/// condition that never comes fails the test, naming `what`. The deadline is generous
 /// (30 s) because it only bounds a failure: a passing test waits no longer than it must.
 pub async fn poll_until(what: &str, mut check: impl AsyncFnMut() -> bool) {
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
