@@ -267,6 +267,7 @@ fn database(c: &mut Criterion) {
             disabled: false,
             created_at: now,
             updated_at: now,
+            locale: None,
         },
     )
     .unwrap();

@@ -250,6 +250,7 @@ async fn main() -> anyhow::Result<()> {
                             disabled: false,
                             created_at: now,
                             updated_at: now,
+                            locale: None,
                         },
                     )?;
                     ids.push(id.to_string());

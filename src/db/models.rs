@@ -23,6 +23,8 @@ pub struct UserRow {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub last_sign_in_at: Option<NaiveDateTime>,
+    /// A BCP 47 language tag (`domain::LanguageTag`), or none: mail uses the default.
+    pub locale: Option<String>,
 }
 
 #[derive(Debug, Insertable)]
@@ -41,6 +43,7 @@ pub struct NewUser {
     pub disabled: bool,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub locale: Option<String>,
 }
 
 /// What an authenticated request needs to know about its user: one indexed point query.

@@ -155,6 +155,8 @@ pub struct ProfileChange {
     pub display_name: Option<String>,
     pub roles: Option<String>,
     pub disabled: Option<bool>,
+    /// `Some(None)` clears the language.
+    pub locale: Option<Option<String>>,
 }
 
 pub fn update_profile(
@@ -165,7 +167,11 @@ pub fn update_profile(
     now: NaiveDateTime,
 ) -> Result<()> {
     let target = u::users.find(id);
-    if change.display_name.is_some() || change.roles.is_some() || change.disabled.is_some() {
+    if change.display_name.is_some()
+        || change.roles.is_some()
+        || change.disabled.is_some()
+        || change.locale.is_some()
+    {
         diesel::update(target).set(change).execute(conn)?;
     }
     if bump_security_version {

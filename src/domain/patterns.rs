@@ -26,6 +26,12 @@ pub const KEY_NAME: &str = r"^[^\x00-\x20\x7f-\xa0\xad\u0600-\u0605\u061c\u06dd\
 /// The most characters (Unicode scalar values) a key name may have, as in `KEY_NAME`.
 pub const KEY_NAME_MAX_LEN: usize = 100;
 
+/// A BCP 47 language tag's shape: a primary language of 2–8 letters, then subtags of 1–8
+/// letters or digits (at most 35 characters in all, `LANGUAGE_TAG_MAX_LEN`).
+pub const LANGUAGE_TAG: &str = r"^[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*$";
+
+pub const LANGUAGE_TAG_MAX_LEN: usize = 35;
+
 pub const EMAIL_MAX_LEN: usize = 254;
 pub const DISPLAY_NAME_MAX_LEN: usize = 200;
 
@@ -37,6 +43,7 @@ fn compiled(pattern: &str) -> Regex {
 pub static EMAIL_RE: LazyLock<Regex> = LazyLock::new(|| compiled(EMAIL));
 pub static DISPLAY_NAME_RE: LazyLock<Regex> = LazyLock::new(|| compiled(DISPLAY_NAME));
 pub static KEY_NAME_RE: LazyLock<Regex> = LazyLock::new(|| compiled(KEY_NAME));
+pub static LANGUAGE_TAG_RE: LazyLock<Regex> = LazyLock::new(|| compiled(LANGUAGE_TAG));
 
 #[cfg(test)]
 mod tests {

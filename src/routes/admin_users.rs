@@ -6,7 +6,7 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::{Admin, Authenticated, PasswordAdmin};
-use crate::domain::{DisplayName, Email, Parsed, RoleSet};
+use crate::domain::{DisplayName, Email, LanguageTag, Parsed, RoleSet};
 use crate::error::{ApiError, Problem};
 use crate::flows::users::{
     self, CreatedUser, ListQuery, NewAccount, ProfileUpdate, User, UserPage,
@@ -42,7 +42,7 @@ pub enum RoleName {
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"email": "grace@example.com", "display_name": "Grace Hopper", "roles": ["user"]}))]
+#[schema(example = json!({"email": "grace@example.com", "display_name": "Grace Hopper", "roles": ["user"], "locale": "da"}))]
 pub struct CreateUserRequest {
     #[schema(inline, value_type = Email)]
     pub email: Parsed<Email>,
@@ -56,6 +56,9 @@ pub struct CreateUserRequest {
     pub password: Option<SecretString>,
     /// Defaults to true for a generated password and false for a given one.
     pub require_change_on_next_sign_in: Option<bool>,
+    /// The user's language for mail (BCP 47, e.g. `da`); absent or null: the default.
+    #[schema(inline, value_type = Option<LanguageTag>)]
+    pub locale: Option<Parsed<LanguageTag>>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -68,6 +71,11 @@ pub struct UpdateUserRequest {
     #[schema(value_type = Option<Vec<RoleName>>)]
     pub roles: Option<Parsed<RoleSet>>,
     pub disabled: Option<bool>,
+    /// The user's language for mail (BCP 47, e.g. `da`); `null` clears it (mail then uses
+    /// the default).
+    #[serde(default, deserialize_with = "super::nullable")]
+    #[schema(inline, value_type = Option<LanguageTag>)]
+    pub locale: Option<Option<Parsed<LanguageTag>>>,
 }
 
 /// List users (`password_admin` or `admin`).
@@ -126,6 +134,7 @@ pub async fn create_user(
         roles: b.roles,
         password: b.password,
         require_change_on_next_sign_in: b.require_change_on_next_sign_in,
+        locale: b.locale,
     };
     let created = users::create(&state, Some(&caller), input, client_address(&req, &state)).await?;
     Ok(HttpResponse::Created().json(created))
@@ -178,6 +187,7 @@ pub async fn update_user(
         display_name: b.display_name,
         roles: b.roles,
         disabled: b.disabled,
+        locale: b.locale,
     };
     let user = users::update(
         &state,

@@ -45,6 +45,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(audit::list_events);
 }
 
+/// For a PATCH field that may be cleared: absent stays `None` (with `#[serde(default)]`),
+/// `null` is `Some(None)`, a value `Some(Some(v))`.
+pub fn nullable<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    <Option<T> as serde::Deserialize>::deserialize(d).map(Some)
+}
+
 /// A password that must be given (`validator` cannot read through `SecretString`, and would
 /// copy the value into its error): the answer `length(min = 1)` gave.
 pub fn required_password(field: &str, value: &secrecy::SecretString) -> Result<(), ApiError> {
@@ -125,6 +135,7 @@ mod tests {
                     roles: None,
                     password: Some(SECRET.into()),
                     require_change_on_next_sign_in: None,
+                    locale: None,
                 }
             ),
             format!(

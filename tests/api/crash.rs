@@ -98,6 +98,7 @@ async fn seed(database: &Db, n: usize) -> (Vec<String>, String) {
                                 disabled: false,
                                 created_at: now,
                                 updated_at: now,
+                                locale: None,
                             },
                         )?;
                         Ok(id.to_string())

@@ -16,6 +16,7 @@ mod hashing;
 mod helpers;
 mod hostile;
 mod internal_errors;
+mod languages;
 mod lockout;
 mod operations;
 mod pages;

@@ -674,6 +674,7 @@ export interface components {
          * @example {
          *       "display_name": "Grace Hopper",
          *       "email": "grace@example.com",
+         *       "locale": "da",
          *       "roles": [
          *         "user"
          *       ]
@@ -682,6 +683,8 @@ export interface components {
         CreateUserRequest: {
             display_name?: null | string;
             email: string;
+            /** @description The user's language for mail (BCP 47, e.g. `da`); absent or null: the default. */
+            locale?: null | string;
             /** @description Omit to have passgate generate a temporary password (shown once in the response). */
             password?: string | null;
             /** @description Defaults to true for a generated password and false for a given one. */
@@ -758,6 +761,8 @@ export interface components {
             code: string;
             detail: string;
         };
+        /** @description A BCP 47 language tag (`da`, `en-GB`); any well-formed tag is kept, and mail uses the closest language served, else the default. */
+        LanguageTag: string;
         /**
          * @description The rules in force, as published by `GET /v1/password-policy`.
          * @example {
@@ -1031,6 +1036,11 @@ export interface components {
         UpdateUserRequest: {
             disabled?: boolean | null;
             display_name?: null | string;
+            /**
+             * @description The user's language for mail (BCP 47, e.g. `da`); `null` clears it (mail then uses
+             *     the default).
+             */
+            locale?: null | string;
             /** @description The complete new set of roles; `user` is always included. */
             roles?: components["schemas"]["RoleName"][] | null;
         };
@@ -1043,6 +1053,7 @@ export interface components {
          *       "email": "ada@example.com",
          *       "id": "019a8f5e-7c1a-7b2e-9a51-3f0c2d4e5a6b",
          *       "last_sign_in_at": null,
+         *       "locale": "da",
          *       "password_change_required": false,
          *       "password_changed_at": "2026-11-25T09:00:00Z",
          *       "roles": [
@@ -1060,6 +1071,7 @@ export interface components {
             id: string;
             /** Format: date-time */
             last_sign_in_at?: string | null;
+            locale: null | components["schemas"]["LanguageTag"];
             password_change_required: boolean;
             /** Format: date-time */
             password_changed_at?: string | null;

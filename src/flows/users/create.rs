@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 
 use crate::auth::{self, Caller};
 use crate::db::{self, audit::NewEvent, models::NewUser, write_tx};
-use crate::domain::{DisplayName, Email, Parsed, RoleSet, UserId};
+use crate::domain::{DisplayName, Email, LanguageTag, Parsed, RoleSet, UserId};
 use crate::error::ApiError;
 use crate::flows::{accept, hash_error, passwords, ClientAddress};
 use crate::password::{self, generate_temporary_password, PolicyInput};
@@ -24,6 +24,8 @@ pub struct NewAccount {
     pub roles: Option<Parsed<RoleSet>>,
     pub password: Option<SecretString>,
     pub require_change_on_next_sign_in: Option<bool>,
+    /// The user's language; absent: none (mail uses the default).
+    pub locale: Option<Parsed<LanguageTag>>,
 }
 
 /// The created user, and the generated temporary password (shown once) if there is one.
@@ -43,6 +45,7 @@ struct ValidAccount {
     email: Email,
     display_name: Option<DisplayName>,
     roles: RoleSet,
+    locale: Option<LanguageTag>,
 }
 
 /// Every refused field at once.
@@ -50,16 +53,19 @@ fn accept_account(
     email: Parsed<Email>,
     display_name: Option<Parsed<DisplayName>>,
     roles: Option<Parsed<RoleSet>>,
+    locale: Option<Parsed<LanguageTag>>,
 ) -> Result<ValidAccount, ApiError> {
     let mut errors = Vec::new();
     let email = accept("email", email, &mut errors);
     let display_name = display_name.map(|d| accept("display_name", d, &mut errors));
     let roles = roles.map(|r| accept("roles", r, &mut errors));
+    let locale = locale.map(|l| accept("locale", l, &mut errors));
     match email {
         Some(email) if errors.is_empty() => Ok(ValidAccount {
             email,
             display_name: display_name.flatten(),
             roles: roles.flatten().unwrap_or_else(RoleSet::user),
+            locale: locale.flatten(),
         }),
         _ => Err(ApiError::Validation(errors)),
     }
@@ -82,6 +88,7 @@ pub async fn create(
         roles,
         password,
         require_change_on_next_sign_in,
+        locale,
     } = input;
     if let Some(pw) = &password {
         passwords::refuse_too_long(
@@ -91,7 +98,7 @@ pub async fn create(
             passwords::Presented::New,
         )?;
     }
-    let account = accept_account(email, display_name, roles)?;
+    let account = accept_account(email, display_name, roles, locale)?;
     let (password, generated) = match &password {
         Some(given) => {
             let normalized = password::normalize(given.expose_secret());
@@ -144,6 +151,7 @@ pub async fn create(
         disabled: false,
         created_at: now,
         updated_at: now,
+        locale: account.locale.map(LanguageTag::into_inner),
     };
     let actor = actor.cloned();
     let id = row.id;
@@ -206,6 +214,7 @@ pub async fn create_or_promote_admin(
                 roles: Some(Parsed::from_raw(vec!["admin".into()])),
                 password,
                 require_change_on_next_sign_in: None,
+                locale: None,
             },
             ClientAddress::default(),
         )

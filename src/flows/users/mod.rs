@@ -8,7 +8,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::db::{self, models::UserRow};
-use crate::domain::{Role, RoleSet, UserId};
+use crate::domain::{LanguageTag, Role, RoleSet, UserId};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -22,7 +22,7 @@ pub use update::{update, ProfileUpdate};
 #[schema(example = json!({"id": "019a8f5e-7c1a-7b2e-9a51-3f0c2d4e5a6b", "email": "ada@example.com",
     "display_name": "Ada Lovelace", "roles": ["user"], "disabled": false, "password_change_required": false,
     "password_changed_at": "2026-11-25T09:00:00Z", "created_at": "2026-11-25T09:00:00Z",
-    "updated_at": "2026-11-25T09:00:00Z", "last_sign_in_at": null}))]
+    "updated_at": "2026-11-25T09:00:00Z", "last_sign_in_at": null, "locale": "da"}))]
 pub struct User {
     pub id: String,
     pub email: String,
@@ -35,6 +35,9 @@ pub struct User {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub last_sign_in_at: Option<DateTime<Utc>>,
+    /// The user's language (BCP 47), for mail; null: the configured default. Always present.
+    #[schema(value_type = Option<LanguageTag>, required = true)]
+    pub locale: Option<String>,
 }
 
 impl From<UserRow> for User {
@@ -54,6 +57,7 @@ impl From<UserRow> for User {
             created_at: row.created_at.and_utc(),
             updated_at: row.updated_at.and_utc(),
             last_sign_in_at: row.last_sign_in_at.map(|t| t.and_utc()),
+            locale: row.locale,
         }
     }
 }

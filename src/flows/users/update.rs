@@ -1,8 +1,8 @@
-//! Changing an account: display name, roles, disabled.
+//! Changing an account: display name, roles, disabled, language.
 
 use crate::auth::{self, Caller};
 use crate::db::{self, audit::NewEvent, write_tx};
-use crate::domain::{DisplayName, Parsed, RoleSet, UserId};
+use crate::domain::{DisplayName, LanguageTag, Parsed, RoleSet, UserId};
 use crate::error::ApiError;
 use crate::flows::{accept, ClientAddress};
 use crate::state::AppState;
@@ -16,6 +16,8 @@ pub struct ProfileUpdate {
     /// The complete new set.
     pub roles: Option<Parsed<RoleSet>>,
     pub disabled: Option<bool>,
+    /// `Some(None)` clears the language (mail then uses the default).
+    pub locale: Option<Option<Parsed<LanguageTag>>>,
 }
 
 /// `PATCH /v1/admin/users/{id}`. A change of roles or of `disabled` bumps the security
@@ -35,9 +37,13 @@ pub async fn update(
         .display_name
         .map(|d| accept("display_name", d, &mut errors));
     let roles = update.roles.map(|r| accept("roles", r, &mut errors));
+    let locale = update
+        .locale
+        .map(|l| l.map(|l| accept("locale", l, &mut errors)));
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
+    let locale: Option<Option<String>> = locale.map(|l| l.flatten().map(LanguageTag::into_inner));
     let (display_name, roles) = (display_name.flatten(), roles.flatten());
     let actor = actor.cloned();
     let disabled = update.disabled;
@@ -60,6 +66,7 @@ pub async fn update(
                 let current_roles = RoleSet::from_db(&current.roles);
                 let roles_changed = roles.as_ref().is_some_and(|r| *r != current_roles);
                 let disabled_changed = disabled.is_some_and(|d| d != current.disabled);
+                let locale_changed = locale.as_ref().is_some_and(|l| *l != current.locale);
                 let own = actor
                     .as_ref()
                     .is_some_and(|a| a.user_id() == Some(current.id));
@@ -72,6 +79,7 @@ pub async fn update(
                     display_name: display_name.as_ref().map(|d| d.as_str().to_owned()),
                     roles: roles.as_ref().filter(|_| roles_changed).map(RoleSet::to_db),
                     disabled: disabled.filter(|_| disabled_changed),
+                    locale: locale.clone().filter(|_| locale_changed),
                 };
                 db::users::update_profile(c, &id, &change, roles_changed || disabled_changed, now)?;
                 if roles_changed || disabled_changed {
@@ -99,6 +107,9 @@ pub async fn update(
                 if disabled_changed {
                     changed.push("disabled");
                 }
+                if locale_changed {
+                    changed.push("locale");
+                }
                 let mut event = NewEvent::new("user.updated")
                     .target(id)
                     .client_ip(origin.client_ip)
@@ -106,6 +117,7 @@ pub async fn update(
                         "changed": changed,
                         "roles": roles.as_ref().map(RoleSet::names),
                         "disabled": disabled,
+                        "locale": locale.as_ref().filter(|_| locale_changed),
                     }));
                 event = match &actor {
                     Some(caller) => event.actor(caller.id.as_str()),

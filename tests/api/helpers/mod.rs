@@ -237,6 +237,7 @@ impl TestApp {
                 )),
                 password: Some(password.into()),
                 require_change_on_next_sign_in: Some(false),
+                locale: None,
             },
             ClientAddress::default(),
         )
