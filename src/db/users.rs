@@ -193,17 +193,18 @@ pub fn record_sign_in(conn: &mut DbConn, id: &UserId, now: NaiveDateTime) -> Res
     Ok(())
 }
 
-/// Stores a re-hash of the same password (new parameters); nothing else changes.
+/// Stores a re-hash of the same password (new parameters, or argon2id in place of an
+/// imported scheme); nothing else changes. Returns whether the row still had `old_hash`.
 pub fn replace_hash_if_unchanged(
     conn: &mut DbConn,
     id: &UserId,
     old_hash: &str,
     new_hash: &str,
-) -> Result<()> {
-    diesel::update(u::users.find(id).filter(u::password_hash.eq(old_hash)))
+) -> Result<bool> {
+    let changed = diesel::update(u::users.find(id).filter(u::password_hash.eq(old_hash)))
         .set(u::password_hash.eq(new_hash))
         .execute(conn)?;
-    Ok(())
+    Ok(changed == 1)
 }
 
 /// What a password change writes on the user row.

@@ -35,9 +35,9 @@ pub async fn change_password(
     passwords::refuse_too_long(state, "new_password", new, Presented::New)?;
     let account = Account::Id(user_id);
     let verified = verify(state, account, current, Purpose::ChangePassword, &origin).await?;
-    let new_hash = check(state, &verified, new).await?;
+    let hashed = check(state, &verified, new).await?;
     let ttl = state.settings.jwt.refresh_ttl_secs;
-    let (after, refresh) = commit(state, verified, new_hash, origin, ApiError::InvalidToken, {
+    let (after, refresh) = commit(state, verified, hashed, origin, ApiError::InvalidToken, {
         move |c, after, now| {
             // `None` only when the account was disabled meanwhile: undo the change.
             sessions::create_refresh_token(c, &after.id, after.security_version, None, now, ttl)?
@@ -68,11 +68,11 @@ pub async fn change_password_with_email(
     passwords::refuse_too_long(state, "new_password", new, Presented::New)?;
     let account = Account::Email(Email::parse(email).ok().map(|e| e.normalized()));
     let verified = verify(state, account, current, Purpose::HostedChange, &origin).await?;
-    let new_hash = check(state, &verified, new).await?;
+    let hashed = check(state, &verified, new).await?;
     commit(
         state,
         verified,
-        new_hash,
+        hashed,
         origin,
         ApiError::InvalidCredentials,
         |_, _, _| Ok(()),
@@ -102,13 +102,21 @@ async fn verify(
     .await
 }
 
+/// What step 2 hashed: the new password, and, when the current one was an imported hash,
+/// the current password again as argon2id (the password history keeps that instead: no
+/// imported hash outlives its first use).
+struct Hashed {
+    new: String,
+    current: Option<(String, &'static str)>,
+}
+
 /// Step 2: the new password passes the policy and is hashed. A rejection still settles the
 /// attempt as a success: the current password was right, so it must not count.
-async fn check(state: &AppState, verified: &Verified, new: &str) -> Result<String, ApiError> {
+async fn check(state: &AppState, verified: &Verified, new: &str) -> Result<Hashed, ApiError> {
     let new: SecretString = password::normalize(new);
     let checked =
         match passwords::check_new_password(state, "new_password", &verified.user, &new).await {
-            Ok(()) => state.hasher.hash(new).await.map_err(hash_error),
+            Ok(()) => hash_both(state, verified, new).await,
             Err(rejected) => Err(rejected),
         };
     if checked.is_err() {
@@ -117,13 +125,29 @@ async fn check(state: &AppState, verified: &Verified, new: &str) -> Result<Strin
     checked
 }
 
+async fn hash_both(
+    state: &AppState,
+    verified: &Verified,
+    new: SecretString,
+) -> Result<Hashed, ApiError> {
+    let new = state.hasher.hash(new).await.map_err(hash_error)?;
+    let current = match verified.legacy_scheme {
+        Some(scheme) => {
+            let phc = state.hasher.hash(verified.password.clone()).await;
+            Some((phc.map_err(hash_error)?, scheme))
+        }
+        None => None,
+    };
+    Ok(Hashed { new, current })
+}
+
 /// Step 3: one transaction, re-reading the account under the write (it may have been
 /// disabled while the new password was hashed → `gone`). `issue` runs last, inside the same
 /// transaction, on the account as it now is.
 async fn commit<T: Send + 'static>(
     state: &AppState,
     verified: Verified,
-    new_hash: String,
+    hashed: Hashed,
     origin: ClientAddress,
     gone: ApiError,
     issue: impl FnOnce(&mut DbConn, &UserRow, NaiveDateTime) -> Result<T, ApiError> + Send + 'static,
@@ -146,14 +170,24 @@ async fn commit<T: Send + 'static>(
                 }
                 let now = clock.now();
                 let change = db::users::PasswordChange {
-                    new_hash: Some(&new_hash),
+                    new_hash: Some(&hashed.new),
                     change_required: false,
                     expires_at: None,
                     now,
                 };
-                if !passwords::apply(c, history, &row, row.password_hash.as_deref(), &change)? {
+                // The history receives the current password as argon2id when it was an
+                // imported hash, re-hashed in step 2.
+                let mut replaced = row.clone();
+                if let Some((phc, _)) = &hashed.current {
+                    replaced.password_hash = Some(phc.clone());
+                }
+                let expected = row.password_hash.as_deref();
+                if !passwords::apply(c, history, &replaced, expected, &change)? {
                     // Someone changed the password between our check and this write.
                     return Err(ApiError::CurrentPasswordIncorrect);
+                }
+                if let Some((_, scheme)) = &hashed.current {
+                    db::audit::record(c, now, super::sign_in::rehashed_event(row.id, scheme))?;
                 }
                 if let Some(attempt) = &attempt {
                     lockout::succeed(c, attempt, now)?;

@@ -6,6 +6,9 @@
 //! nothing real to check (unknown, disabled, no password, expired temporary password), so
 //! every case costs one argon2 verification → on a full hashing queue give the attempt
 //! back → on a wrong password record the failure and its audit event in one transaction.
+//! The stored hash may be one imported from another system (`password::legacy`): it is
+//! verified here too, on the same pool, and `Verified::legacy_scheme` tells the caller to
+//! replace it.
 //! The answer and the work done do not tell whether the account exists.
 
 use chrono::NaiveDateTime;
@@ -57,6 +60,9 @@ pub struct Verified {
     pub user: UserRow,
     pub password: SecretString,
     pub needs_rehash: bool,
+    /// The scheme of an imported hash that matched: the caller replaces it with argon2id in
+    /// its transaction and audits `password.rehashed` (contract: "Import and export").
+    pub legacy_scheme: Option<&'static str>,
     pub attempt: Option<Reservation>,
 }
 
@@ -121,7 +127,14 @@ pub async fn check(
     let phc = checkable
         .and_then(|u| u.password_hash.clone())
         .unwrap_or_else(|| state.dummy_hash.clone());
-    let verification = match state.hasher.verify(password.clone(), phc).await {
+    // One verification whatever the account: an imported hash is checked with its own
+    // scheme on the same pool (see SECURITY.md on what its timing shows).
+    let as_typed = SecretString::from(presented.to_owned());
+    let verification = match state
+        .hasher
+        .verify_presented(password.clone(), as_typed, phc)
+        .await
+    {
         Ok(v) => v,
         Err(e) => {
             if let Some(attempt) = attempt {
@@ -140,6 +153,7 @@ pub async fn check(
                 user: user.clone(),
                 password,
                 needs_rehash: verification.needs_rehash,
+                legacy_scheme: verification.legacy_scheme,
                 attempt,
             });
         }

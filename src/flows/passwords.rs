@@ -190,7 +190,10 @@ pub fn apply(
     if !db::users::set_password(conn, &user.id, expected_hash, change)? {
         return Ok(false);
     }
-    if let Some(old) = &user.password_hash {
+    // Only passgate's own argon2id goes to the history: a hash imported from another
+    // system is never kept past the change that replaces it.
+    let own = |phc: &str| crate::password::legacy::parse(phc).is_ok_and(|l| l.is_own_format());
+    if let Some(old) = user.password_hash.as_deref().filter(|old| own(old)) {
         db::password_history::push(conn, &user.id, old, state_history, change.now)?;
     }
     db::refresh_tokens::revoke_all_for_user(conn, &user.id, change.now)?;

@@ -26,6 +26,7 @@ pub async fn sign_in(
         user,
         password,
         needs_rehash,
+        legacy_scheme,
         attempt,
     } = credentials::check(
         state,
@@ -39,8 +40,14 @@ pub async fn sign_in(
     .await?;
     let user = passwords::flag_if_breached(state, user, &password, &origin).await?;
     let rehash = if needs_rehash {
-        // Best effort: a full queue must not fail a correct sign-in.
-        state.hasher.hash(password).await.ok()
+        // Best effort: a full queue must not fail a correct sign-in (an imported hash then
+        // stays until the next one).
+        state
+            .hasher
+            .hash(password)
+            .await
+            .ok()
+            .map(|phc| Rehash { phc, legacy_scheme })
     } else {
         None
     };
@@ -49,10 +56,16 @@ pub async fn sign_in(
     succeed(state, user, rehash, attempt, origin).await
 }
 
+/// The password's new argon2id hash, and the imported scheme it replaces.
+struct Rehash {
+    phc: String,
+    legacy_scheme: Option<&'static str>,
+}
+
 async fn succeed(
     state: &AppState,
     user: UserRow,
-    rehash: Option<String>,
+    rehash: Option<Rehash>,
     attempt: Option<Reservation>,
     origin: ClientAddress,
 ) -> Result<sessions::TokenPair, ApiError> {
@@ -90,8 +103,12 @@ async fn succeed(
                     lockout::succeed(c, attempt, now)?;
                 }
                 db::users::record_sign_in(c, &id, now)?;
-                if let Some(new_hash) = &rehash {
-                    db::users::replace_hash_if_unchanged(c, &id, &old_hash, new_hash)?;
+                if let Some(new) = &rehash {
+                    let replaced =
+                        db::users::replace_hash_if_unchanged(c, &id, &old_hash, &new.phc)?;
+                    if let (true, Some(scheme)) = (replaced, new.legacy_scheme) {
+                        db::audit::record(c, now, rehashed_event(id, scheme))?;
+                    }
                 }
                 db::audit::record(
                     c,
@@ -128,4 +145,13 @@ async fn succeed(
         user.password_change_required,
         refresh,
     )
+}
+
+/// `password.rehashed`: an imported hash replaced by argon2id at its first use. Names the
+/// old scheme, never the hash.
+pub(crate) fn rehashed_event(id: crate::domain::UserId, scheme: &str) -> NewEvent {
+    NewEvent::new("password.rehashed")
+        .actor(id)
+        .target(id)
+        .details(serde_json::json!({ "from": scheme, "to": "argon2id" }))
 }

@@ -21,6 +21,7 @@ use crossbeam_channel::{bounded, Sender, TrySendError};
 use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::oneshot;
 
+use super::legacy;
 use crate::metrics::Metrics;
 
 #[derive(Debug, thiserror::Error)]
@@ -31,12 +32,15 @@ pub enum HashError {
     Failed(String),
 }
 
-/// Outcome of checking a password against a stored PHC string.
+/// Outcome of checking a password against a stored hash.
 #[derive(Debug, Clone, Copy)]
 pub struct Verification {
     pub matches: bool,
     /// The stored hash was made with other parameters than those configured now.
     pub needs_rehash: bool,
+    /// The scheme of a hash made by another system (imported), which the flows replace
+    /// with argon2id at the first success: `None` for passgate's own argon2id.
+    pub legacy_scheme: Option<&'static str>,
 }
 
 /// A job runs on a hashing thread with that thread's reusable argon2 memory.
@@ -164,23 +168,56 @@ impl Hasher {
         .await?
     }
 
-    /// Checks a password against a stored PHC string. An unreadable PHC string never matches.
+    /// Checks a password against a stored hash. An unreadable hash never matches.
     pub async fn verify(
         &self,
         password: SecretString,
         phc: String,
     ) -> Result<Verification, HashError> {
+        self.verify_presented(password.clone(), password, phc).await
+    }
+
+    /// Checks a password against a stored hash of any accepted scheme (`password::legacy`),
+    /// on this same bounded pool: a legacy verification waits in the same queue, and a
+    /// full queue refuses it like any other (503 `overloaded`). passgate's own argon2id
+    /// hashes are checked against `normalized` (NFKC, as they were made); hashes imported
+    /// from other systems against `as_typed`, the bytes those systems hashed.
+    pub async fn verify_presented(
+        &self,
+        normalized: SecretString,
+        as_typed: SecretString,
+        stored: String,
+    ) -> Result<Verification, HashError> {
         let params = self.inner.params.clone();
         self.run(move |memory| {
-            let Ok(parsed) = PasswordHash::new(&phc) else {
+            let no_match = Verification {
+                matches: false,
+                needs_rehash: true,
+                legacy_scheme: None,
+            };
+            let legacy = match legacy::parse(&stored) {
+                Ok(legacy) => legacy,
+                Err(_) => return no_match,
+            };
+            if !legacy.is_own_format() {
                 return Verification {
-                    matches: false,
+                    matches: legacy.verify(as_typed.expose_secret().as_bytes()),
                     needs_rehash: true,
+                    legacy_scheme: Some(legacy.scheme),
                 };
+            }
+            let Ok(parsed) = PasswordHash::new(&stored) else {
+                return no_match;
             };
             Verification {
-                matches: verify_phc(&parsed, password.expose_secret().as_bytes(), memory),
+                matches: verify_phc(
+                    &parsed,
+                    normalized.expose_secret().as_bytes(),
+                    &params,
+                    memory,
+                ),
                 needs_rehash: needs_rehash(&parsed, &params),
+                legacy_scheme: None,
             }
         })
         .await
@@ -214,7 +251,12 @@ fn compute(
 
 /// Recomputes a stored argon2id hash with its own parameters and salt; the comparison of
 /// the outputs is constant-time (`Output`'s equality). Other algorithms never match.
-fn verify_phc(stored: &PasswordHash<'_>, password: &[u8], memory: &mut Vec<Block>) -> bool {
+fn verify_phc(
+    stored: &PasswordHash<'_>,
+    password: &[u8],
+    configured: &Params,
+    memory: &mut Vec<Block>,
+) -> bool {
     if stored.algorithm != Algorithm::Argon2id.ident()
         || stored.version.is_some_and(|v| v != Version::V0x13 as u32)
     {
@@ -230,10 +272,7 @@ fn verify_phc(stored: &PasswordHash<'_>, password: &[u8], memory: &mut Vec<Block
     let Ok(salt) = salt.decode_b64(&mut salt_buf) else {
         return false;
     };
-    // A hash stored with a huge m_cost must not make one request allocate gigabytes.
-    if params.m_cost() > 4 * 1024 * 1024 {
-        return false;
-    }
+    // `legacy::parse` has bounded m_cost already (an imported hash).
     let Ok(params) = Params::new(
         params.m_cost(),
         params.t_cost(),
@@ -241,6 +280,15 @@ fn verify_phc(stored: &PasswordHash<'_>, password: &[u8], memory: &mut Vec<Block
         Some(expected.len()),
     ) else {
         return false;
+    };
+    // A stored hash that needs more memory than configured (imported, or made before the
+    // setting was lowered) gets a buffer of its own for this verification only: the
+    // thread's kept buffer stays at the configured size.
+    let mut temporary = Vec::new();
+    let memory = if params.block_count() > configured.block_count() {
+        &mut temporary
+    } else {
+        memory
     };
     compute(&params, password, salt, memory).is_ok_and(|computed| computed == expected)
 }

@@ -1,11 +1,12 @@
 //! Everything about passwords, pure of storage and HTTP: the argon2id hasher on its bounded
-//! pool, the policy (every rule a new password must pass), breached-password screening, and the
+//! pool (which also verifies the imported hashes of other systems, `legacy`), the policy (every rule a new password must pass), breached-password screening, and the
 //! temporary-password generator.
 
 pub mod breach;
 pub mod digest;
 pub mod generator;
 pub mod hasher;
+pub mod legacy;
 pub mod policy;
 
 pub use generator::generate_temporary_password;

@@ -1,0 +1,242 @@
+//! Every fixture made by the real library of its ecosystem
+//! (tests/fixtures/legacy_hashes/generate.py) verifies with its password and fails with
+//! any other; broken, truncated and over-costly hashes are refused before any hashing.
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::*;
+
+#[derive(Deserialize)]
+struct Fixture {
+    scheme: String,
+    source: String,
+    password: String,
+    hash: Value,
+    /// Default PBKDF2 iterations: seconds each in a debug build (see `heavy_fixtures_verify`).
+    #[serde(default)]
+    heavy: bool,
+}
+
+fn fixtures() -> Vec<Fixture> {
+    serde_json::from_str(include_str!(
+        "../../../tests/fixtures/legacy_hashes/fixtures.json"
+    ))
+    .unwrap()
+}
+
+/// The stored form of a fixture: the string, or a Keycloak object's canonical text.
+fn stored(f: &Fixture) -> String {
+    match &f.hash {
+        Value::String(s) => s.clone(),
+        object => canonical_credential(object).unwrap(),
+    }
+}
+
+#[test]
+fn every_fixture_verifies_with_its_password_and_no_other() {
+    let all = fixtures();
+    assert!(all.len() >= 25);
+    // The fixtures carry their ecosystems' default costs (seconds in all): two threads.
+    let (even, odd): (Vec<_>, Vec<_>) = all
+        .iter()
+        .filter(|f| !f.heavy)
+        .enumerate()
+        .partition(|(i, _)| i % 2 == 0);
+    std::thread::scope(|s| {
+        for half in [even, odd] {
+            s.spawn(move || {
+                for (_, f) in half {
+                    let legacy = parse(&stored(f))
+                        .unwrap_or_else(|e| panic!("{} ({}): {e}", f.scheme, f.source));
+                    assert_eq!(legacy.scheme, f.scheme, "{}", f.source);
+                    assert!(legacy.verify(f.password.as_bytes()), "{}", f.source);
+                    let mut other = f.password.clone();
+                    other.insert(0, '!');
+                    assert!(!legacy.verify(other.as_bytes()), "{}", f.scheme);
+                }
+            });
+        }
+    });
+}
+
+#[test]
+fn every_scheme_of_the_contract_has_a_fixture() {
+    let all = fixtures();
+    let strings: Vec<String> = all.iter().map(stored).collect();
+    for prefix in [
+        "$argon2id$",
+        "$argon2i$",
+        "$argon2d$",
+        "$scrypt$",
+        "$pbkdf2-sha256$",
+        "$pbkdf2-sha512$",
+        "$2a$",
+        "$2b$",
+        "$2y$",
+        "$5$",
+        "$6$",
+        "pbkdf2_sha256$",
+        "argon2$argon2id$",
+        "bcrypt_sha256$",
+        "scrypt$",
+        "pbkdf2:sha256:",
+        "scrypt:",
+        "{SSHA}",
+        "{SSHA256}",
+        "{SSHA512}",
+    ] {
+        assert!(strings.iter().any(|s| s.starts_with(prefix)), "{prefix}");
+    }
+    for algorithm in ["pbkdf2", "pbkdf2-sha256", "pbkdf2-sha512", "argon2"] {
+        let needle = format!("\\\"algorithm\\\":\\\"{algorithm}\\\"");
+        assert!(strings.iter().any(|s| s.contains(&needle)), "{algorithm}");
+    }
+}
+
+#[test]
+fn a_full_width_password_is_verified_as_typed() {
+    // The old systems hashed the bytes as typed; NFKC would change these.
+    let f = fixtures()
+        .into_iter()
+        .find(|f| f.password.starts_with('ｆ'))
+        .unwrap();
+    let legacy = parse(&stored(&f)).unwrap();
+    assert!(legacy.verify(f.password.as_bytes()));
+    assert!(!legacy.verify(b"fullwidth pass"));
+}
+
+#[test]
+fn truncated_and_malformed_hashes_are_refused() {
+    for f in fixtures() {
+        let s = stored(&f);
+        if f.hash.is_object() {
+            continue;
+        }
+        for cut in [s.len() / 2, s.len() - 8] {
+            let truncated = &s[..s
+                .char_indices()
+                .map(|(i, _)| i)
+                .find(|&i| i >= cut)
+                .unwrap()];
+            match parse(truncated) {
+                Err(_) => {}
+                // A cut inside the base64 of an LDAP value can still decode; it must not
+                // then verify the password.
+                Ok(l) => assert!(!l.verify(f.password.as_bytes()), "{} {truncated}", f.scheme),
+            }
+        }
+    }
+    for bad in [
+        "",
+        "$",
+        "$$",
+        "$argon2id$",
+        "$argon2id$v=19$m=65536,t=3$c2FsdHNhbHQ$aGFzaA",
+        "$argon2id$v=19$m=x,t=3,p=4$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaA",
+        "$argon2id$v=99$m=65536,t=3,p=4$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaA",
+        "$scrypt$ln=16,r=8$c2FsdA$aGFzaGhhc2hoYXNoaGFzaA",
+        "$scrypt$ln=99,r=8,p=1$c2FsdA$aGFzaA",
+        "$pbkdf2-sha256$0$c2FsdA$aGFzaGhhc2hoYXNoaGFzaA",
+        "$2b$12$short",
+        "$2b$1$x",
+        "$2x$12$abcdefghijklmnopqrstuuPp7HPfoAs8I2dCQCQ/fW7zEJv8I8C8e",
+        "$5$rounds=$salt$",
+        "$6$salt$tooshort",
+        "$1$md5$hash",
+        "md5$salt$hash",
+        "sha1$salt$hash",
+        "plain text",
+        "pbkdf2_sha256$abc$salt$aGFzaA==",
+        "pbkdf2_sha256$1000$salt$!!!",
+        "pbkdf2:md5:1000$salt$abcd",
+        "pbkdf2:sha256$salt$abcd",
+        "scrypt:32768:8$salt$abcd",
+        "scrypt$16384$salt$8$5",
+        "argon2$bcrypt$x",
+        "bcrypt_sha256$$3b$12$x",
+        "{SSHA}!!!",
+        "{SSHA}c2hvcnQ=",
+        "{SMD5}c2hvcnQ=",
+        "{\"type\":\"otp\"}",
+        "{\"type\":\"password\",\"secretData\":\"{}\",\"credentialData\":\"{}\"}",
+    ] {
+        assert!(parse(bad).is_err(), "{bad}");
+    }
+    assert!(parse(&"$".repeat(5000)).is_err());
+}
+
+/// A fixture's hash with its cost field replaced.
+fn with_cost(scheme: &str, from: &str, to: &str) -> String {
+    let f = fixtures().into_iter().find(|f| f.scheme == scheme).unwrap();
+    let s = stored(&f);
+    assert!(s.contains(from), "{scheme}: {s}");
+    s.replacen(from, to, 1)
+}
+
+#[test]
+fn absurd_costs_are_refused_before_any_hashing() {
+    for absurd in [
+        with_cost("argon2id", "m=65536", "m=4194304"),
+        with_cost("argon2i", "t=3", "t=64"),
+        with_cost("django-argon2", "p=8", "p=255"),
+        with_cost("scrypt", "ln=16", "ln=30"),
+        with_cost("scrypt", "p=1", "p=4096"),
+        with_cost("django-scrypt", "$5$", "$5000$"),
+        with_cost("werkzeug-scrypt", "scrypt:32768", "scrypt:1048576"),
+        with_cost("pbkdf2-sha256", "29000", "4000000000"),
+        with_cost("django-pbkdf2-sha256", "1000000", "99000000"),
+        with_cost("werkzeug-pbkdf2", ":1000000$", ":50000000$"),
+        with_cost("sha512-crypt", "rounds=656000", "rounds=999999999"),
+        with_cost("django-bcrypt-sha256", "$12$", "$20$"),
+        with_cost("bcrypt", "$12$", "$31$"),
+        with_cost("keycloak-pbkdf2", "1300000", "13000000"),
+        with_cost("keycloak-argon2", "[\\\"7168\\\"]", "[\\\"4194304\\\"]"),
+    ] {
+        let refused = parse(&absurd).expect_err(&absurd);
+        assert!(
+            !refused.0.contains('$'),
+            "the reason names no hash: {}",
+            refused.0
+        );
+    }
+}
+
+#[test]
+fn the_ecosystems_defaults_are_within_the_bounds() {
+    // Each fixture is made with its library's default costs, so each parsing at all is the
+    // proof; these name the figures of the contract.
+    let django_argon2 = "argon2$argon2id$v=19$m=102400,t=2,p=8$c2FsdHNhbHRzYWx0c2FsdA$\
+                         AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+    assert!(parse(django_argon2).is_ok());
+    let bcrypt14 = with_cost("bcrypt", "$12$", "$14$");
+    assert!(parse(&bcrypt14).is_ok());
+    let django_pbkdf2 = with_cost("django-pbkdf2-sha256", "1000000", "1500000");
+    assert!(parse(&django_pbkdf2).is_ok());
+}
+
+#[test]
+fn a_keycloak_credential_keeps_only_what_verification_needs() {
+    let f = fixtures()
+        .into_iter()
+        .find(|f| f.scheme == "keycloak-pbkdf2-sha512")
+        .unwrap();
+    let text = canonical_credential(&f.hash).unwrap();
+    let back: Value = serde_json::from_str(&text).unwrap();
+    let keys: Vec<&String> = back.as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["credentialData", "secretData", "type"]);
+    assert!(canonical_credential(&serde_json::json!({"type": "password"})).is_err());
+    assert!(canonical_credential(&serde_json::json!([1, 2])).is_err());
+}
+
+/// The fixtures at their ecosystems' default PBKDF2 iterations (every one parses in the
+/// tests above; the benchmark `legacy_hashes` verifies them in an optimised build):
+/// `cargo test --lib heavy_fixtures_verify -- --ignored`.
+#[test]
+#[ignore = "seconds per fixture in a debug build"]
+fn heavy_fixtures_verify() {
+    for f in fixtures().into_iter().filter(|f| f.heavy) {
+        let legacy = parse(&stored(&f)).unwrap();
+        assert!(legacy.verify(f.password.as_bytes()), "{}", f.source);
+    }
+}
