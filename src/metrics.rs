@@ -21,6 +21,8 @@ pub struct Metrics {
     pub outbox_delivered_total: IntCounter,
     pub outbox_failed_total: IntCounter,
     pub breach_checks_total: IntCounterVec,
+    pub webhook_deliveries_total: IntCounterVec,
+    pub webhook_pending: IntGauge,
 }
 
 impl Default for Metrics {
@@ -114,6 +116,23 @@ impl Metrics {
                 breach_checks_total.with_label_values(&[source, outcome]);
             }
         }
+        let webhook_deliveries_total = IntCounterVec::new(
+            Opts::new(
+                "passgate_webhook_deliveries_total",
+                "Webhook delivery attempts by outcome",
+            ),
+            &["outcome"],
+        )
+        .expect("valid metric");
+        // The worker's fixed set (`webhooks::worker::OUTCOMES`).
+        for outcome in ["delivered", "failed", "given_up", "gone", "refused"] {
+            webhook_deliveries_total.with_label_values(&[outcome]);
+        }
+        let webhook_pending = IntGauge::new(
+            "passgate_webhook_pending",
+            "Webhook deliveries waiting to be sent or retried",
+        )
+        .expect("valid metric");
         for outcome in ["success", "failed", "locked"] {
             sign_ins_total.with_label_values(&[outcome]);
         }
@@ -133,6 +152,8 @@ impl Metrics {
             Box::new(outbox_delivered_total.clone()),
             Box::new(outbox_failed_total.clone()),
             Box::new(breach_checks_total.clone()),
+            Box::new(webhook_deliveries_total.clone()),
+            Box::new(webhook_pending.clone()),
         ] {
             registry.register(c).expect("metric registered once");
         }
@@ -150,6 +171,8 @@ impl Metrics {
             outbox_delivered_total,
             outbox_failed_total,
             breach_checks_total,
+            webhook_deliveries_total,
+            webhook_pending,
         }
     }
 

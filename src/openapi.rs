@@ -12,6 +12,7 @@ use crate::flows::sessions::TokenPair;
 use crate::flows::users::{CreatedUser, User, UserPage};
 use crate::password::Policy;
 use crate::routes;
+use crate::webhooks::events as ev;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -59,6 +60,14 @@ through the admin routes (use `POST /v1/me/password`)."
         routes::api_keys::list_keys,
         routes::api_keys::revoke_key,
         routes::audit::list_events,
+        routes::webhooks::create_webhook,
+        routes::webhooks::list_webhooks,
+        routes::webhooks::get_webhook,
+        routes::webhooks::update_webhook,
+        routes::webhooks::delete_webhook,
+        routes::webhooks::rotate_secret,
+        routes::webhooks::test_webhook,
+        routes::webhooks::list_deliveries,
     ),
     components(schemas(
         Problem, FieldError, TokenPair, User, UserPage, CreatedUser, AuditEvent, AuditEventPage, Policy,
@@ -75,6 +84,15 @@ through the admin routes (use `POST /v1/me/password`)."
         crate::flows::admin_reset::BulkResetResult, crate::flows::admin_reset::ItemError,
         routes::api_keys::CreateApiKeyRequest, crate::flows::api_keys::ApiKey, crate::flows::api_keys::CreatedApiKey,
         crate::flows::api_keys::ApiKeyList,
+        routes::webhooks::CreateWebhookRequest, routes::webhooks::UpdateWebhookRequest, routes::webhooks::WebhookEventType,
+        crate::flows::webhooks::Webhook, crate::flows::webhooks::CreatedWebhook, crate::flows::webhooks::WebhookList,
+        crate::flows::webhooks::RotatedSecret, crate::flows::webhooks::TestEvent,
+        crate::flows::webhooks::DeliveryAttempt, crate::flows::webhooks::DeliveryPage,
+        ev::PasswordChangeKind, ev::PasswordChanged, ev::PasswordResetRequested, ev::UserCreated, ev::UserUpdated,
+        ev::UserDisabled, ev::UserLocked, ev::UsersImported, ev::ApiKeyCreated, ev::ApiKeyRevoked, ev::WebhookTest,
+        ev::PasswordChangedEvent, ev::PasswordResetRequestedEvent, ev::UserCreatedEvent, ev::UserUpdatedEvent,
+        ev::UserDisabledEvent, ev::UserLockedEvent, ev::UserImportedEvent, ev::ApiKeyCreatedEvent,
+        ev::ApiKeyRevokedEvent, ev::WebhookTestEvent,
     )),
     modifiers(&BearerAuth, &CommonResponses),
     tags(
@@ -84,6 +102,9 @@ through the admin routes (use `POST /v1/me/password`)."
         (name = "password policy", description = "The rules every new password must pass"),
         (name = "admin", description = "User administration (`password_admin` or `admin`)"),
         (name = "api keys", description = "Credentials for scripts and services (`admin`)"),
+        (name = "webhooks", description = "Signed event deliveries to other services, by the Standard Webhooks specification (`admin`). \
+Each delivery is a `POST` with `webhook-id`, `webhook-timestamp` and `webhook-signature` headers and a body `{type, timestamp, data}`; \
+the `…Event` schemas describe each event type's body"),
         (name = "hosted pages", description = "Server-rendered HTML forms (no JavaScript) for the reset link, a forgotten password and a temporary password; off with `PASSGATE__PAGES__ENABLED=false`"),
         (name = "operations", description = "Health, readiness, keys and this document. `/metrics` (with `/healthz` and `/readyz`) is served only on the management listener, `PASSGATE__MANAGEMENT__HOST`/`PORT`, never on this port"),
     )

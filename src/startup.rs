@@ -27,6 +27,7 @@ use crate::password::{Hasher, Policy};
 use crate::routes;
 use crate::state::AppState;
 use crate::throttle::{self, AddressLimit};
+use crate::webhooks::{SecretBox, WebhookWorker};
 
 /// Connects to the database (applying pending migrations), starts the hashing pool and
 /// loads the keys: everything a command needs, with or without the HTTP server.
@@ -67,6 +68,17 @@ pub async fn build_state(settings: Settings) -> anyhow::Result<web::Data<AppStat
     // A stand-in hash to verify against when there is no real one (see `unmatchable_phc`).
     let dummy_hash = hasher.unmatchable_phc()?;
     let trusted_proxies = settings.server.trusted_proxies.0.clone();
+    let webhook_secrets = SecretBox::from_config(
+        settings.webhooks.secret_key.as_deref(),
+        settings.jwt.secret.as_deref(),
+    );
+    if webhook_secrets.built_in {
+        tracing::warn!(
+            "neither PASSGATE__WEBHOOKS__SECRET_KEY nor PASSGATE__JWT__SECRET is set: webhook \
+             signing secrets are sealed with a built-in key, which only obscures them. Set \
+             PASSGATE__WEBHOOKS__SECRET_KEY for real use."
+        );
+    }
     Ok(web::Data::new(AppState {
         policy: Policy::from_settings(&settings.policy),
         breach,
@@ -77,6 +89,8 @@ pub async fn build_state(settings: Settings) -> anyhow::Result<web::Data<AppStat
             settings.jwt.secret.as_deref(),
         ),
         outbox_wake: Arc::new(Notify::new()),
+        webhook_wake: Arc::new(Notify::new()),
+        webhook_secrets,
         settings: Arc::new(settings),
         db,
         hasher,
@@ -97,6 +111,7 @@ pub struct Application {
     management_task: JoinHandle<std::io::Result<()>>,
     state: web::Data<AppState>,
     worker: JoinHandle<()>,
+    webhook_worker: Option<JoinHandle<()>>,
     stop_worker: watch::Sender<bool>,
 }
 
@@ -145,6 +160,19 @@ impl Application {
         )?;
         let (stop_worker, stopped) = watch::channel(false);
         tokio::spawn(sweep_limits(state.clone(), stopped.clone()));
+        let webhook_worker = if state.settings.webhooks.deliver {
+            let hooks = WebhookWorker::new(
+                state.db.clone(),
+                state.settings.webhooks.clone(),
+                state.metrics.clone(),
+                state.webhook_wake.clone(),
+                state.clock.clone(),
+                state.webhook_secrets.clone(),
+            )?;
+            Some(tokio::spawn(hooks.run(stopped.clone())))
+        } else {
+            None
+        };
         let worker = tokio::spawn(worker.run(stopped));
         Ok(Self {
             port,
@@ -154,6 +182,7 @@ impl Application {
             management_task,
             state,
             worker,
+            webhook_worker,
             stop_worker,
         })
     }
@@ -178,6 +207,9 @@ impl Application {
         let _ = self.management_task.await;
         let _ = self.stop_worker.send(true);
         let _ = self.worker.await;
+        if let Some(hooks) = self.webhook_worker {
+            let _ = hooks.await;
+        }
         result
     }
 }

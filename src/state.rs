@@ -14,6 +14,7 @@ use crate::password::digest::DigestKey;
 use crate::password::{Hasher, Policy};
 use crate::pauses::Pauses;
 use crate::throttle::AddressLimit;
+use crate::webhooks::SecretBox;
 
 pub struct AppState {
     pub settings: Arc<Settings>,
@@ -36,6 +37,10 @@ pub struct AppState {
     pub digest_key: DigestKey,
     /// Wakes the outbox worker after a transaction queued mail.
     pub outbox_wake: Arc<tokio::sync::Notify>,
+    /// Wakes the webhook worker after a transaction queued an event.
+    pub webhook_wake: Arc<tokio::sync::Notify>,
+    /// Seals and opens the webhook endpoints' signing secrets.
+    pub webhook_secrets: SecretBox,
     /// Pause points for tests that reproduce races (inert unless a test arms one).
     pub pauses: Arc<Pauses>,
     /// The time business rules read (the system clock; tests advance it).

@@ -7,6 +7,7 @@ mod listeners;
 mod mail;
 mod validate;
 mod values;
+mod webhooks;
 
 #[cfg(test)]
 mod env_example;
@@ -24,6 +25,7 @@ pub use credentials::{
 pub use listeners::{CorsSettings, ManagementSettings, PagesSettings, ServerSettings};
 pub use mail::{MailSettings, MailTransport, ResetSettings};
 pub use values::{IpList, OriginList, Sender};
+pub use webhooks::WebhookSettings;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -42,6 +44,7 @@ pub struct Settings {
     pub api_keys: ApiKeySettings,
     pub cors: CorsSettings,
     pub pages: PagesSettings,
+    pub webhooks: WebhookSettings,
     pub log: LogSettings,
 }
 
@@ -62,6 +65,7 @@ impl Default for Settings {
             api_keys: ApiKeySettings::default(),
             cors: CorsSettings::default(),
             pages: PagesSettings::default(),
+            webhooks: WebhookSettings::default(),
             log: LogSettings::default(),
         }
     }

@@ -66,6 +66,29 @@ impl Settings {
                 "`log` prints messages (with reset links) and is refused in production; use smtp",
             );
         }
+        if self.environment == Environment::Production && self.webhooks.allow_insecure_targets {
+            return fail(
+                "WEBHOOKS__ALLOW_INSECURE_TARGETS",
+                "lets webhooks reach loopback and private addresses and is refused in production",
+            );
+        }
+        if self.webhooks.timeout_secs == 0 || self.webhooks.retry_base_secs == 0 {
+            return fail(
+                "WEBHOOKS__TIMEOUT_SECS / PASSGATE__WEBHOOKS__RETRY_BASE_SECS",
+                "must be at least 1",
+            );
+        }
+        if self.webhooks.max_concurrent_endpoints == 0 {
+            return fail("WEBHOOKS__MAX_CONCURRENT_ENDPOINTS", "must be at least 1");
+        }
+        if self
+            .webhooks
+            .secret_key
+            .as_ref()
+            .is_some_and(|k| !k.is_empty() && k.len() < 32)
+        {
+            return fail("WEBHOOKS__SECRET_KEY", "must be at least 32 bytes");
+        }
         if let Err(e) = argon2::Params::new(
             self.hashing.memory_kib,
             self.hashing.iterations,

@@ -16,6 +16,7 @@ pub mod reset_tokens;
 pub mod schema;
 mod user_id;
 pub mod users;
+pub mod webhooks;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -16,6 +16,7 @@ pub mod sessions;
 pub mod sign_in;
 pub mod unlock;
 pub mod users;
+pub mod webhooks;
 
 use crate::domain::{Field, Parsed};
 use crate::error::{ApiError, FieldError};

@@ -11,6 +11,7 @@ pub mod integral;
 pub mod me;
 pub mod password_resets;
 pub mod policy;
+pub mod webhooks;
 
 use actix_web::web;
 use validator::Validate;
@@ -42,7 +43,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(api_keys::create_key)
         .service(api_keys::list_keys)
         .service(api_keys::revoke_key)
-        .service(audit::list_events);
+        .service(audit::list_events)
+        .service(webhooks::create_webhook)
+        .service(webhooks::list_webhooks)
+        .service(webhooks::get_webhook)
+        .service(webhooks::update_webhook)
+        .service(webhooks::delete_webhook)
+        .service(webhooks::rotate_secret)
+        .service(webhooks::test_webhook)
+        .service(webhooks::list_deliveries);
 }
 
 /// For a PATCH field that may be cleared: absent stays `None` (with `#[serde(default)]`),

@@ -27,3 +27,4 @@ mod sign_in;
 mod smtp;
 mod spec_inputs;
 mod tokens;
+mod webhooks;

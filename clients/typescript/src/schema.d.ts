@@ -315,6 +315,97 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List webhook endpoints (`admin`); never a secret. */
+        get: operations["listWebhooks"];
+        put?: never;
+        /** Create a webhook endpoint (`admin`). The signing secret is returned once. */
+        post: operations["createWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/webhooks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One webhook endpoint (`admin`). */
+        get: operations["getWebhook"];
+        put?: never;
+        post?: never;
+        /** Delete a webhook endpoint and its queue (`admin`). */
+        delete: operations["deleteWebhook"];
+        options?: never;
+        head?: never;
+        /** Change a webhook endpoint (`admin`): `url`, `events`, `description`, `disabled`. */
+        patch: operations["updateWebhook"];
+        trace?: never;
+    };
+    "/v1/admin/webhooks/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The endpoint's delivery attempts, newest first (`admin`). */
+        get: operations["listWebhookDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/webhooks/{id}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Replace the signing secret (`admin`). For 24 hours deliveries carry two signatures,
+         *     one with each secret.
+         */
+        post: operations["rotateWebhookSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/webhooks/{id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a `webhook.test` event to this endpoint (`admin`). */
+        post: operations["testWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/auth/logout": {
         parameters: {
             query?: never;
@@ -560,8 +651,39 @@ export interface components {
             revoked_at?: string | null;
             roles: string[];
         };
+        /** @description `api_key.created`. */
+        ApiKeyCreated: {
+            actor_id?: string | null;
+            api_key_id: string;
+            roles: string[];
+        };
+        ApiKeyCreatedEvent: {
+            data: components["schemas"]["ApiKeyCreated"];
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            /** @example api_key.created */
+            type: string;
+        };
         ApiKeyList: {
             items: components["schemas"]["ApiKey"][];
+        };
+        /** @description `api_key.revoked`. */
+        ApiKeyRevoked: {
+            actor_id?: string | null;
+            api_key_id: string;
+        };
+        ApiKeyRevokedEvent: {
+            data: components["schemas"]["ApiKeyRevoked"];
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            /** @example api_key.revoked */
+            type: string;
         };
         /**
          * @example {
@@ -693,6 +815,26 @@ export interface components {
             roles?: components["schemas"]["RoleName"][] | null;
         };
         /**
+         * @example {
+         *       "description": "directory sync",
+         *       "events": [
+         *         "password.changed",
+         *         "user.disabled"
+         *       ],
+         *       "url": "https://hooks.example.com/passgate"
+         *     }
+         */
+        CreateWebhookRequest: {
+            description?: string | null;
+            /** @description Event types to deliver, or `["*"]` for all. */
+            events: components["schemas"]["WebhookEventType"][];
+            /**
+             * Format: uri
+             * @description `https://`, resolving only to public addresses (checked now and at every delivery).
+             */
+            url: string;
+        };
+        /**
          * @description A new key: shown this once.
          * @example {
          *       "created_at": "2026-11-25T09:00:00Z",
@@ -734,6 +876,80 @@ export interface components {
             temporary_password_expires_at?: string | null;
             user: components["schemas"]["User"];
         };
+        /**
+         * @description A new endpoint, with its signing secret: shown this once.
+         * @example {
+         *       "created_at": "2026-12-01T09:00:00Z",
+         *       "description": null,
+         *       "disabled": false,
+         *       "events": [
+         *         "*"
+         *       ],
+         *       "id": "019a8f5e-7c1a-7b2e-9a51-3f0c2d4e5a6b",
+         *       "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSwMfKQ9r8GKYo=",
+         *       "url": "https://hooks.example.com/passgate"
+         *     }
+         */
+        CreatedWebhook: {
+            /** Format: date-time */
+            created_at: string;
+            description?: string | null;
+            disabled: boolean;
+            events: string[];
+            id: string;
+            /**
+             * @description `whsec_` + base64 of 32 random bytes: the Standard Webhooks secret to verify
+             *     deliveries with. Shown only here (and by a rotation).
+             */
+            secret: string;
+            url: string;
+        };
+        /**
+         * @description One delivery attempt.
+         * @example {
+         *       "attempt": 1,
+         *       "attempted_at": "2026-12-01T09:00:00Z",
+         *       "duration_ms": 42,
+         *       "error": "answered 500",
+         *       "event_id": "019a8f5e-7c1a-7b2e-9a51-3f0c2d4e5a6c",
+         *       "event_type": "password.changed",
+         *       "id": "019a8f5e-7c1a-7b2e-9a51-3f0c2d4e5a6b",
+         *       "next_attempt_at": "2026-12-01T09:00:05Z",
+         *       "status_code": 500
+         *     }
+         */
+        DeliveryAttempt: {
+            /**
+             * Format: int32
+             * @description 1 for the first attempt of this event to this endpoint.
+             */
+            attempt: number;
+            /** Format: date-time */
+            attempted_at: string;
+            /** Format: int64 */
+            duration_ms: number;
+            error?: string | null;
+            /** @description The event's id: the `webhook-id` header, the same on every attempt. */
+            event_id: string;
+            event_type: string;
+            id: string;
+            /**
+             * Format: date-time
+             * @description When the next attempt is due; null when this one settled the delivery.
+             */
+            next_attempt_at?: string | null;
+            /**
+             * Format: int32
+             * @description The receiver's status; null when none came (refused target, connection error,
+             *     timeout).
+             */
+            status_code?: number | null;
+        };
+        DeliveryPage: {
+            items: components["schemas"]["DeliveryAttempt"][];
+            /** @description Pass as `cursor` for the next page; null on the last. */
+            next_cursor?: string | null;
+        };
         /** @description One broken rule of a request field. */
         FieldError: {
             /** @example invalid_email */
@@ -763,6 +979,45 @@ export interface components {
         };
         /** @description A BCP 47 language tag (`da`, `en-GB`); any well-formed tag is kept, and mail uses the closest language served, else the default. */
         LanguageTag: string;
+        /**
+         * @description How a password changed.
+         * @enum {string}
+         */
+        PasswordChangeKind: "self" | "admin" | "reset";
+        /** @description `password.changed`. */
+        PasswordChanged: {
+            /**
+             * @description The user or API key that made the change (the user themself for `self` and `reset`);
+             *     null for the command line.
+             */
+            actor_id?: string | null;
+            kind: components["schemas"]["PasswordChangeKind"];
+            user_id: string;
+        };
+        PasswordChangedEvent: {
+            data: components["schemas"]["PasswordChanged"];
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            /** @example password.changed */
+            type: string;
+        };
+        /** @description `password.reset_requested`: sent only for real, enabled accounts. */
+        PasswordResetRequested: {
+            user_id: string;
+        };
+        PasswordResetRequestedEvent: {
+            data: components["schemas"]["PasswordResetRequested"];
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            /** @example password.reset_requested */
+            type: string;
+        };
         /**
          * @description The rules in force, as published by `GET /v1/password-policy`.
          * @example {
@@ -981,6 +1236,21 @@ export interface components {
         RoleName: "user" | "password_admin" | "admin";
         /**
          * @example {
+         *       "previous_secret_expires_at": "2026-12-02T09:00:00Z",
+         *       "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSwMfKQ9r8GKYo="
+         *     }
+         */
+        RotatedSecret: {
+            /**
+             * Format: date-time
+             * @description Until then deliveries are signed with the previous secret as well.
+             */
+            previous_secret_expires_at: string;
+            /** @description The new secret; shown only here. */
+            secret: string;
+        };
+        /**
+         * @example {
          *       "email": "ada@example.com",
          *       "password": "violet kettle marches under seven bridges"
          *     }
@@ -997,6 +1267,10 @@ export interface components {
          */
         Status: {
             status: string;
+        };
+        TestEvent: {
+            /** @description The `webhook-id` the test delivery carries. */
+            event_id: string;
         };
         /**
          * @description A fresh access token and refresh token.
@@ -1045,6 +1319,23 @@ export interface components {
             roles?: components["schemas"]["RoleName"][] | null;
         };
         /**
+         * @description PATCH: only the fields given change.
+         * @example {
+         *       "disabled": false,
+         *       "events": [
+         *         "*"
+         *       ]
+         *     }
+         */
+        UpdateWebhookRequest: {
+            /** @description Empty clears it. */
+            description?: string | null;
+            disabled?: boolean | null;
+            events?: components["schemas"]["WebhookEventType"][] | null;
+            /** Format: uri */
+            url?: string | null;
+        };
+        /**
          * @description A user as the API shows it. Never a hash.
          * @example {
          *       "created_at": "2026-11-25T09:00:00Z",
@@ -1080,11 +1371,168 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
         };
+        /** @description `user.created`. */
+        UserCreated: {
+            actor_id?: string | null;
+            user_id: string;
+        };
+        UserCreatedEvent: {
+            data: components["schemas"]["UserCreated"];
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            /** @example user.created */
+            type: string;
+        };
+        /** @description `user.disabled` (sent besides `user.updated`). */
+        UserDisabled: {
+            actor_id?: string | null;
+            user_id: string;
+        };
+        UserDisabledEvent: {
+            data: components["schemas"]["UserDisabled"];
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            /** @example user.disabled */
+            type: string;
+        };
+        UserImportedEvent: {
+            data: components["schemas"]["UsersImported"];
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            /** @example user.imported */
+            type: string;
+        };
+        /** @description `user.locked`: one source was locked out of the account after too many failures. */
+        UserLocked: {
+            /**
+             * Format: int32
+             * @description How many times in a row this source has been locked out of the account.
+             */
+            lockout: number;
+            /**
+             * @description The locked-out source as the lockout records it: an IPv4 address, an IPv6 /64, or
+             *     `unknown`.
+             */
+            source: string;
+            /**
+             * Format: date-time
+             * @description When the source may try again.
+             */
+            until: string;
+            user_id: string;
+        };
+        UserLockedEvent: {
+            data: components["schemas"]["UserLocked"];
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            /** @example user.locked */
+            type: string;
+        };
         /** @description A page of users and the cursor of the next one. */
         UserPage: {
             items: components["schemas"]["User"][];
             /** @description Pass as `cursor` for the next page; null on the last page. */
             next_cursor?: string | null;
+        };
+        /**
+         * @description `user.updated`: which fields changed (`display_name`, `roles`, `disabled`, `locale`, …),
+         *     never their values.
+         */
+        UserUpdated: {
+            actor_id?: string | null;
+            changed: string[];
+            user_id: string;
+        };
+        UserUpdatedEvent: {
+            data: components["schemas"]["UserUpdated"];
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            /** @example user.updated */
+            type: string;
+        };
+        /** @description `user.imported`: one per import request, with its counts. */
+        UsersImported: {
+            actor_id?: string | null;
+            /** Format: int64 */
+            created: number;
+            /** Format: int64 */
+            failed: number;
+            /** Format: int64 */
+            received: number;
+            /** Format: int64 */
+            updated: number;
+        };
+        /**
+         * @description An endpoint as listed: never its secret.
+         * @example {
+         *       "created_at": "2026-12-01T09:00:00Z",
+         *       "description": "directory sync",
+         *       "disabled": false,
+         *       "events": [
+         *         "password.changed",
+         *         "user.disabled"
+         *       ],
+         *       "id": "019a8f5e-7c1a-7b2e-9a51-3f0c2d4e5a6b",
+         *       "previous_secret_expires_at": null,
+         *       "updated_at": "2026-12-01T09:00:00Z",
+         *       "url": "https://hooks.example.com/passgate"
+         *     }
+         */
+        Webhook: {
+            /** Format: date-time */
+            created_at: string;
+            description?: string | null;
+            /** @description Disabled endpoints get nothing (an endpoint answering `410 Gone` is disabled). */
+            disabled: boolean;
+            /** @description Event types delivered, or `["*"]` for all. */
+            events: string[];
+            id: string;
+            /**
+             * Format: date-time
+             * @description While set and in the future, deliveries carry a second signature made with the
+             *     secret replaced by the last rotation.
+             */
+            previous_secret_expires_at?: string | null;
+            /** Format: date-time */
+            updated_at: string;
+            url: string;
+        };
+        /**
+         * @description An event type an endpoint can subscribe to, or `*` for all of them.
+         * @enum {string}
+         */
+        WebhookEventType: "*" | "password.changed" | "password.reset_requested" | "user.created" | "user.updated" | "user.disabled" | "user.locked" | "user.imported" | "api_key.created" | "api_key.revoked" | "webhook.test";
+        WebhookList: {
+            items: components["schemas"]["Webhook"][];
+        };
+        /** @description `webhook.test`: sent by `POST /v1/admin/webhooks/{id}/test`. */
+        WebhookTest: {
+            webhook_id: string;
+        };
+        WebhookTestEvent: {
+            data: components["schemas"]["WebhookTest"];
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            /** @example webhook.test */
+            type: string;
         };
     };
     responses: never;
@@ -2354,6 +2802,555 @@ export interface operations {
                 };
             };
             /** @description `unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listWebhooks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every endpoint */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookList"];
+                };
+            };
+            /** @description `invalid_token` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden` or `password_change_required` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unavailable` or `overloaded`, with `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateWebhookRequest"];
+            };
+        };
+        responses: {
+            /** @description Created; `secret` is shown only now */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedWebhook"];
+                };
+            };
+            /** @description `malformed_request`: the body could not be read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `invalid_token` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden` or `password_change_required` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `conflict`: as many endpoints as passgate keeps */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported_media_type`: send application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation_failed`: a bound, an unknown event type, or a URL that is not https or does not resolve only to public addresses */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unavailable` or `overloaded`, with `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Webhook id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The endpoint */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Webhook"];
+                };
+            };
+            /** @description `invalid_token` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden` or `password_change_required` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unavailable` or `overloaded`, with `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Webhook id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `invalid_token` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden` or `password_change_required` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unavailable` or `overloaded`, with `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Webhook id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateWebhookRequest"];
+            };
+        };
+        responses: {
+            /** @description The endpoint as changed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Webhook"];
+                };
+            };
+            /** @description `malformed_request`: the body could not be read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `invalid_token` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden` or `password_change_required` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported_media_type`: send application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation_failed` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unavailable` or `overloaded`, with `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listWebhookDeliveries: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1 to 200 (default 50). */
+                limit?: number;
+                /** @description `next_cursor` of the previous page; absent or empty: the first page. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Webhook id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of attempts */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryPage"];
+                };
+            };
+            /** @description `invalid_token` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden` or `password_change_required` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation_failed` (limit or cursor) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unavailable` or `overloaded`, with `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    rotateWebhookSecret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Webhook id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The new secret, shown only now */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RotatedSecret"];
+                };
+            };
+            /** @description `invalid_token` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden` or `password_change_required` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unavailable` or `overloaded`, with `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    testWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Webhook id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Queued; follow it in the deliveries */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TestEvent"];
+                };
+            };
+            /** @description `invalid_token` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden` or `password_change_required` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unavailable` or `overloaded`, with `Retry-After` */
             503: {
                 headers: {
                     [name: string]: unknown;

@@ -3,8 +3,10 @@
 //! `process`) real passgate processes.
 
 mod process;
+mod receiver;
 
 pub use process::{free_port, passgate, passgate_bare, Server};
+pub use receiver::Receiver;
 
 use std::sync::Once;
 use std::time::Duration;

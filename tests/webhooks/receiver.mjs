@@ -1,0 +1,76 @@
+// A webhook receiver for passgate's tests, on 127.0.0.1: every delivery is checked with
+// the official Standard Webhooks verifier (npm `standardwebhooks`), unmodified, against
+// each secret the test registered, and reported on stdout as one JSON line. The path
+// chooses the answer:
+//   /ok         200
+//   /fail-once  500 the first time a webhook-id arrives, 200 after
+//   /gone       410
+//   /hang       never answers (the sender's timeout must end it)
+//   /big        200 with a 1 MiB body (the sender reads at most 64 KiB)
+// The test registers secrets with POST /__secrets {"secrets": [...]}; the first line on
+// stdout is {"port": N}.
+import http from "node:http";
+import { Webhook } from "standardwebhooks";
+
+let secrets = [];
+const seen = new Set();
+
+const server = http.createServer((req, res) => {
+  const chunks = [];
+  req.on("data", (c) => chunks.push(c));
+  req.on("end", () => {
+    const body = Buffer.concat(chunks).toString("utf8");
+    if (req.url === "/__secrets") {
+      secrets = JSON.parse(body).secrets;
+      res.writeHead(204).end();
+      return;
+    }
+    const headers = {
+      "webhook-id": req.headers["webhook-id"],
+      "webhook-timestamp": req.headers["webhook-timestamp"],
+      "webhook-signature": req.headers["webhook-signature"],
+    };
+    const verified = secrets.map((secret) => {
+      try {
+        new Webhook(secret).verify(body, headers);
+        return true;
+      } catch (e) {
+        return false;
+      }
+    });
+    const id = headers["webhook-id"];
+    let status = 200;
+    if (req.url === "/fail-once") {
+      status = seen.has(id) ? 200 : 500;
+      seen.add(id);
+    } else if (req.url === "/gone") {
+      status = 410;
+    } else if (req.url === "/hang") {
+      status = 0;
+    }
+    const report = {
+      path: req.url,
+      method: req.method,
+      content_type: req.headers["content-type"],
+      ...headers,
+      body,
+      verified,
+      status,
+    };
+    process.stdout.write(JSON.stringify(report) + "\n");
+    if (status === 0) return; // hang: never answer
+    if (req.url === "/big") {
+      res.writeHead(200, { "content-type": "text/plain" });
+      res.end("x".repeat(1024 * 1024));
+      return;
+    }
+    res.writeHead(status, { "content-type": "text/plain" }).end("ok");
+  });
+});
+
+server.listen(0, "127.0.0.1", () => {
+  process.stdout.write(JSON.stringify({ port: server.address().port }) + "\n");
+});
+// The test's end closes stdin: then this process ends too.
+process.stdin.on("end", () => process.exit(0));
+process.stdin.resume();
