@@ -20,6 +20,7 @@ use crate::db::{self, audit::NewEvent, write_tx};
 use crate::domain::{KeyName, Parsed, RoleSet};
 use crate::error::{ApiError, FieldError};
 use crate::state::AppState;
+use crate::webhooks::{self, events, Event};
 
 use super::{accept, ClientAddress};
 
@@ -164,7 +165,18 @@ pub async fn create(
                     Some(by) => event.actor(by.as_str()),
                     None => event.by_command_line(),
                 };
-                Ok(db::audit::record(c, now, event)?)
+                db::audit::record(c, now, event)?;
+                let created = events::ApiKeyCreated {
+                    api_key_id: stored.id.clone(),
+                    actor_id: stored.created_by.clone(),
+                    roles: RoleSet::from_db(&stored.roles)
+                        .names()
+                        .into_iter()
+                        .map(String::from)
+                        .collect(),
+                };
+                webhooks::enqueue(c, &Event::of(&created), now)?;
+                Ok(())
             })
         })
         .await?;
@@ -211,10 +223,15 @@ pub async fn revoke(
                         c,
                         now,
                         NewEvent::new("api_key.revoked")
-                            .actor(caller.id)
+                            .actor(caller.id.clone())
                             .client_ip(origin.client_ip.clone())
                             .details(serde_json::json!({ "api_key_id": id })),
                     )?;
+                    let revoked = events::ApiKeyRevoked {
+                        api_key_id: id.clone(),
+                        actor_id: Some(caller.id.clone()),
+                    };
+                    webhooks::enqueue(c, &Event::of(&revoked), now)?;
                 }
                 Ok(())
             })

@@ -12,6 +12,7 @@ use crate::error::ApiError;
 use crate::mail::{self, ChangeKind};
 use crate::password::generate_temporary_password;
 use crate::state::AppState;
+use crate::webhooks::{self, events, Event};
 
 use super::hash_error;
 use super::{lockout, passwords};
@@ -62,6 +63,15 @@ pub async fn reset_password(state: &AppState, email: &str) -> Result<BreakGlassR
                             "require_change_on_next_sign_in": true,
                         }))
                         .by_command_line(),
+                )?;
+                webhooks::enqueue(
+                    c,
+                    &Event::of(&events::PasswordChanged {
+                        user_id: user.id.to_string(),
+                        kind: events::PasswordChangeKind::Admin,
+                        actor_id: None,
+                    }),
+                    now,
                 )?;
                 mail::queue_notice(c, &settings, &user, ChangeKind::Admin, None, now)?;
                 Ok(user)

@@ -16,6 +16,7 @@ use crate::error::ApiError;
 use crate::mail;
 use crate::password;
 use crate::state::AppState;
+use crate::webhooks::{self, events, Event};
 
 use super::credentials::{self, Account, Purpose, Verified};
 use super::hash_error;
@@ -201,6 +202,15 @@ async fn commit<T: Send + 'static>(
                         .client_ip(origin.client_ip.clone())
                         .details(serde_json::json!({ "kind": "self" })),
                 )?;
+                webhooks::enqueue(
+                    c,
+                    &Event::of(&events::PasswordChanged {
+                        user_id: row.id.to_string(),
+                        kind: events::PasswordChangeKind::SelfService,
+                        actor_id: Some(row.id.to_string()),
+                    }),
+                    now,
+                )?;
                 mail::queue_notice(
                     c,
                     &settings,
@@ -222,6 +232,7 @@ async fn commit<T: Send + 'static>(
                 .password_changes_total
                 .with_label_values(&["self"])
                 .inc();
+            state.webhook_wake.notify_one();
             Ok(done)
         }
         Err(e) => {

@@ -20,6 +20,7 @@ use crate::db::{self, audit::NewEvent, write_tx, DbConn};
 use crate::domain::UserId;
 use crate::error::ApiError;
 use crate::password::digest;
+use crate::webhooks::{self, events, Event};
 
 /// How many wrong-password digests an account keeps.
 const DIGESTS_KEPT: usize = 3;
@@ -182,6 +183,16 @@ pub fn record_failure(
     if !db::lockout::lock_if_exhausted(conn, &attempt.key, &attempt.source, max, lockouts, until)? {
         return Ok(Failure::Counted);
     }
+    // Only for a real account; the same reads for an address that names none.
+    let locked = target.map(|id| {
+        Event::of(&events::UserLocked {
+            user_id: id.to_string(),
+            until: until.and_utc(),
+            source: attempt.source.clone(),
+            lockout: lockouts + 1,
+        })
+    });
+    webhooks::enqueue_if(conn, locked.as_ref(), now)?;
     let mut event = NewEvent::new("auth.locked")
         .client_ip(client_ip.map(str::to_owned))
         .details(serde_json::json!({

@@ -16,6 +16,7 @@ use crate::error::ApiError;
 use crate::mail::{self, ChangeKind, LinkReason, KIND_RESET_LINK};
 use crate::password;
 use crate::state::AppState;
+use crate::webhooks::{self, events, Event};
 
 use super::passwords::{self, Presented};
 use super::{accept, hash_error};
@@ -84,12 +85,20 @@ pub async fn request(
                     }
                 }
                 db::audit::record(c, now, event)?;
+                // Only for a real account whose link was queued; the same reads otherwise.
+                let requested = user.as_ref().filter(|_| outcome == "queued").map(|u| {
+                    Event::of(&events::PasswordResetRequested {
+                        user_id: u.id.to_string(),
+                    })
+                });
+                webhooks::enqueue_if(c, requested.as_ref(), now)?;
                 Ok(outcome == "queued")
             })
         })
         .await?;
     if queued {
         state.outbox_wake.notify_one();
+        state.webhook_wake.notify_one();
     }
     Ok(())
 }
@@ -187,6 +196,15 @@ pub async fn confirm(
                         .client_ip(origin.client_ip.clone())
                         .details(serde_json::json!({ "kind": "reset" })),
                 )?;
+                webhooks::enqueue(
+                    c,
+                    &Event::of(&events::PasswordChanged {
+                        user_id: user.id.to_string(),
+                        kind: events::PasswordChangeKind::Reset,
+                        actor_id: Some(user.id.to_string()),
+                    }),
+                    now,
+                )?;
                 Ok(mail::queue_notice(
                     c,
                     &settings,
@@ -204,5 +222,6 @@ pub async fn confirm(
         .with_label_values(&["reset"])
         .inc();
     state.outbox_wake.notify_one();
+    state.webhook_wake.notify_one();
     Ok(())
 }

@@ -27,4 +27,6 @@ mod sign_in;
 mod smtp;
 mod spec_inputs;
 mod tokens;
+mod webhook_events;
+mod webhook_instances;
 mod webhooks;

@@ -13,6 +13,7 @@ use crate::flows::{hash_error, lockout, passwords, ClientAddress};
 use crate::mail::{self, ChangeKind, LinkReason};
 use crate::password::{self, generate_temporary_password, HashError};
 use crate::state::AppState;
+use crate::webhooks::{self, events, Event};
 
 use super::{ResetMode, ResetOptions, ResetResult, Target};
 
@@ -82,7 +83,7 @@ pub(super) async fn reset_one(
                     c,
                     now,
                     NewEvent::new("password.reset_by_admin")
-                        .actor(actor.id)
+                        .actor(actor.id.clone())
                         .target(row.id)
                         .client_ip(origin.client_ip.clone())
                         .details(serde_json::json!({
@@ -90,6 +91,15 @@ pub(super) async fn reset_one(
                             "require_change_on_next_sign_in": require_change,
                             "notify_user": notify,
                         })),
+                )?;
+                webhooks::enqueue(
+                    c,
+                    &Event::of(&events::PasswordChanged {
+                        user_id: row.id.to_string(),
+                        kind: events::PasswordChangeKind::Admin,
+                        actor_id: Some(actor.id.clone()),
+                    }),
+                    now,
                 )?;
                 if mode == ResetMode::Link {
                     let current = db::users::auth_state(c, &row.id)?.ok_or(ApiError::NotFound)?;
@@ -122,6 +132,7 @@ pub(super) async fn reset_one(
         .with_label_values(&["admin"])
         .inc();
     state.outbox_wake.notify_one();
+    state.webhook_wake.notify_one();
     Ok(ResetResult {
         user_id: Some(user.id.to_string()),
         email: None,

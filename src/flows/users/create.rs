@@ -12,6 +12,7 @@ use crate::error::ApiError;
 use crate::flows::{accept, hash_error, passwords, ClientAddress};
 use crate::password::{self, generate_temporary_password, PolicyInput};
 use crate::state::AppState;
+use crate::webhooks::{self, events, Event};
 
 use super::{update, ProfileUpdate, User};
 
@@ -179,10 +180,19 @@ pub async fn create(
                     None => event.by_command_line(),
                 };
                 db::audit::record(c, now, event)?;
+                webhooks::enqueue(
+                    c,
+                    &Event::of(&events::UserCreated {
+                        user_id: row.id.to_string(),
+                        actor_id: actor.as_ref().map(|a| a.id.clone()),
+                    }),
+                    now,
+                )?;
                 db::users::find(c, &id)?.ok_or(ApiError::NotFound)
             })
         })
         .await?;
+    state.webhook_wake.notify_one();
     Ok(CreatedUser {
         user: created.into(),
         temporary_password: generated.then(|| password.expose_secret().to_owned()),

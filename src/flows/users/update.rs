@@ -6,6 +6,7 @@ use crate::domain::{DisplayName, LanguageTag, Parsed, RoleSet, UserId};
 use crate::error::ApiError;
 use crate::flows::{accept, ClientAddress};
 use crate::state::AppState;
+use crate::webhooks::{self, events, Event};
 
 use super::User;
 
@@ -124,9 +125,24 @@ pub async fn update(
                     None => event.by_command_line(),
                 };
                 db::audit::record(c, now, event)?;
+                let actor_id = actor.as_ref().map(|a| a.id.clone());
+                if !changed.is_empty() {
+                    let updated = events::UserUpdated {
+                        user_id: id.to_string(),
+                        actor_id: actor_id.clone(),
+                        changed: changed.iter().map(|f| f.to_string()).collect(),
+                    };
+                    webhooks::enqueue(c, &Event::of(&updated), now)?;
+                }
+                if disabled == Some(true) && disabled_changed {
+                    let user_id = id.to_string();
+                    let disabled = events::UserDisabled { user_id, actor_id };
+                    webhooks::enqueue(c, &Event::of(&disabled), now)?;
+                }
                 db::users::find(c, &id)?.ok_or(ApiError::NotFound)
             })
         })
         .await?;
+    state.webhook_wake.notify_one();
     Ok(row.into())
 }
