@@ -1,5 +1,11 @@
 //! The one error type. Every failure a client can see is an `ApiError`, rendered here, and
-//! only here, as `application/problem+json` (RFC 9457) with the contract's stable `code`.
+//! only here, as `application/problem+json` (RFC 9457) with the contract's stable `code`,
+//! its `title`, `detail` and `errors[].message` in the language the request asked for (see
+//! `localized`).
+
+mod localized;
+
+pub use localized::{field_message, speaking};
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
@@ -13,8 +19,15 @@ pub struct FieldError {
     pub field: String,
     #[schema(example = "invalid_email")]
     pub code: String,
+    /// In the language of `Accept-Language` when one served matches (else the default);
+    /// `code` is what programs read.
     #[schema(example = "is not a valid email address")]
     pub message: String,
+    /// The values the message names (`min` of `too_short`), for rendering it in another
+    /// language (`field-<code>` of the message files).
+    #[serde(skip)]
+    #[schema(ignore)]
+    pub args: Vec<(&'static str, crate::i18n::Arg<'static>)>,
 }
 
 impl FieldError {
@@ -23,7 +36,18 @@ impl FieldError {
             field: field.into(),
             code: code.into(),
             message: message.into(),
+            args: Vec::new(),
         }
+    }
+
+    /// A value the message names, for its other languages.
+    pub fn with_arg(
+        mut self,
+        name: &'static str,
+        value: impl Into<crate::i18n::Arg<'static>>,
+    ) -> Self {
+        self.args.push((name, value.into()));
+        self
     }
 }
 
@@ -132,6 +156,7 @@ impl ApiError {
         }
     }
 
+    /// The English title, where the message files have none for the code.
     fn title(&self) -> &'static str {
         match self {
             Self::Malformed(_) => "Malformed request",
@@ -158,6 +183,7 @@ impl ApiError {
         }
     }
 
+    /// The English detail, where the message files have none.
     fn detail(&self) -> String {
         match self {
             Self::Malformed(why) => why.clone(),
@@ -210,15 +236,30 @@ impl ApiError {
         }
     }
 
+    /// The problem document, in the language of the request being answered (English
+    /// outside a request: the command line).
     pub fn problem(&self) -> Problem {
+        localized::current(|i18n, lang| self.problem_in(i18n, lang))
+    }
+
+    /// The problem document in `lang`.
+    pub fn problem_in(&self, i18n: &crate::i18n::I18n, lang: crate::i18n::Lang) -> Problem {
         Problem {
             problem_type: format!("urn:passgate:problem:{}", self.code()),
-            title: self.title().into(),
+            title: localized::title(self, i18n, lang),
             status: self.status_code().as_u16(),
-            detail: self.detail(),
+            detail: localized::detail(self, i18n, lang),
             code: self.code().into(),
             errors: match self {
-                Self::Validation(errors) | Self::PasswordPolicy(errors) => Some(errors.clone()),
+                Self::Validation(errors) | Self::PasswordPolicy(errors) => Some(
+                    errors
+                        .iter()
+                        .map(|e| FieldError {
+                            message: localized::field_message(e, i18n, lang),
+                            ..e.clone()
+                        })
+                        .collect(),
+                ),
                 _ => None,
             },
         }
@@ -286,6 +327,20 @@ pub fn chain(e: &(dyn std::error::Error + 'static)) -> String {
         next = cause.source();
     }
     line
+}
+
+/// Field errors for a body that is not a problem (`POST /v1/password-policy/check`), with
+/// their messages in the language of the request being answered, as in a problem.
+pub fn in_request_language(errors: Vec<FieldError>) -> Vec<FieldError> {
+    localized::current(|i18n, lang| {
+        errors
+            .into_iter()
+            .map(|e| FieldError {
+                message: localized::field_message(&e, i18n, lang),
+                ..e
+            })
+            .collect()
+    })
 }
 
 impl ApiError {

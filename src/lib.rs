@@ -9,6 +9,7 @@ pub mod domain;
 pub mod error;
 pub mod flows;
 pub mod http;
+pub mod i18n;
 pub mod mail;
 pub mod metrics;
 pub mod middleware;

@@ -54,20 +54,29 @@ pub async fn observe(
     let id = request_id(&req);
     let method = req.method().clone();
     let state = req.app_data::<web::Data<AppState>>().cloned();
+    // Problems are written in the language `Accept-Language` asks for (a bounded read; see
+    // `error::speaking`).
+    let speaking = state.as_ref().map(|s| {
+        let accept = req.headers().get(header::ACCEPT_LANGUAGE);
+        let accept = accept.and_then(|v| v.to_str().ok());
+        (s.i18n.clone(), s.i18n.negotiate(None, accept))
+    });
     // Error level, so that the span (and its request id) is there whatever the log level:
     // an internal failure logged at `PASSGATE__LOG__LEVEL=error` still names its request.
     let span = tracing::error_span!("request", request_id = %id, method = %method, route = tracing::field::Empty);
 
     // Handlers' and extractors' errors arrive here already rendered as responses; an `Err`
     // could only come from a middleware below, and none of ours produce one.
-    let mut res = next
-        .call(req)
-        .instrument(span.clone())
-        .await?
-        .map_into_boxed_body();
-    if res.status().is_client_error() || res.status().is_server_error() {
-        res = ensure_problem(res);
-    }
+    let handled = async {
+        let res = next.call(req).instrument(span.clone()).await?;
+        let res = res.map_into_boxed_body();
+        let failed = res.status().is_client_error() || res.status().is_server_error();
+        Ok::<_, Error>(if failed { ensure_problem(res) } else { res })
+    };
+    let mut res = match speaking {
+        Some((i18n, lang)) => crate::error::speaking(i18n, lang, handled).await,
+        None => handled.await,
+    }?;
 
     let route = res
         .request()

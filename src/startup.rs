@@ -17,6 +17,7 @@ use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db::Db;
 use crate::error::{self, ApiError};
+use crate::i18n::I18n;
 use crate::mail::OutboxWorker;
 use crate::metrics::Metrics;
 use crate::middleware::{self, CorsOrigins, RouteTable};
@@ -32,7 +33,9 @@ use crate::webhooks::{SecretBox, WebhookWorker};
 /// Connects to the database (applying pending migrations), starts the hashing pool and
 /// loads the keys: everything a command needs, with or without the HTTP server.
 pub async fn build_state(settings: Settings) -> anyhow::Result<web::Data<AppState>> {
-    // The breach corpus first: a damaged file stops start-up before the database is touched.
+    // The message files and the breach corpus first: a damaged file stops start-up before
+    // the database is touched.
+    let i18n = Arc::new(I18n::load(&settings.i18n)?);
     let metrics = Metrics::new();
     let corpus_settings = settings.policy.clone();
     let checks = metrics.breach_checks_total.clone();
@@ -100,6 +103,7 @@ pub async fn build_state(settings: Settings) -> anyhow::Result<web::Data<AppStat
         trusted_proxies,
         pauses: Default::default(),
         clock,
+        i18n,
     }))
 }
 

@@ -8,6 +8,7 @@ use crate::auth::JwtKeys;
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db::Db;
+use crate::i18n::I18n;
 use crate::metrics::Metrics;
 use crate::password::breach::Breach;
 use crate::password::digest::DigestKey;
@@ -45,4 +46,6 @@ pub struct AppState {
     pub pauses: Arc<Pauses>,
     /// The time business rules read (the system clock; tests advance it).
     pub clock: Clock,
+    /// The languages of pages, mails and problems, read once at start-up.
+    pub i18n: Arc<I18n>,
 }

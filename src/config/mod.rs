@@ -45,6 +45,7 @@ pub struct Settings {
     pub cors: CorsSettings,
     pub pages: PagesSettings,
     pub webhooks: WebhookSettings,
+    pub i18n: I18nSettings,
     pub log: LogSettings,
 }
 
@@ -66,6 +67,7 @@ impl Default for Settings {
             cors: CorsSettings::default(),
             pages: PagesSettings::default(),
             webhooks: WebhookSettings::default(),
+            i18n: I18nSettings::default(),
             log: LogSettings::default(),
         }
     }
@@ -92,6 +94,27 @@ impl Default for DatabaseSettings {
             url: "sqlite://passgate.db".into(),
             max_connections: 10,
             connect_timeout_secs: 5,
+        }
+    }
+}
+
+/// Languages of the hosted pages, mails and problems (see `crate::i18n`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct I18nSettings {
+    /// The language served when neither `?lang=`, `Accept-Language` nor a user's `locale`
+    /// names one served: a shipped language (`en`, `da`) or one of `directory`.
+    pub default_locale: String,
+    /// The operator's Fluent files, `<directory>/<lang>/*.ftl`, read at start-up: they
+    /// change shipped texts and add languages, per message id.
+    pub directory: Option<PathBuf>,
+}
+
+impl Default for I18nSettings {
+    fn default() -> Self {
+        Self {
+            default_locale: "en".into(),
+            directory: None,
         }
     }
 }

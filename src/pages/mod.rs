@@ -2,7 +2,8 @@
 //! password and a temporary password, so a fresh install works end to end without a
 //! frontend. They run the same flows as the API, with the same rules. No JavaScript, nothing
 //! loaded from elsewhere, a strict Content-Security-Policy, and never JSON or a 500 for bad
-//! input. Switched off with `PASSGATE__PAGES__ENABLED=false`.
+//! input. Every text in the visitor's language (`?lang=`, `Accept-Language`, the default;
+//! see `text::Ui`). Switched off with `PASSGATE__PAGES__ENABLED=false`.
 
 pub mod forms;
 pub mod text;
@@ -13,7 +14,10 @@ use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use maud::{html, Markup, DOCTYPE};
 
+use crate::i18n::{ids, Id};
 use crate::state::AppState;
+
+use text::Ui;
 
 const CSS: &str = include_str!("passgate.css");
 
@@ -50,11 +54,13 @@ async fn stylesheet() -> HttpResponse {
         .body(CSS)
 }
 
-/// A page, with the headers every page carries.
-fn page(status: StatusCode, product: &str, title: &str, body: Markup) -> HttpResponse {
+/// A page, with the headers every page carries, in the language of `ui` (`<html lang>`),
+/// with links to the same page in every language served.
+fn page(ui: &Ui<'_>, status: StatusCode, title: &str, body: Markup) -> HttpResponse {
+    let product = &ui.state.settings.mail.product_name;
     let markup = html! {
         (DOCTYPE)
-        html lang="en" {
+        html lang=(ui.tag()) {
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
@@ -63,7 +69,18 @@ fn page(status: StatusCode, product: &str, title: &str, body: Markup) -> HttpRes
                 link rel="stylesheet" href="/assets/passgate.css";
             }
             body {
-                header { (product) }
+                header {
+                    span.product { (product) }
+                    nav.languages aria-label=(ui.t(ids::PAGE_LANGUAGES)) {
+                        @for (tag, name, link, current) in ui.languages() {
+                            @if current {
+                                span lang=(tag) aria-current="true" { (name) }
+                            } @else {
+                                a href=(link) lang=(tag) hreflang=(tag) { (name) }
+                            }
+                        }
+                    }
+                }
                 main { (body) }
             }
         }
@@ -73,7 +90,14 @@ fn page(status: StatusCode, product: &str, title: &str, body: Markup) -> HttpRes
         .insert_header((header::CONTENT_SECURITY_POLICY, CSP))
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .insert_header((header::X_FRAME_OPTIONS, "DENY"))
+        .insert_header((header::CONTENT_LANGUAGE, ui.tag().to_owned()))
+        .insert_header((header::VARY, "Accept-Language"))
         .body(markup.into_string())
+}
+
+/// The hidden field that keeps the page's language across a post.
+fn lang_field(ui: &Ui<'_>) -> Markup {
+    html! { input type="hidden" name="lang" value=(ui.tag()); }
 }
 
 /// Largest form a page reads: far more than three passwords and an email need.
@@ -90,32 +114,34 @@ async fn read_form(
     payload: web::Payload,
     state: &AppState,
 ) -> Result<HashMap<String, String>, HttpResponse> {
-    let product = &state.settings.mail.product_name;
+    // Before the form is read, its `lang` is unknown: the refusal speaks the query's or the
+    // browser's language.
+    let ui = Ui::new(state, req, None);
     if !same_origin(req, &state.settings.server.public_url) {
         return Err(refused(
+            &ui,
             StatusCode::FORBIDDEN,
-            product,
-            text::CROSS_SITE_TITLE,
-            text::CROSS_SITE_BODY,
+            ids::PAGE_CROSS_SITE_TITLE,
+            ids::PAGE_CROSS_SITE_BODY,
             req.path(),
         ));
     }
     if !is_urlencoded(req) {
         return Err(refused(
+            &ui,
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            product,
-            text::WRONG_TYPE_TITLE,
-            text::WRONG_TYPE_BODY,
+            ids::PAGE_WRONG_TYPE_TITLE,
+            ids::PAGE_WRONG_TYPE_BODY,
             req.path(),
         ));
     }
     match form_fields(payload).await {
         Some(fields) => Ok(fields),
         None => Err(refused(
+            &ui,
             StatusCode::PAYLOAD_TOO_LARGE,
-            product,
-            text::TOO_LARGE_TITLE,
-            text::TOO_LARGE_BODY,
+            ids::PAGE_TOO_LARGE_TITLE,
+            ids::PAGE_TOO_LARGE_BODY,
             req.path(),
         )),
     }
@@ -191,18 +217,13 @@ fn origin_of(url: &str) -> String {
 }
 
 /// The page for a form post that is not read, with a way back to the form.
-fn refused(
-    status: StatusCode,
-    product: &str,
-    title: &str,
-    message: &str,
-    form: &str,
-) -> HttpResponse {
+fn refused(ui: &Ui<'_>, status: StatusCode, title: Id, message: Id, form: &str) -> HttpResponse {
+    let title = ui.t(title);
     page(
+        ui,
         status,
-        product,
-        title,
-        html! { h1 { (title) } p { (message) } p { a href=(form) { (text::BACK_TO_FORM) } } },
+        &title,
+        html! { h1 { (title) } p { (ui.t(message)) } p { a href=(ui.link(form)) { (ui.t(ids::PAGE_BACK_TO_FORM)) } } },
     )
 }
 

@@ -1,77 +1,107 @@
-//! Every user-facing string of the hosted pages, in one place (for wording and translation).
+//! The pages' words: every text is a message of `locales/<lang>/passgate.ftl` (ids in
+//! `i18n::ids`), looked up in the page's language through [`Ui`].
 
-pub const FORGOT_TITLE: &str = "Forgot your password?";
-pub const FORGOT_INTRO: &str = "Enter the email address of your account. If it belongs to an account, we will email you a link to choose a new password.";
-pub const FORGOT_SUBMIT: &str = "Email me a link";
-pub const FORGOT_SENT_TITLE: &str = "Check your inbox";
-pub const FORGOT_SENT_BODY: &str = "If that address belongs to an account, a link to reset its password is on its way. The link works once and expires soon. Nothing arrived? Check your spam folder, or ask again in a few minutes.";
+use actix_web::HttpRequest;
 
-pub const RESET_TITLE: &str = "Choose a new password";
-pub const RESET_SUBMIT: &str = "Set my new password";
-pub const RESET_DONE_TITLE: &str = "Your password is set";
-pub const RESET_DONE_BODY: &str = "You can now sign in with your new password. Every other session of your account was signed out.";
-pub const LINK_DEAD_TITLE: &str = "This link no longer works";
-pub const LINK_DEAD_BODY: &str =
-    "Reset links work once and expire after a while, and a newer link replaces older ones.";
-pub const LINK_DEAD_ACTION: &str = "Ask for a new link";
+use crate::error::FieldError;
+use crate::i18n::{ids, Args, Id, Lang};
+use crate::state::AppState;
 
-pub const CHANGE_TITLE: &str = "Change your password";
-pub const CHANGE_INTRO: &str = "Use this page to replace a temporary password from your administrator, or your current password.";
-pub const CHANGE_SUBMIT: &str = "Change my password";
-pub const CHANGE_DONE_TITLE: &str = "Your password is changed";
-pub const CHANGE_DONE_BODY: &str =
-    "Sign in with your new password. Every other session of your account was signed out.";
+/// What a page is rendered for: the service, the language chosen for this request, and the
+/// address to which the language links point (this page, without `lang`).
+pub struct Ui<'a> {
+    pub state: &'a AppState,
+    pub lang: Lang,
+    here: String,
+}
 
-pub const LABEL_EMAIL: &str = "Email address";
-pub const LABEL_CURRENT: &str = "Current or temporary password";
-pub const LABEL_NEW: &str = "New password";
-pub const LABEL_CONFIRM: &str = "New password, again";
-pub const POLICY_HEADING: &str = "Your new password";
-
-pub const ERROR_EMAIL: &str = "Enter a valid email address.";
-pub const ERROR_REQUIRED: &str = "This field is required.";
-pub const ERROR_MISMATCH: &str = "The two new passwords are not the same.";
-pub const ERROR_CREDENTIALS: &str = "The email address or current password is not correct.";
-pub const ERROR_LOCKED: &str = "Too many failed attempts. Try again in a few minutes.";
-pub const ERROR_RATE_LIMITED: &str = "Too many requests from your network. Try again in a minute.";
-pub const ERROR_BUSY: &str = "The service is busy. Please try again in a moment.";
-pub const ERROR_UNEXPECTED: &str = "Something went wrong on our side. Please try again.";
-
-pub const TOO_LARGE_TITLE: &str = "That form was too large";
-pub const TOO_LARGE_BODY: &str = "Please go back and try again with shorter entries.";
-pub const CROSS_SITE_TITLE: &str = "That form came from another site";
-pub const CROSS_SITE_BODY: &str = "Nothing was done: this form is accepted only from this site's own page. Open it with the link below and send it again.";
-pub const WRONG_TYPE_TITLE: &str = "That form could not be read";
-pub const WRONG_TYPE_BODY: &str =
-    "Nothing was done. Open the form with the link below and send it again.";
-pub const BACK_TO_FORM: &str = "Back to the form";
-
-pub const FORGOT_LINK: &str = "Forgot your password?";
-pub const CHANGE_LINK: &str = "Change your password";
-
-/// The policy in force, as bullet points.
-pub fn policy_rules(
-    min: usize,
-    max: usize,
-    history: usize,
-    checks_strength: bool,
-    checks_breaches: bool,
-) -> Vec<String> {
-    let mut rules = vec![
-        format!("At least {min} characters (at most {max}). Spaces and any characters are welcome: a few unrelated words make a good one."),
-        "Not a commonly used password.".to_owned(),
-        "Not containing your email address or name.".to_owned(),
-    ];
-    if checks_breaches {
-        rules.push("Not a password known from a data breach.".to_owned());
+impl<'a> Ui<'a> {
+    /// The language of a request: `lang` from the form (`form_lang`, so a post keeps the
+    /// language of the page it came from) or the query string, else the best match of
+    /// `Accept-Language`, else the default.
+    pub fn new(state: &'a AppState, req: &HttpRequest, form_lang: Option<&str>) -> Self {
+        let query: Vec<(String, String)> =
+            serde_urlencoded::from_str(req.query_string()).unwrap_or_default();
+        let query_lang = query
+            .iter()
+            .find(|(k, _)| k == "lang")
+            .map(|(_, v)| v.as_str());
+        let accept = req
+            .headers()
+            .get(actix_web::http::header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok());
+        let explicit = form_lang.filter(|l| !l.is_empty()).or(query_lang);
+        let lang = state.i18n.negotiate(explicit, accept);
+        let rest: Vec<&(String, String)> = query.iter().filter(|(k, _)| k != "lang").collect();
+        let here = match serde_urlencoded::to_string(rest) {
+            Ok(q) if !q.is_empty() => format!("{}?{q}", req.path()),
+            _ => req.path().to_owned(),
+        };
+        Self { state, lang, here }
     }
-    if checks_strength {
-        rules.push("Hard to guess.".to_owned());
+
+    /// The same language, with the language links pointing at `here` (a path and query).
+    pub fn at(mut self, here: String) -> Self {
+        self.here = here;
+        self
     }
-    rules.push(match history {
-        0 => "Not your current password.".to_owned(),
-        1 => "Not your current or previous password.".to_owned(),
-        n => format!("Not your current password, nor one of your last {n}."),
-    });
-    rules
+
+    pub fn t(&self, id: Id) -> String {
+        self.state.i18n.message(self.lang, id, &[])
+    }
+
+    pub fn t_with(&self, id: Id, args: &Args<'_>) -> String {
+        self.state.i18n.message(self.lang, id, args)
+    }
+
+    /// The language tag served, for `<html lang>` and the forms' `lang` field.
+    pub fn tag(&self) -> &str {
+        self.state.i18n.tag(self.lang)
+    }
+
+    /// A link to another page in this language.
+    pub fn link(&self, path: &str) -> String {
+        format!("{path}?lang={}", self.tag())
+    }
+
+    /// This page in each language served: (tag, the language's own name, link, current).
+    pub fn languages(&self) -> Vec<(String, String, String, bool)> {
+        let i18n = &self.state.i18n;
+        let sep = if self.here.contains('?') { '&' } else { '?' };
+        i18n.languages()
+            .map(|l| {
+                let tag = i18n.tag(l).to_owned();
+                let name = i18n.message(l, ids::LANGUAGE_NAME, &[]);
+                let link = format!("{}{sep}lang={tag}", self.here);
+                (tag, name, link, l == self.lang)
+            })
+            .collect()
+    }
+
+    /// A broken password rule under the new-password field, as a sentence in this language.
+    pub fn password_rule(&self, e: &FieldError) -> String {
+        let rule = crate::error::field_message(e, &self.state.i18n, self.lang);
+        self.t_with(ids::PAGE_ERROR_PASSWORD, &[("rule", rule.into())])
+    }
+
+    /// The policy in force, as bullet points.
+    pub fn policy_rules(&self) -> Vec<String> {
+        let p = &self.state.policy;
+        let mut rules = vec![
+            self.t_with(
+                ids::POLICY_RULE_LENGTH,
+                &[("min", p.min_length.into()), ("max", p.max_length.into())],
+            ),
+            self.t(ids::POLICY_RULE_COMMON),
+            self.t(ids::POLICY_RULE_USER_INFO),
+        ];
+        if !p.breach_sources.is_empty() {
+            rules.push(self.t(ids::POLICY_RULE_BREACHED));
+        }
+        if p.min_strength > 0 {
+            rules.push(self.t(ids::POLICY_RULE_STRENGTH));
+        }
+        rules.push(self.t_with(ids::POLICY_RULE_HISTORY, &[("history", p.history.into())]));
+        rules
+    }
 }

@@ -94,6 +94,7 @@ impl Policy {
             "too_long",
             format!("must be at most {} characters", self.max_length),
         )
+        .with_arg("max", self.max_length)
     }
 
     /// Runs every rule but history on a new password.
@@ -108,11 +109,14 @@ impl Policy {
         }
         let mut errors = Vec::new();
         if input.password.chars().count() < self.min_length {
-            errors.push(FieldError::new(
-                field,
-                "too_short",
-                format!("must be at least {} characters", self.min_length),
-            ));
+            errors.push(
+                FieldError::new(
+                    field,
+                    "too_short",
+                    format!("must be at least {} characters", self.min_length),
+                )
+                .with_arg("min", self.min_length),
+            );
         }
 
         let lowered = input.password.to_lowercase();

@@ -62,22 +62,28 @@ pub async fn check_password(
     // any rule looks at them (a long name of many words would make many search terms).
     let mut errors = Vec::new();
     if body.email.as_ref().is_some_and(|e| e.len() > EMAIL_MAX_LEN) {
-        errors.push(FieldError::new(
-            "email",
-            "too_long",
-            format!("must be at most {EMAIL_MAX_LEN} characters"),
-        ));
+        errors.push(
+            FieldError::new(
+                "email",
+                "too_long",
+                format!("must be at most {EMAIL_MAX_LEN} characters"),
+            )
+            .with_arg("max", EMAIL_MAX_LEN),
+        );
     }
     if body
         .display_name
         .as_ref()
         .is_some_and(|d| d.chars().take(DISPLAY_NAME_MAX_LEN + 1).count() > DISPLAY_NAME_MAX_LEN)
     {
-        errors.push(FieldError::new(
-            "display_name",
-            "too_long",
-            format!("must be at most {DISPLAY_NAME_MAX_LEN} characters"),
-        ));
+        errors.push(
+            FieldError::new(
+                "display_name",
+                "too_long",
+                format!("must be at most {DISPLAY_NAME_MAX_LEN} characters"),
+            )
+            .with_arg("max", DISPLAY_NAME_MAX_LEN),
+        );
     }
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
@@ -104,7 +110,8 @@ pub async fn check_password(
     }
     Ok(HttpResponse::Ok().json(PolicyCheckResult {
         ok: report.errors.is_empty(),
-        errors: report.errors,
+        // In the request's language, as a `password_policy` problem's are.
+        errors: crate::error::in_request_language(report.errors),
         strength: report.strength,
     }))
 }

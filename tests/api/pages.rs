@@ -202,7 +202,8 @@ async fn the_reset_link_page_sets_a_password_and_then_dies() {
 
     let dead = html(app.get(&path, None).await, 200).await;
     assert!(
-        dead.contains("This link no longer works") && dead.contains(r#"href="/forgot-password""#)
+        dead.contains("This link no longer works")
+            && dead.contains(r#"href="/forgot-password?lang=en""#)
     );
     let again = html(
         form(

@@ -956,7 +956,11 @@ export interface components {
             code: string;
             /** @example email */
             field: string;
-            /** @example is not a valid email address */
+            /**
+             * @description In the language of `Accept-Language` when one served matches (else the default);
+             *     `code` is what programs read.
+             * @example is not a valid email address
+             */
             message: string;
         };
         /** @description The forgot-password form (`application/x-www-form-urlencoded`). */

@@ -110,11 +110,12 @@ pub async fn list(state: &AppState, query: ListQuery) -> Result<UserPage, ApiErr
         .map(|q| q.trim().to_owned())
         .filter(|q| !q.is_empty());
     if q.as_ref().is_some_and(|q| q.chars().count() > 200) {
-        return Err(ApiError::validation(
+        return Err(ApiError::Validation(vec![crate::error::FieldError::new(
             "q",
             "too_long",
             "must be at most 200 characters",
-        ));
+        )
+        .with_arg("max", 200)]));
     }
     let filter = db::users::ListFilter {
         q,

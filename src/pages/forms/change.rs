@@ -8,10 +8,11 @@ use utoipa::ToSchema;
 use crate::error::ApiError;
 use crate::flows::change_password;
 use crate::http::client_address;
-use crate::pages::{page, read_form, text};
+use crate::i18n::ids;
+use crate::pages::{lang_field, page, read_form, text::Ui};
 use crate::state::AppState;
 
-use super::{alert, input, policy, product, sentence, trouble, Input};
+use super::{alert, input, policy, trouble, Input};
 
 /// The change-password form.
 #[derive(ToSchema)]
@@ -42,34 +43,37 @@ impl ChangeErrors {
 }
 
 fn change_page(
-    state: &AppState,
+    ui: &Ui<'_>,
     status: StatusCode,
     email: Option<&str>,
     errors: ChangeErrors,
     problem: Option<&str>,
 ) -> HttpResponse {
+    let title = ui.t(ids::PAGE_CHANGE_TITLE);
     let body = html! {
-        h1 { (text::CHANGE_TITLE) }
-        p { (text::CHANGE_INTRO) }
+        h1 { (title) }
+        p { (ui.t(ids::PAGE_CHANGE_INTRO)) }
         (alert(problem))
-        (policy(state))
+        (policy(ui))
         form method="post" action="/change-password" novalidate {
-            (input(Input { name: "email", label: text::LABEL_EMAIL, kind: "email", autocomplete: "email", value: email }, &errors.email))
-            (input(Input { name: "current_password", label: text::LABEL_CURRENT, kind: "password", autocomplete: "current-password", value: None }, &errors.current))
-            (input(Input { name: "new_password", label: text::LABEL_NEW, kind: "password", autocomplete: "new-password", value: None }, &errors.new))
-            (input(Input { name: "confirm_password", label: text::LABEL_CONFIRM, kind: "password", autocomplete: "new-password", value: None }, &errors.confirm))
-            button type="submit" { (text::CHANGE_SUBMIT) }
+            (lang_field(ui))
+            (input(Input { name: "email", label: ui.t(ids::PAGE_LABEL_EMAIL), kind: "email", autocomplete: "email", value: email }, &errors.email))
+            (input(Input { name: "current_password", label: ui.t(ids::PAGE_LABEL_CURRENT), kind: "password", autocomplete: "current-password", value: None }, &errors.current))
+            (input(Input { name: "new_password", label: ui.t(ids::PAGE_LABEL_NEW), kind: "password", autocomplete: "new-password", value: None }, &errors.new))
+            (input(Input { name: "confirm_password", label: ui.t(ids::PAGE_LABEL_CONFIRM), kind: "password", autocomplete: "new-password", value: None }, &errors.confirm))
+            button type="submit" { (ui.t(ids::PAGE_CHANGE_SUBMIT)) }
         }
-        nav { a href="/forgot-password" { (text::FORGOT_LINK) } }
+        nav { a href=(ui.link("/forgot-password")) { (ui.t(ids::PAGE_FORGOT_LINK)) } }
     };
-    page(status, product(state), text::CHANGE_TITLE, body)
+    page(ui, status, &title, body)
 }
 
 /// The change-password page (email, current or temporary password, new password).
 #[utoipa::path(get, path = "/change-password", tag = "hosted pages", operation_id = "changePasswordPage", security(()),
     responses((status = 200, description = "The form", body = String, content_type = "text/html")))]
-pub async fn change_form(state: web::Data<AppState>) -> HttpResponse {
-    change_page(&state, StatusCode::OK, None, ChangeErrors::none(), None)
+pub async fn change_form(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
+    let ui = Ui::new(&state, &req, None);
+    change_page(&ui, StatusCode::OK, None, ChangeErrors::none(), None)
 }
 
 /// Submit the change-password form; how a user given a temporary password sets their own.
@@ -101,8 +105,9 @@ pub async fn change_submit(
         get("new_password"),
         get("confirm_password"),
     );
+    let ui = Ui::new(&state, &req, Some(get("lang"))).at("/change-password".into());
     let mut errors = ChangeErrors::none();
-    let required = || vec![text::ERROR_REQUIRED.to_owned()];
+    let required = || vec![ui.t(ids::PAGE_ERROR_REQUIRED)];
     if email.is_empty() {
         errors.email = required();
     }
@@ -112,7 +117,7 @@ pub async fn change_submit(
     if new.is_empty() {
         errors.new = required();
     } else if new != confirm {
-        errors.confirm = vec![text::ERROR_MISMATCH.to_owned()];
+        errors.confirm = vec![ui.t(ids::PAGE_ERROR_MISMATCH)];
     }
     if !(errors.email.is_empty()
         && errors.current.is_empty()
@@ -120,7 +125,7 @@ pub async fn change_submit(
         && errors.confirm.is_empty())
     {
         return change_page(
-            &state,
+            &ui,
             StatusCode::UNPROCESSABLE_ENTITY,
             Some(email),
             errors,
@@ -136,16 +141,19 @@ pub async fn change_submit(
     )
     .await
     {
-        Ok(()) => page(
-            StatusCode::OK,
-            product(&state),
-            text::CHANGE_DONE_TITLE,
-            html! { h1 { (text::CHANGE_DONE_TITLE) } p { (text::CHANGE_DONE_BODY) } },
-        ),
+        Ok(()) => {
+            let title = ui.t(ids::PAGE_CHANGE_DONE_TITLE);
+            page(
+                &ui,
+                StatusCode::OK,
+                &title,
+                html! { h1 { (title) } p { (ui.t(ids::PAGE_CHANGE_DONE_BODY)) } },
+            )
+        }
         Err(ApiError::PasswordPolicy(list)) => {
-            errors.new = list.into_iter().map(|e| sentence(&e.message)).collect();
+            errors.new = list.iter().map(|e| ui.password_rule(e)).collect();
             change_page(
-                &state,
+                &ui,
                 StatusCode::UNPROCESSABLE_ENTITY,
                 Some(email),
                 errors,
@@ -157,15 +165,15 @@ pub async fn change_submit(
             | ApiError::CurrentPasswordIncorrect
             | ApiError::Validation(_),
         ) => change_page(
-            &state,
+            &ui,
             StatusCode::BAD_REQUEST,
             Some(email),
             errors,
-            Some(text::ERROR_CREDENTIALS),
+            Some(&ui.t(ids::PAGE_ERROR_CREDENTIALS)),
         ),
         Err(e) => {
-            let (status, message) = trouble(&e);
-            let mut res = change_page(&state, status, Some(email), errors, Some(message));
+            let (status, message) = trouble(&ui, &e);
+            let mut res = change_page(&ui, status, Some(email), errors, Some(&message));
             if let Some(secs) = e.retry_after() {
                 res.headers_mut().insert(
                     actix_web::http::header::RETRY_AFTER,

@@ -9,10 +9,11 @@ use crate::domain::Parsed;
 use crate::error::ApiError;
 use crate::flows::reset;
 use crate::http::client_address;
-use crate::pages::{page, read_form, text};
+use crate::i18n::ids;
+use crate::pages::{lang_field, page, read_form, text::Ui};
 use crate::state::AppState;
 
-use super::{alert, input, product, trouble, Input};
+use super::{alert, input, trouble, Input};
 
 /// The forgot-password form (`application/x-www-form-urlencoded`).
 #[derive(ToSchema)]
@@ -22,30 +23,38 @@ pub struct ForgotForm {
 }
 
 fn forgot_page(
-    state: &AppState,
+    ui: &Ui<'_>,
     status: StatusCode,
     email: Option<&str>,
     email_errors: &[String],
     problem: Option<&str>,
 ) -> HttpResponse {
+    let title = ui.t(ids::PAGE_FORGOT_TITLE);
     let body = html! {
-        h1 { (text::FORGOT_TITLE) }
-        p { (text::FORGOT_INTRO) }
+        h1 { (title) }
+        p { (ui.t(ids::PAGE_FORGOT_INTRO)) }
         (alert(problem))
         form method="post" action="/forgot-password" novalidate {
-            (input(Input { name: "email", label: text::LABEL_EMAIL, kind: "email", autocomplete: "email", value: email }, email_errors))
-            button type="submit" { (text::FORGOT_SUBMIT) }
+            (lang_field(ui))
+            (input(Input { name: "email", label: ui.t(ids::PAGE_LABEL_EMAIL), kind: "email", autocomplete: "email", value: email }, email_errors))
+            button type="submit" { (ui.t(ids::PAGE_FORGOT_SUBMIT)) }
         }
-        nav { a href="/change-password" { (text::CHANGE_LINK) } }
+        nav { a href=(ui.link("/change-password")) { (ui.t(ids::PAGE_CHANGE_LINK)) } }
     };
-    page(status, product(state), text::FORGOT_TITLE, body)
+    page(ui, status, &title, body)
 }
 
 /// The forgot-password page (HTML form: email).
 #[utoipa::path(get, path = "/forgot-password", tag = "hosted pages", operation_id = "forgotPasswordPage", security(()),
     responses((status = 200, description = "The form", body = String, content_type = "text/html")))]
-pub async fn forgot_form(state: web::Data<AppState>) -> HttpResponse {
-    forgot_page(&state, StatusCode::OK, None, &[], None)
+pub async fn forgot_form(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
+    forgot_page(
+        &Ui::new(&state, &req, None),
+        StatusCode::OK,
+        None,
+        &[],
+        None,
+    )
 }
 
 /// Submit the forgot-password form: the same "check your inbox" page whatever the email (the
@@ -70,34 +79,39 @@ pub async fn forgot_submit(
         Ok(fields) => fields,
         Err(refused) => return refused,
     };
+    let ui = Ui::new(&state, &req, fields.get("lang").map(String::as_str));
+    let ui = ui.at("/forgot-password".into());
     let email = fields.get("email").map(|e| e.trim()).unwrap_or("");
     if email.is_empty() {
         return forgot_page(
-            &state,
+            &ui,
             StatusCode::UNPROCESSABLE_ENTITY,
             None,
-            &[text::ERROR_REQUIRED.into()],
+            &[ui.t(ids::PAGE_ERROR_REQUIRED)],
             None,
         );
     }
     let parsed = Parsed::from_raw(email.to_owned());
     match reset::request(&state, parsed, client_address(&req, &state)).await {
-        Ok(()) => page(
-            StatusCode::OK,
-            product(&state),
-            text::FORGOT_SENT_TITLE,
-            html! { h1 { (text::FORGOT_SENT_TITLE) } p { (text::FORGOT_SENT_BODY) } },
-        ),
+        Ok(()) => {
+            let title = ui.t(ids::PAGE_FORGOT_SENT_TITLE);
+            page(
+                &ui,
+                StatusCode::OK,
+                &title,
+                html! { h1 { (title) } p { (ui.t(ids::PAGE_FORGOT_SENT_BODY)) } },
+            )
+        }
         Err(ApiError::Validation(_)) => forgot_page(
-            &state,
+            &ui,
             StatusCode::UNPROCESSABLE_ENTITY,
             Some(email),
-            &[text::ERROR_EMAIL.into()],
+            &[ui.t(ids::PAGE_ERROR_EMAIL)],
             None,
         ),
         Err(e) => {
-            let (status, message) = trouble(&e);
-            forgot_page(&state, status, Some(email), &[], Some(message))
+            let (status, message) = trouble(&ui, &e);
+            forgot_page(&ui, status, Some(email), &[], Some(&message))
         }
     }
 }

@@ -10,9 +10,9 @@ use actix_web::http::StatusCode;
 use maud::{html, Markup};
 
 use crate::error::ApiError;
-use crate::state::AppState;
+use crate::i18n::ids;
 
-use super::text;
+use super::text::Ui;
 
 pub use change::ChangeForm;
 pub use forgot::ForgotForm;
@@ -23,7 +23,7 @@ pub(super) type FieldErrors<'a> = &'a [String];
 
 pub(super) struct Input<'a> {
     pub name: &'a str,
-    pub label: &'a str,
+    pub label: String,
     pub kind: &'a str,
     pub autocomplete: &'a str,
     pub value: Option<&'a str>,
@@ -48,41 +48,29 @@ pub(super) fn alert(message: Option<&str>) -> Markup {
     html! { @if let Some(m) = message { p.alert role="alert" { (m) } } }
 }
 
-pub(super) fn policy(state: &AppState) -> Markup {
-    let p = &state.policy;
+pub(super) fn policy(ui: &Ui<'_>) -> Markup {
     html! {
         div.policy id="policy" {
-            (text::POLICY_HEADING)
-            ul { @for rule in text::policy_rules(p.min_length, p.max_length, p.history, p.min_strength > 0, !p.breach_sources.is_empty()) { li { (rule) } } }
+            (ui.t(ids::PAGE_POLICY_HEADING))
+            ul { @for rule in ui.policy_rules() { li { (rule) } } }
         }
     }
-}
-
-pub(super) fn product(state: &AppState) -> &str {
-    &state.settings.mail.product_name
 }
 
 /// Service trouble, worded for a person, with the right status.
-pub(super) fn trouble(e: &ApiError) -> (StatusCode, &'static str) {
-    match e {
-        ApiError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, text::ERROR_RATE_LIMITED),
-        ApiError::AccountLocked { .. } => (StatusCode::TOO_MANY_REQUESTS, text::ERROR_LOCKED),
+pub(super) fn trouble(ui: &Ui<'_>, e: &ApiError) -> (StatusCode, String) {
+    let (status, id) = match e {
+        ApiError::RateLimited { .. } => {
+            (StatusCode::TOO_MANY_REQUESTS, ids::PAGE_ERROR_RATE_LIMITED)
+        }
+        ApiError::AccountLocked { .. } => (StatusCode::TOO_MANY_REQUESTS, ids::PAGE_ERROR_LOCKED),
         ApiError::Overloaded | ApiError::Unavailable | ApiError::BreachServiceUnavailable => {
-            (StatusCode::SERVICE_UNAVAILABLE, text::ERROR_BUSY)
+            (StatusCode::SERVICE_UNAVAILABLE, ids::PAGE_ERROR_BUSY)
         }
         other => {
             crate::error::report(other);
-            (StatusCode::SERVICE_UNAVAILABLE, text::ERROR_UNEXPECTED)
+            (StatusCode::SERVICE_UNAVAILABLE, ids::PAGE_ERROR_UNEXPECTED)
         }
-    }
-}
-
-/// Policy messages are written to follow the field name ("must be at least 15 characters");
-/// on a page they stand alone under the field's label.
-pub(super) fn sentence(message: &str) -> String {
-    let mut s = format!("The password {message}");
-    if !s.ends_with('.') {
-        s.push('.');
-    }
-    s
+    };
+    (status, ui.t(id))
 }

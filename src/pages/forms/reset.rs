@@ -9,10 +9,11 @@ use utoipa::ToSchema;
 use crate::error::ApiError;
 use crate::flows::reset;
 use crate::http::client_address;
-use crate::pages::{page, read_form, text};
+use crate::i18n::ids;
+use crate::pages::{lang_field, page, read_form, text::Ui};
 use crate::state::AppState;
 
-use super::{alert, input, policy, product, sentence, trouble, Input};
+use super::{alert, input, policy, trouble, Input};
 
 /// The new-password form of the reset link page.
 #[derive(ToSchema)]
@@ -32,35 +33,44 @@ fn token_from_query(req: &HttpRequest) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
-fn dead_link_page(state: &AppState, status: StatusCode) -> HttpResponse {
+fn dead_link_page(ui: &Ui<'_>, status: StatusCode) -> HttpResponse {
+    let title = ui.t(ids::PAGE_LINK_DEAD_TITLE);
     let body = html! {
-        h1 { (text::LINK_DEAD_TITLE) }
-        p { (text::LINK_DEAD_BODY) }
-        p { a href="/forgot-password" { (text::LINK_DEAD_ACTION) } }
+        h1 { (title) }
+        p { (ui.t(ids::PAGE_LINK_DEAD_BODY)) }
+        p { a href=(ui.link("/forgot-password")) { (ui.t(ids::PAGE_LINK_DEAD_ACTION)) } }
     };
-    page(status, product(state), text::LINK_DEAD_TITLE, body)
+    page(ui, status, &title, body)
 }
 
 fn reset_page(
-    state: &AppState,
+    ui: &Ui<'_>,
     status: StatusCode,
     token: &str,
     new_errors: &[String],
     confirm_errors: &[String],
     problem: Option<&str>,
 ) -> HttpResponse {
+    let title = ui.t(ids::PAGE_RESET_TITLE);
     let body = html! {
-        h1 { (text::RESET_TITLE) }
+        h1 { (title) }
         (alert(problem))
-        (policy(state))
+        (policy(ui))
         form method="post" action="/reset-password" novalidate {
             input type="hidden" name="token" value=(token);
-            (input(Input { name: "new_password", label: text::LABEL_NEW, kind: "password", autocomplete: "new-password", value: None }, new_errors))
-            (input(Input { name: "confirm_password", label: text::LABEL_CONFIRM, kind: "password", autocomplete: "new-password", value: None }, confirm_errors))
-            button type="submit" { (text::RESET_SUBMIT) }
+            (lang_field(ui))
+            (input(Input { name: "new_password", label: ui.t(ids::PAGE_LABEL_NEW), kind: "password", autocomplete: "new-password", value: None }, new_errors))
+            (input(Input { name: "confirm_password", label: ui.t(ids::PAGE_LABEL_CONFIRM), kind: "password", autocomplete: "new-password", value: None }, confirm_errors))
+            button type="submit" { (ui.t(ids::PAGE_RESET_SUBMIT)) }
         }
     };
-    page(status, product(state), text::RESET_TITLE, body)
+    page(ui, status, &title, body)
+}
+
+/// The language links of a posted reset form point back to its link (with the token).
+fn link_page(token: &str) -> String {
+    let query = serde_urlencoded::to_string([("token", token)]).unwrap_or_default();
+    format!("/reset-password?{query}")
 }
 
 /// The landing page of the emailed reset link: a new-password form listing the policy, or
@@ -73,15 +83,16 @@ fn reset_page(
         (status = 503, description = "The service is busy", body = String, content_type = "text/html"),
     ))]
 pub async fn reset_form(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
+    let ui = Ui::new(&state, &req, None);
     let Some(token) = token_from_query(&req) else {
-        return dead_link_page(&state, StatusCode::OK);
+        return dead_link_page(&ui, StatusCode::OK);
     };
     match reset::verify(&state, &token).await {
-        Ok(_) => reset_page(&state, StatusCode::OK, &token, &[], &[], None),
-        Err(ApiError::ResetTokenInvalid) => dead_link_page(&state, StatusCode::OK),
+        Ok(_) => reset_page(&ui, StatusCode::OK, &token, &[], &[], None),
+        Err(ApiError::ResetTokenInvalid) => dead_link_page(&ui, StatusCode::OK),
         Err(e) => {
-            let (status, message) = trouble(&e);
-            reset_page(&state, status, &token, &[], &[], Some(message))
+            let (status, message) = trouble(&ui, &e);
+            reset_page(&ui, status, &token, &[], &[], Some(&message))
         }
     }
 }
@@ -109,41 +120,47 @@ pub async fn reset_submit(
     };
     let get = |k: &str| fields.get(k).map(String::as_str).unwrap_or("");
     let (token, new, confirm) = (get("token"), get("new_password"), get("confirm_password"));
+    let ui = Ui::new(&state, &req, Some(get("lang")));
     if token.is_empty() {
-        return dead_link_page(&state, StatusCode::BAD_REQUEST);
+        return dead_link_page(&ui.at("/reset-password".into()), StatusCode::BAD_REQUEST);
     }
+    let ui = ui.at(link_page(token));
     if new.is_empty() {
         return reset_page(
-            &state,
+            &ui,
             StatusCode::UNPROCESSABLE_ENTITY,
             token,
-            &[text::ERROR_REQUIRED.into()],
+            &[ui.t(ids::PAGE_ERROR_REQUIRED)],
             &[],
             None,
         );
     }
     if new != confirm {
         return reset_page(
-            &state,
+            &ui,
             StatusCode::UNPROCESSABLE_ENTITY,
             token,
             &[],
-            &[text::ERROR_MISMATCH.into()],
+            &[ui.t(ids::PAGE_ERROR_MISMATCH)],
             None,
         );
     }
     let new = SecretString::from(new);
     match reset::confirm(&state, token, &new, client_address(&req, &state)).await {
-        Ok(()) => page(
-            StatusCode::OK,
-            product(&state),
-            text::RESET_DONE_TITLE,
-            html! { h1 { (text::RESET_DONE_TITLE) } p { (text::RESET_DONE_BODY) } },
-        ),
+        Ok(()) => {
+            let title = ui.t(ids::PAGE_RESET_DONE_TITLE);
+            let ui = ui.at("/reset-password".into());
+            page(
+                &ui,
+                StatusCode::OK,
+                &title,
+                html! { h1 { (title) } p { (ui.t(ids::PAGE_RESET_DONE_BODY)) } },
+            )
+        }
         Err(ApiError::PasswordPolicy(errors)) => {
-            let messages: Vec<String> = errors.into_iter().map(|e| sentence(&e.message)).collect();
+            let messages: Vec<String> = errors.iter().map(|e| ui.password_rule(e)).collect();
             reset_page(
-                &state,
+                &ui,
                 StatusCode::UNPROCESSABLE_ENTITY,
                 token,
                 &messages,
@@ -151,10 +168,10 @@ pub async fn reset_submit(
                 None,
             )
         }
-        Err(ApiError::ResetTokenInvalid) => dead_link_page(&state, StatusCode::BAD_REQUEST),
+        Err(ApiError::ResetTokenInvalid) => dead_link_page(&ui, StatusCode::BAD_REQUEST),
         Err(e) => {
-            let (status, message) = trouble(&e);
-            reset_page(&state, status, token, &[], &[], Some(message))
+            let (status, message) = trouble(&ui, &e);
+            reset_page(&ui, status, token, &[], &[], Some(&message))
         }
     }
 }

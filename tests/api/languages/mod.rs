@@ -2,3 +2,5 @@
 //! client's, and the operator's own `.ftl` files.
 
 mod locale_field;
+mod pages;
+mod problems;

@@ -1,0 +1,177 @@
+# passgates tekster på dansk. Samme message ids som locales/en/passgate.ftl (en test
+# tjekker det). Skrevet i du-form, som danske it-produkter gør.
+
+## Sproget selv, som dem, der taler det, kalder det.
+
+language-name = Dansk
+
+## Sider
+
+page-forgot-title = Glemt adgangskode?
+page-forgot-intro = Skriv e-mailadressen til din konto. Hvis adressen hører til en konto, sender vi dig et link, så du kan vælge en ny adgangskode.
+page-forgot-submit = Send mig et link
+page-forgot-sent-title = Tjek din indbakke
+page-forgot-sent-body = Hvis adressen hører til en konto, er et link til at nulstille adgangskoden på vej. Linket virker kun én gang og udløber snart. Er der ikke kommet noget? Kig i din spammappe, eller prøv igen om et par minutter.
+
+page-reset-title = Vælg en ny adgangskode
+page-reset-submit = Gem ny adgangskode
+page-reset-done-title = Din nye adgangskode er gemt
+page-reset-done-body = Du kan nu logge ind med din nye adgangskode. Af sikkerhedshensyn er du blevet logget ud alle andre steder.
+page-link-dead-title = Linket virker ikke længere
+page-link-dead-body = Et link til at nulstille adgangskoden virker kun én gang og udløber efter et stykke tid. Beder du om et nyt link, holder de gamle op med at virke.
+page-link-dead-action = Bed om et nyt link
+
+page-change-title = Skift adgangskode
+page-change-intro = Her kan du skifte en midlertidig adgangskode fra din administrator eller din nuværende adgangskode ud med en ny.
+page-change-submit = Skift adgangskode
+page-change-done-title = Din adgangskode er blevet ændret
+page-change-done-body = Log ind med din nye adgangskode. Af sikkerhedshensyn er du blevet logget ud alle andre steder.
+
+page-label-email = E-mailadresse
+page-label-current = Nuværende eller midlertidig adgangskode
+page-label-new = Ny adgangskode
+page-label-confirm = Gentag ny adgangskode
+page-policy-heading = Krav til din nye adgangskode
+
+page-error-email = Skriv en gyldig e-mailadresse.
+page-error-required = Feltet skal udfyldes.
+page-error-mismatch = De to nye adgangskoder er ikke ens.
+page-error-credentials = E-mailadressen eller den nuværende adgangskode er forkert.
+page-error-locked = For mange mislykkede forsøg. Prøv igen om et par minutter.
+page-error-rate-limited = For mange forespørgsler fra dit netværk. Prøv igen om et minut.
+page-error-busy = Der er travlt lige nu. Prøv igen om lidt.
+page-error-unexpected = Noget gik galt hos os. Prøv igen.
+page-error-password = Adgangskoden { $rule }.
+
+page-too-large-title = Formularen var for stor
+page-too-large-body = Gå tilbage, og prøv igen med kortere indhold.
+page-cross-site-title = Formularen kom fra et andet websted
+page-cross-site-body = Der skete ikke noget: Formularen modtages kun fra dette websteds egen side. Åbn den via linket herunder, og send den igen.
+page-wrong-type-title = Formularen kunne ikke læses
+page-wrong-type-body = Der skete ikke noget. Åbn formularen via linket herunder, og send den igen.
+page-back-to-form = Tilbage til formularen
+
+page-forgot-link = Glemt adgangskode?
+page-change-link = Skift adgangskode
+page-languages = Sprog
+
+## Reglerne for adgangskoder, som siderne viser dem
+
+policy-rule-length = Mindst { $min } tegn (højst { $max }). Mellemrum og alle slags tegn er velkomne: Et par ord, der ikke har noget med hinanden at gøre, giver en god adgangskode.
+policy-rule-common = Ikke en af de mest brugte adgangskoder.
+policy-rule-user-info = Uden din e-mailadresse eller dit navn.
+policy-rule-breached = Ikke en adgangskode, der er kendt fra et datalæk.
+policy-rule-strength = Svær at gætte.
+policy-rule-history =
+    { $history ->
+        [0] Ikke din nuværende adgangskode.
+        [1] Hverken din nuværende eller din forrige adgangskode.
+       *[other] Hverken din nuværende adgangskode eller en af dine seneste { $history }.
+    }
+
+## Brudte regler for et felt: errors[].message i API'et. Teksten følger feltets navn
+## ("adgangskoden skal være på mindst 15 tegn") og begynder derfor med lille.
+
+field-too_short = skal være på mindst { $min } tegn
+field-too_long = må højst være på { $max } tegn
+field-common = er en af de mest brugte adgangskoder; vælg en anden
+field-breached = er kendt fra et datalæk; vælg en anden
+field-contains_user_info = må ikke indeholde din e-mailadresse eller dit navn
+field-too_weak = er for let at gætte; en længere sætning af ord, der ikke hænger sammen, er bedre
+field-reused = skal være en anden end din nuværende og dine seneste adgangskoder
+field-invalid_email = er ikke en gyldig e-mailadresse
+field-invalid_display_name = skal være på 1 til 200 tegn, uden kontroltegn og uden mellemrum i starten eller slutningen
+field-invalid_locale = skal være en sprogkode som `da` eller `en-GB` (BCP 47, højst 35 tegn)
+
+## Problemer (JSON-API'et): titel og forklaring pr. kode. Koderne ændres aldrig.
+
+problem-malformed_request-title = Forespørgslen kunne ikke læses
+problem-unsupported_media_type-title = Medietypen understøttes ikke
+problem-unsupported_media_type-detail = Send indholdet som application/json uden Content-Encoding.
+problem-payload_too_large-title = Forespørgslen er for stor
+problem-payload_too_large-detail = Forespørgslens indhold er større, end serveren tager imod.
+problem-request_timeout-title = Tiden løb ud
+problem-request_timeout-detail = Forespørgslens indhold nåede ikke frem i tide.
+problem-validation_failed-title = Ugyldige felter
+problem-validation_failed-detail = Et eller flere felter overholder ikke reglerne; se `errors`.
+problem-password_policy-title = Adgangskoden blev afvist
+problem-password_policy-detail = Den nye adgangskode overholder ikke reglerne for adgangskoder; se `errors`.
+problem-invalid_credentials-title = Login mislykkedes
+problem-invalid_credentials-detail = E-mailadressen eller adgangskoden er forkert.
+problem-current_password_incorrect-title = Forkert nuværende adgangskode
+problem-current_password_incorrect-detail = Den nuværende adgangskode er forkert.
+problem-invalid_token-title = Ugyldigt token
+problem-invalid_token-detail = Adgangstokenet mangler, er ugyldigt, er udløbet eller er blevet tilbagekaldt.
+problem-password_change_required-title = Du skal skifte adgangskode
+problem-password_change_required-detail = Dette token giver kun lov til at skifte adgangskode (POST /v1/me/password).
+problem-forbidden-title = Ingen adgang
+problem-not_found-title = Ikke fundet
+problem-not_found-detail = Ressourcen findes ikke.
+problem-method_not_allowed-title = Metoden er ikke tilladt
+problem-method_not_allowed-detail = Metoden er ikke tilladt på denne ressource.
+problem-conflict-title = Konflikt
+problem-reset_token_invalid-title = Ugyldigt nulstillingstoken
+problem-reset_token_invalid-detail = Nulstillingstokenet er ukendt, udløbet eller allerede brugt.
+problem-rate_limited-title = For mange forespørgsler
+problem-rate_limited-detail = For mange forespørgsler fra denne klient; prøv igen senere.
+problem-account_locked-title = Kontoen er spærret
+problem-account_locked-detail = For mange mislykkede forsøg; kontoen er spærret et stykke tid.
+problem-batch_too_large-title = For mange på én gang
+problem-batch_too_large-detail = Højst { $max } brugere pr. forespørgsel.
+problem-overloaded-title = Overbelastet
+problem-overloaded-detail = Køen til behandling af adgangskoder er fuld; prøv igen om lidt.
+problem-unavailable-title = Tjenesten er ikke tilgængelig
+problem-unavailable-detail = Databasen svarer ikke; prøv igen om lidt.
+problem-unavailable-detail-breach = Tjenesten, der tjekker for lækkede adgangskoder, svarer ikke; prøv igen om lidt.
+problem-internal_error-title = Intern serverfejl
+problem-internal_error-detail = Der opstod en uventet fejl.
+
+problem-detail-role = Din rolle giver ikke adgang til dette.
+problem-detail-api-key-not-a-person = En API-nøgle er ikke en person: /v1/me er til brugere, der er logget ind.
+problem-detail-own-roles = Du kan ikke ændre dine egne roller eller deaktivere dig selv.
+problem-detail-own-reset = Her kan man ikke nulstille sin egen adgangskode; brug POST /v1/me/password.
+problem-detail-outranked = Brugerens roller rangerer over dine.
+problem-detail-key-outranks = En nøgle kan ikke have en rolle, der rangerer over dens opretters.
+problem-detail-email-taken = Der findes allerede en bruger med denne e-mailadresse.
+problem-detail-last-admin = Efter ændringen ville der ikke være nogen aktiv administrator.
+problem-detail-unique = Der findes allerede en ressource med disse unikke værdier.
+problem-detail-unreadable = Forespørgslen kunne ikke læses.
+problem-detail-not-allowed = Ikke tilladt.
+
+## Mail (ren tekst). $product er PASSGATE__MAIL__PRODUCT_NAME, $email kontoens adresse.
+
+mail-reset-subject = Nulstil din adgangskode til { $product }
+mail-reset-opening-requested = Nogen (forhåbentlig dig) har bedt om at nulstille adgangskoden til din { $product }-konto { $email }.
+mail-reset-opening-admin = En administrator har nulstillet adgangskoden til din { $product }-konto { $email }. Din gamle adgangskode virker ikke længere.
+mail-reset-instructions =
+    { $minutes ->
+        [one] Åbn linket inden for et minut for at vælge en ny adgangskode. Det virker kun én gang.
+       *[other] Åbn linket inden for { $minutes } minutter for at vælge en ny adgangskode. Det virker kun én gang.
+    }
+mail-reset-closing-requested = Hvis det ikke var dig, kan du se bort fra denne mail. Din adgangskode forbliver den samme.
+mail-reset-closing-admin = Hvis du ikke havde ventet det, så kontakt din administrator.
+
+mail-notice-subject-self = Din adgangskode til { $product } er blevet ændret
+mail-notice-subject-reset-link = Din adgangskode til { $product } er blevet nulstillet
+mail-notice-subject-admin = Din adgangskode til { $product } er blevet nulstillet af en administrator
+mail-notice-body-self = Adgangskoden til din { $product }-konto { $email } blev ændret den { $when }.
+mail-notice-body-reset-link = Adgangskoden til din { $product }-konto { $email } blev nulstillet via et link i en e-mail den { $when }.
+mail-notice-body-admin = Adgangskoden til din { $product }-konto { $email } blev nulstillet af en administrator den { $when }.
+mail-notice-from = Ændringen kom fra adressen { $address }.
+mail-notice-advice = Hvis det var dig, skal du ikke gøre noget. Hvis det ikke var dig, så nulstil din adgangskode med det samme, og giv din administrator besked.
+
+## Datoer i mails, altid i UTC og med det skrevet.
+
+mail-datetime = { $day }. { $month } { $year } kl. { $time } (UTC)
+month-1 = januar
+month-2 = februar
+month-3 = marts
+month-4 = april
+month-5 = maj
+month-6 = juni
+month-7 = juli
+month-8 = august
+month-9 = september
+month-10 = oktober
+month-11 = november
+month-12 = december
