@@ -159,7 +159,7 @@ mail-reset-closing-requested = If you did not ask for this, ignore this message:
 mail-reset-closing-admin = If you did not expect this, contact your administrator.
 
 mail-notice-subject-self = Your { $product } password was changed
-mail-notice-subject-reset-link = Your { $product } password was reset
+mail-notice-subject-reset-link = Your { $product } password was reset through an emailed link
 mail-notice-subject-admin = Your { $product } password was reset by an administrator
 # $when is a date and time as mail-datetime below writes it; $address the client address.
 mail-notice-body-self = The password of your { $product } account { $email } was changed on { $when }.

@@ -21,10 +21,12 @@ pub struct MailSettings {
     pub from: Sender,
     /// Product name used in subjects and texts.
     pub product_name: String,
-    /// Subject of reset-link messages; `{product}` is replaced.
+    /// Subject of reset-link messages in every language; `{product}` is replaced. Empty (the
+    /// default): the message files' `mail-reset-subject`, in the recipient's language.
     pub reset_subject: String,
-    /// Subject of password-change notices; `{product}` and `{how}` ("changed", "reset by an
-    /// administrator", …) are replaced.
+    /// Subject of password-change notices in every language; `{product}` and `{how}`
+    /// ("changed", "reset by an administrator", …) are replaced. Empty (the default): the
+    /// message files' `mail-notice-subject-…`.
     pub notice_subject: String,
     /// Email users a notice whenever their password changes.
     pub notify_password_changes: bool,
@@ -52,8 +54,8 @@ impl Default for MailSettings {
                 .parse()
                 .expect("a valid built-in sender"),
             product_name: "passgate".into(),
-            reset_subject: "Reset your {product} password".into(),
-            notice_subject: "Your {product} password was {how}".into(),
+            reset_subject: String::new(),
+            notice_subject: String::new(),
             notify_password_changes: true,
             retry_base_secs: 5,
             retry_max_secs: 600,

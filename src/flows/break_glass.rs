@@ -39,6 +39,7 @@ pub async fn reset_password(state: &AppState, email: &str) -> Result<BreakGlassR
     let now = state.clock.now();
     let expires_at = passwords::temporary_expiry(state, true, now);
     let (settings, history) = (state.settings.clone(), state.policy.history);
+    let i18n = state.i18n.clone();
     let user = state
         .db
         .run(move |c| {
@@ -73,7 +74,7 @@ pub async fn reset_password(state: &AppState, email: &str) -> Result<BreakGlassR
                     }),
                     now,
                 )?;
-                mail::queue_notice(c, &settings, &user, ChangeKind::Admin, None, now)?;
+                mail::queue_notice(c, &settings, &i18n, &user, ChangeKind::Admin, None, now)?;
                 Ok(user)
             })
         })

@@ -155,6 +155,7 @@ async fn commit<T: Send + 'static>(
 ) -> Result<(UserRow, T), ApiError> {
     let history = state.policy.history;
     let settings = state.settings.clone();
+    let i18n = state.i18n.clone();
     let Verified {
         user: row, attempt, ..
     } = verified;
@@ -214,6 +215,7 @@ async fn commit<T: Send + 'static>(
                 mail::queue_notice(
                     c,
                     &settings,
+                    &i18n,
                     &row,
                     mail::ChangeKind::SelfService,
                     origin.client_ip.as_deref(),

@@ -40,6 +40,7 @@ pub async fn request(
     let email = accept("email", email, &mut errors).ok_or(ApiError::Validation(errors))?;
     let normalized = email.normalized();
     let settings = state.settings.clone();
+    let i18n = state.i18n.clone();
     let clock = state.clock.clone();
     let queued = state
         .db
@@ -66,6 +67,7 @@ pub async fn request(
                         mail::queue_reset_link(
                             c,
                             &settings,
+                            &i18n,
                             u,
                             u.security_version,
                             LinkReason::Requested,
@@ -158,6 +160,7 @@ pub async fn confirm(
     let hash = state.hasher.hash(new).await.map_err(hash_error)?;
 
     let settings = state.settings.clone();
+    let i18n = state.i18n.clone();
     let history = state.policy.history;
     state.pauses.point("reset_confirm.hashed").await;
     let pauses = state.pauses.clone();
@@ -208,6 +211,7 @@ pub async fn confirm(
                 Ok(mail::queue_notice(
                     c,
                     &settings,
+                    &i18n,
                     &user,
                     ChangeKind::ResetLink,
                     origin.client_ip.as_deref(),

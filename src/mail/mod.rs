@@ -12,6 +12,7 @@ use chrono::NaiveDateTime;
 use crate::config::Settings;
 use crate::db::{self, models::UserRow, outbox::OutboxRow, DbConn};
 use crate::domain::UserId;
+use crate::i18n::I18n;
 
 pub use transport::Transport;
 pub use worker::OutboxWorker;
@@ -36,18 +37,20 @@ pub enum ChangeKind {
     Admin,
 }
 
-/// Queues a reset-link message for `user`. The message holds no token: the worker makes
+/// Queues a reset-link message for `user`, in their language (`locale`, else the default). The message holds no token: the worker makes
 /// one when it sends, and only if the user's security version is still `security_version`
 /// (a password change meanwhile makes the message obsolete).
 pub fn queue_reset_link(
     conn: &mut DbConn,
     settings: &Settings,
+    i18n: &I18n,
     user: &UserRow,
     security_version: i64,
     reason: LinkReason,
     now: NaiveDateTime,
 ) -> db::Result<()> {
-    let (subject, body) = templates::reset_link(settings, &user.email, reason);
+    let lang = i18n.for_locale(user.locale.as_deref());
+    let (subject, body) = templates::reset_link(settings, i18n, lang, &user.email, reason);
     queue(
         conn,
         KIND_RESET_LINK,
@@ -59,10 +62,12 @@ pub fn queue_reset_link(
     )
 }
 
-/// Queues the "your password was changed" notice, unless notices are switched off.
+/// Queues the "your password was changed" notice, in the user's language, unless notices
+/// are switched off.
 pub fn queue_notice(
     conn: &mut DbConn,
     settings: &Settings,
+    i18n: &I18n,
     user: &UserRow,
     kind: ChangeKind,
     client_ip: Option<&str>,
@@ -71,7 +76,9 @@ pub fn queue_notice(
     if !settings.mail.notify_password_changes {
         return Ok(());
     }
-    let (subject, body) = templates::notice(settings, &user.email, kind, now, client_ip);
+    let lang = i18n.for_locale(user.locale.as_deref());
+    let (subject, body) =
+        templates::notice(settings, i18n, lang, &user.email, kind, now, client_ip);
     queue(conn, KIND_NOTICE, &user.email, subject, body, None, now)
 }
 

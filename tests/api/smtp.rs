@@ -31,6 +31,51 @@ impl Received {
         self.header("subject").unwrap_or_default()
     }
 
+    /// The subject as a person reads it: folded lines joined, RFC 2047 encoded words
+    /// (`=?utf-8?b?…?=`, `=?utf-8?q?…?=`) decoded.
+    pub fn subject_text(&self) -> String {
+        let (headers, _) = self.split();
+        let mut raw = String::new();
+        let mut inside = false;
+        for line in headers.lines() {
+            if inside && line.starts_with([' ', '\t']) {
+                raw.push_str(line);
+            } else if inside {
+                break;
+            } else if line.to_lowercase().starts_with("subject:") {
+                raw.push_str(&line[8..]);
+                inside = true;
+            }
+        }
+        // White space between two encoded words is dropped; elsewhere it stays (RFC 2047).
+        let mut out = String::new();
+        let mut previous_encoded = false;
+        for word in raw.split_whitespace() {
+            let decoded = word
+                .strip_prefix("=?")
+                .and_then(|w| w.strip_suffix("?="))
+                .and_then(|w| {
+                    let mut parts = w.splitn(3, '?');
+                    let (_charset, encoding, text) = (parts.next()?, parts.next()?, parts.next()?);
+                    use base64::Engine;
+                    let bytes = match encoding {
+                        "b" | "B" => base64::engine::general_purpose::STANDARD
+                            .decode(text)
+                            .ok()?,
+                        _ => decode_quoted_printable(&text.replace('_', " ")).into_bytes(),
+                    };
+                    String::from_utf8(bytes).ok()
+                });
+            let encoded = decoded.is_some();
+            if !(out.is_empty() || encoded && previous_encoded) {
+                out.push(' ');
+            }
+            out.push_str(decoded.as_deref().unwrap_or(word));
+            previous_encoded = encoded;
+        }
+        out
+    }
+
     /// The decoded text body.
     pub fn text(&self) -> String {
         let (_, body) = self.split();

@@ -54,6 +54,7 @@ pub(super) async fn reset_one(
     let now = state.clock.now();
     let require_change = options.require_change && options.mode != ResetMode::Link;
     let expires_at = passwords::temporary_expiry(state, require_change, now);
+    let i18n = state.i18n.clone();
     let (settings, history, mode, notify) = (
         state.settings.clone(),
         state.policy.history,
@@ -106,6 +107,7 @@ pub(super) async fn reset_one(
                     mail::queue_reset_link(
                         c,
                         &settings,
+                        &i18n,
                         &row,
                         current.security_version,
                         LinkReason::AdminReset,
@@ -115,6 +117,7 @@ pub(super) async fn reset_one(
                     mail::queue_notice(
                         c,
                         &settings,
+                        &i18n,
                         &row,
                         ChangeKind::Admin,
                         origin.client_ip.as_deref(),

@@ -2,5 +2,6 @@
 //! client's, and the operator's own `.ftl` files.
 
 mod locale_field;
+mod mails;
 mod pages;
 mod problems;
