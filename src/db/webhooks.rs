@@ -162,12 +162,13 @@ pub fn insert_event(conn: &mut DbConn, event: &EventRow) -> Result<()> {
 }
 
 pub fn insert_deliveries(conn: &mut DbConn, rows: &[DeliveryRow]) -> Result<()> {
-    // One statement per row: a multi-row INSERT is not one code path on both backends
-    // through `MultiConnection`.
+    // One statement per row (a multi-row INSERT of rows with nulls is not one code path on
+    // both backends), each on the backend's own connection, which keeps the prepared
+    // statement instead of rendering it again through `MultiConnection`.
     for row in rows {
-        diesel::insert_into(wd::webhook_deliveries)
+        super::on_backend!(conn, |c| diesel::insert_into(wd::webhook_deliveries)
             .values(row)
-            .execute(conn)?;
+            .execute(c))?;
     }
     Ok(())
 }

@@ -232,6 +232,7 @@ pub async fn test_webhook(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "A page of attempts", body = DeliveryPage),
+        (status = 400, description = "`malformed_request` (a query parameter of the wrong type)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed` (limit or cursor)", body = Problem, content_type = "application/problem+json"),
     ))]
