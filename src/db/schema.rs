@@ -178,6 +178,9 @@ diesel::table! {
         event_type -> Text,
         payload -> Text,
         created_at -> Timestamp,
+        fanned_out_at -> Nullable<Timestamp>,
+        target_webhook_id -> Nullable<Text>,
+        decoy -> Bool,
     }
 }
 

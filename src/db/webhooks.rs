@@ -39,6 +39,12 @@ pub struct EventRow {
     pub event_type: String,
     pub payload: String,
     pub created_at: NaiveDateTime,
+    /// When its deliveries were made; none while it waits for the worker.
+    pub fanned_out_at: Option<NaiveDateTime>,
+    /// The one endpoint a test event goes to.
+    pub target_webhook_id: Option<String>,
+    /// A stand-in, dropped unsent (see `webhooks::enqueue_or_stand_in`).
+    pub decoy: bool,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -238,6 +244,35 @@ pub fn claim_next(
     Ok(None)
 }
 
+/// Events waiting to be fanned out, oldest first.
+pub fn unfanned_events(conn: &mut DbConn, limit: i64) -> Result<Vec<EventRow>> {
+    Ok(we::webhook_events
+        .filter(we::fanned_out_at.is_null())
+        .order(we::id.asc())
+        .limit(limit)
+        .select(EventRow::as_select())
+        .load(conn)?)
+}
+
+/// Marks an event fanned out; false when another worker did first (a conditional UPDATE,
+/// so each event gets its deliveries once).
+pub fn claim_fan_out(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> Result<bool> {
+    let won = diesel::update(
+        we::webhook_events
+            .find(id)
+            .filter(we::fanned_out_at.is_null()),
+    )
+    .set(we::fanned_out_at.eq(Some(now)))
+    .execute(conn)?;
+    Ok(won == 1)
+}
+
+/// Drops an event that has nothing to deliver (a stand-in, or nobody subscribed).
+pub fn delete_event(conn: &mut DbConn, id: &str) -> Result<()> {
+    diesel::delete(we::webhook_events.find(id)).execute(conn)?;
+    Ok(())
+}
+
 pub fn find_event(conn: &mut DbConn, id: &str) -> Result<Option<EventRow>> {
     Ok(we::webhook_events
         .find(id)
@@ -300,10 +335,17 @@ pub fn attempts(
     Ok(query.order(wa::id.desc()).limit(limit + 1).load(conn)?)
 }
 
+/// Deliveries not yet settled, and real events not yet fanned out.
 pub fn pending_count(conn: &mut DbConn) -> Result<i64> {
-    Ok(wd::webhook_deliveries
+    let deliveries: i64 = wd::webhook_deliveries
         .filter(wd::delivered_at.is_null())
         .filter(wd::failed_at.is_null())
         .select(count_star())
-        .first(conn)?)
+        .first(conn)?;
+    let events: i64 = we::webhook_events
+        .filter(we::fanned_out_at.is_null())
+        .filter(we::decoy.eq(false))
+        .select(count_star())
+        .first(conn)?;
+    Ok(deliveries + events)
 }

@@ -183,16 +183,17 @@ pub fn record_failure(
     if !db::lockout::lock_if_exhausted(conn, &attempt.key, &attempt.source, max, lockouts, until)? {
         return Ok(Failure::Counted);
     }
-    // Only for a real account; the same reads for an address that names none.
-    let locked = target.map(|id| {
+    // Only for a real account; a stand-in of the same size for an address that names none.
+    let locked = |id: &UserId| {
         Event::of(&events::UserLocked {
             user_id: id.to_string(),
             until: until.and_utc(),
             source: attempt.source.clone(),
             lockout: lockouts + 1,
         })
-    });
-    webhooks::enqueue_if(conn, locked.as_ref(), now)?;
+    };
+    let real = target.map(locked);
+    webhooks::enqueue_or_stand_in(conn, real.as_ref(), &locked(&UserId::NIL), now)?;
     let mut event = NewEvent::new("auth.locked")
         .client_ip(client_ip.map(str::to_owned))
         .details(serde_json::json!({

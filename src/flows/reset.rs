@@ -11,7 +11,7 @@ use secrecy::{ExposeSecret, SecretString};
 
 use crate::auth::opaque;
 use crate::db::{self, audit::NewEvent, write_tx};
-use crate::domain::{Email, Parsed};
+use crate::domain::{Email, Parsed, UserId};
 use crate::error::ApiError;
 use crate::mail::{self, ChangeKind, LinkReason, KIND_RESET_LINK};
 use crate::password;
@@ -93,7 +93,10 @@ pub async fn request(
                         user_id: u.id.to_string(),
                     })
                 });
-                webhooks::enqueue_if(c, requested.as_ref(), now)?;
+                let stand_in = Event::of(&events::PasswordResetRequested {
+                    user_id: UserId::NIL.to_string(),
+                });
+                webhooks::enqueue_or_stand_in(c, requested.as_ref(), &stand_in, now)?;
                 Ok(outcome == "queued")
             })
         })

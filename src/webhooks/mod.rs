@@ -1,8 +1,8 @@
 //! Outgoing webhooks (contract: "Webhooks (admin)"), by the Standard Webhooks
 //! specification. An event is queued with [`enqueue`] inside the transaction of the change
-//! it reports — one `webhook_events` row and one `webhook_deliveries` row per subscribed
-//! endpoint — so it is never lost and never sent for a change that rolled back; the
-//! [`worker`] delivers it, signed ([`signing`]), to targets that pass the address rules
+//! it reports — one `webhook_events` row — so it is never lost and never sent for a change
+//! that rolled back; the [`worker`] fans it out ([`fan_out`]: one `webhook_deliveries` row
+//! per subscribed endpoint) and delivers it, signed ([`signing`]), to targets that pass the address rules
 //! ([`target`]), with the endpoints' secrets kept encrypted at rest ([`secret`]).
 
 pub mod events;
@@ -25,32 +25,26 @@ pub fn subscribed(events: &str, event_type: &str) -> bool {
         .is_ok_and(|list| list.iter().any(|e| e == "*" || e == event_type))
 }
 
-/// Queues `event` for every enabled endpoint subscribed to its type, in the caller's
-/// transaction. Returns the event's id when at least one endpoint gets it (nothing is
-/// stored otherwise).
-pub fn enqueue(conn: &mut DbConn, event: &Event, now: NaiveDateTime) -> db::Result<Option<String>> {
-    let targets: Vec<String> = db::webhooks::subscriptions(conn)?
-        .into_iter()
-        .filter(|(_, events)| subscribed(events, event.event_type()))
-        .map(|(id, _)| id)
-        .collect();
-    store(conn, event, &targets, now)
+/// Queues `event` in the caller's transaction: one row, whatever the number of endpoints
+/// (the worker fans it out to those subscribed, see [`fan_out`]). Returns its id.
+pub fn enqueue(conn: &mut DbConn, event: &Event, now: NaiveDateTime) -> db::Result<String> {
+    store(conn, event, None, false, now)
 }
 
-/// [`enqueue`] where the event exists only sometimes (a reset request for a real account),
-/// with the same reads when it does not, so the time taken tells nothing.
-pub fn enqueue_if(
+/// [`enqueue`] where the event exists only sometimes (a reset request or a lockout of a
+/// real account): otherwise `stand_in`, of the same size, is queued instead and dropped
+/// unsent, so both cases write the same and the time taken tells nothing.
+pub fn enqueue_or_stand_in(
     conn: &mut DbConn,
     event: Option<&Event>,
+    stand_in: &Event,
     now: NaiveDateTime,
-) -> db::Result<Option<String>> {
+) -> db::Result<()> {
     match event {
-        Some(event) => enqueue(conn, event, now),
-        None => {
-            db::webhooks::subscriptions(conn)?;
-            Ok(None)
-        }
-    }
+        Some(event) => store(conn, event, None, false, now)?,
+        None => store(conn, stand_in, None, true, now)?,
+    };
+    Ok(())
 }
 
 /// Queues `event` for one endpoint whatever it subscribed to (`webhook.test`).
@@ -59,19 +53,17 @@ pub fn enqueue_to(
     webhook_id: &str,
     event: &Event,
     now: NaiveDateTime,
-) -> db::Result<Option<String>> {
-    store(conn, event, &[webhook_id.to_owned()], now)
+) -> db::Result<String> {
+    store(conn, event, Some(webhook_id), false, now)
 }
 
 fn store(
     conn: &mut DbConn,
     event: &Event,
-    targets: &[String],
+    target: Option<&str>,
+    decoy: bool,
     now: NaiveDateTime,
-) -> db::Result<Option<String>> {
-    if targets.is_empty() {
-        return Ok(None);
-    }
+) -> db::Result<String> {
     let id = uuid::Uuid::now_v7().to_string();
     db::webhooks::insert_event(
         conn,
@@ -80,24 +72,63 @@ fn store(
             event_type: event.event_type().to_owned(),
             payload: event.body(now),
             created_at: now,
+            fanned_out_at: None,
+            target_webhook_id: target.map(str::to_owned),
+            decoy,
         },
     )?;
-    let rows: Vec<DeliveryRow> = targets
-        .iter()
-        .map(|webhook_id| DeliveryRow {
-            id: uuid::Uuid::now_v7().to_string(),
-            webhook_id: webhook_id.clone(),
-            event_id: id.clone(),
-            attempts: 0,
-            created_at: now,
-            next_attempt_at: now,
-            locked_until: None,
-            delivered_at: None,
-            failed_at: None,
-        })
-        .collect();
-    db::webhooks::insert_deliveries(conn, &rows)?;
-    Ok(Some(id))
+    Ok(id)
+}
+
+/// Gives up to `limit` queued events their deliveries, one row per enabled endpoint
+/// subscribed now (a test event: its endpoint), in one transaction. Each event is claimed
+/// by a conditional UPDATE, so of several workers exactly one fans it out. Returns how many
+/// events were handled.
+pub fn fan_out(conn: &mut DbConn, now: NaiveDateTime, limit: i64) -> db::Result<usize> {
+    db::write_tx(conn, |c| {
+        let waiting = db::webhooks::unfanned_events(c, limit)?;
+        if waiting.is_empty() {
+            return Ok(0);
+        }
+        let subscriptions = db::webhooks::subscriptions(c)?;
+        for event in &waiting {
+            if !db::webhooks::claim_fan_out(c, &event.id, now)? {
+                continue;
+            }
+            let targets: Vec<String> = match (&event.target_webhook_id, event.decoy) {
+                (_, true) => Vec::new(),
+                (Some(one), false) => db::webhooks::find(c, one)?
+                    .map(|w| vec![w.id])
+                    .unwrap_or_default(),
+                (None, false) => subscriptions
+                    .iter()
+                    .filter(|(_, events)| subscribed(events, &event.event_type))
+                    .map(|(id, _)| id.clone())
+                    .collect(),
+            };
+            if targets.is_empty() {
+                db::webhooks::delete_event(c, &event.id)?;
+                continue;
+            }
+            let rows: Vec<DeliveryRow> = targets
+                .into_iter()
+                .map(|webhook_id| DeliveryRow {
+                    id: uuid::Uuid::now_v7().to_string(),
+                    webhook_id,
+                    event_id: event.id.clone(),
+                    attempts: 0,
+                    // The give-up window counts from the event.
+                    created_at: event.created_at,
+                    next_attempt_at: now,
+                    locked_until: None,
+                    delivered_at: None,
+                    failed_at: None,
+                })
+                .collect();
+            db::webhooks::insert_deliveries(c, &rows)?;
+        }
+        Ok(waiting.len())
+    })
 }
 
 #[cfg(test)]

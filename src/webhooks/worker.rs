@@ -1,4 +1,5 @@
-//! The delivery worker. One dispatcher finds endpoints with due deliveries and gives each
+//! The delivery worker. One dispatcher fans queued events out to their endpoints
+//! (`webhooks::fan_out`), then finds endpoints with due deliveries and gives each
 //! a task of its own (at most `max_concurrent_endpoints` at once) that sends that
 //! endpoint's deliveries one at a time, in order: a receiver that hangs or is down holds
 //! only its own queue, never another endpoint's, an API call or the mail. Each delivery is
@@ -128,6 +129,19 @@ impl WebhookWorker {
         tasks: &mut JoinSet<()>,
         shutdown: &watch::Receiver<bool>,
     ) -> db::Result<()> {
+        // Events queued since the last pass get their deliveries first.
+        const FAN_OUT_BATCH: i64 = 256;
+        loop {
+            let clock = self.inner.clock.clone();
+            let handled = self
+                .inner
+                .db
+                .run(move |c| super::fan_out(c, clock.now(), FAN_OUT_BATCH))
+                .await?;
+            if handled < FAN_OUT_BATCH as usize {
+                break;
+            }
+        }
         let busy: Vec<String> = self.busy().iter().cloned().collect();
         let room = self
             .inner
