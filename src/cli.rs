@@ -1,5 +1,5 @@
 //! The command line: `serve` (default), `migrate`, `openapi`, `create-admin`,
-//! `create-api-key`, `reset-password`, `breach-corpus build`.
+//! `create-api-key`, `reset-password`, `import`, `export`, `breach-corpus build`.
 
 use std::path::PathBuf;
 
@@ -50,6 +50,21 @@ pub enum Command {
         #[arg(long)]
         email: String,
     },
+    /// Import users from an NDJSON file (`-`: standard input), as
+    /// `POST /v1/admin/user-imports` does, with a progress line on standard error; audited
+    /// with the command line as the actor. Prints the report (JSON) on standard output.
+    Import {
+        file: PathBuf,
+        /// `create`: an existing email is a conflict; `upsert`: it is updated.
+        #[arg(long, value_enum, default_value = "create")]
+        mode: ImportMode,
+        /// Check every line and write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Export every user as NDJSON on standard output (the import format, hashes as
+    /// stored), with a progress line on standard error; audited `users.exported`.
+    Export,
     /// The breached-password corpus (PASSGATE__POLICY__BREACH_CORPUS_FILE).
     #[command(subcommand)]
     BreachCorpus(BreachCorpusCommand),
@@ -70,4 +85,10 @@ pub enum BreachCorpusCommand {
         #[arg(long)]
         plain: bool,
     },
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum ImportMode {
+    Create,
+    Upsert,
 }

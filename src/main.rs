@@ -1,7 +1,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use passgate::cli::{BreachCorpusCommand, Cli, Command};
+use passgate::cli::{BreachCorpusCommand, Cli, Command, ImportMode};
 use passgate::config::Settings;
 use passgate::domain::Parsed;
 use passgate::flows::api_keys::{self, Creator};
@@ -112,6 +112,18 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             );
             println!("{}", created.key);
         }
+        Command::Import {
+            file,
+            mode,
+            dry_run,
+        } => {
+            let state = build_state(settings).await?;
+            import_file(&state, &file, mode, dry_run).await?;
+        }
+        Command::Export => {
+            let state = build_state(settings).await?;
+            export_all(&state).await?;
+        }
         Command::ResetPassword { email } => {
             let state = build_state(settings).await?;
             let reset = break_glass::reset_password(&state, &email)
@@ -174,4 +186,92 @@ fn build_breach_corpus(
             ExitCode::FAILURE
         }
     }
+}
+
+/// `passgate import FILE`: the import flow over the file, read in chunks (never whole).
+async fn import_file(
+    state: &passgate::state::AppState,
+    file: &std::path::Path,
+    mode: ImportMode,
+    dry_run: bool,
+) -> anyhow::Result<()> {
+    use passgate::flows::imports::{self, Actor, Mode, Options};
+    use std::io::{Read, Write};
+    let reader: Box<dyn Read> = if file.as_os_str() == "-" {
+        Box::new(std::io::stdin())
+    } else {
+        let opened = std::fs::File::open(file);
+        Box::new(opened.map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?)
+    };
+    let chunks = futures_util::stream::unfold(reader, |mut reader| async move {
+        let mut buf = vec![0u8; 256 * 1024];
+        match reader.read(&mut buf) {
+            Ok(0) => None,
+            Ok(n) => {
+                buf.truncate(n);
+                Some((Ok(bytes::Bytes::from(buf)), reader))
+            }
+            Err(e) => Some((Err(e), reader)),
+        }
+    });
+    let chunks = futures_util::StreamExt::map(chunks, |c| {
+        c.map_err(|e| passgate::error::ApiError::Malformed(format!("reading the file: {e}")))
+    });
+    let options = Options {
+        mode: match mode {
+            ImportMode::Create => Mode::Create,
+            ImportMode::Upsert => Mode::Upsert,
+        },
+        dry_run,
+        // A file is read at the operator's own pace: no body limit applies.
+        max_bytes: u64::MAX,
+        origin: Default::default(),
+    };
+    let started = std::time::Instant::now();
+    let report = imports::run(state, Actor::CommandLine, options, chunks, |s| {
+        eprint!(
+            "\r{} lines: {} created, {} updated, {} failed ({:.0} lines/s)",
+            s.received,
+            s.created,
+            s.updated,
+            s.failed,
+            s.received as f64 / started.elapsed().as_secs_f64().max(0.001)
+        );
+    })
+    .await
+    .map_err(|e| anyhow::anyhow!("{}", e.reported().problem().detail_with_errors()))?;
+    eprintln!(
+        "{}",
+        if dry_run {
+            " (dry run: nothing written)"
+        } else {
+            ""
+        }
+    );
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, &report)?;
+    writeln!(out)?;
+    Ok(())
+}
+
+/// `passgate export`: every user as NDJSON on standard output.
+async fn export_all(state: &passgate::state::AppState) -> anyhow::Result<()> {
+    use futures_util::StreamExt;
+    use passgate::flows::{exports, imports::Actor};
+    use std::io::Write;
+    let stream = exports::export(state, Actor::CommandLine, Default::default())
+        .await
+        .map_err(|e| anyhow::anyhow!("{}", e.reported().problem().detail_with_errors()))?;
+    let mut stream = std::pin::pin!(stream);
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut lines = 0usize;
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| anyhow::anyhow!("{}", e.reported().problem().detail))?;
+        lines += chunk.iter().filter(|&&b| b == b'\n').count();
+        out.write_all(&chunk)?;
+        eprint!("\r{lines} users exported");
+    }
+    out.flush()?;
+    eprintln!("\r{lines} users exported");
+    Ok(())
 }

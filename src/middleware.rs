@@ -307,7 +307,9 @@ pub async fn cors(
 /// MiB before any size limit applies), and it must arrive within
 /// `PASSGATE__SERVER__BODY_TIMEOUT_SECS` of the request's headers, whichever extractor or
 /// page reads it; a body still incomplete then gets 408 and the connection is closed, so a
-/// stalled client holds nothing for long.
+/// stalled client holds nothing for long. The one body that may take long on purpose, an
+/// import (up to `PASSGATE__IMPORT__MAX_BODY_BYTES`), gets the same number of seconds as an
+/// idle limit instead: it fails once no byte arrived for that long.
 pub async fn guard_body(
     mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -333,10 +335,12 @@ pub async fn guard_body(
         }
         (payload, Some(secs)) => {
             let expired = Rc::new(Cell::new(false));
+            let window = Duration::from_secs(secs);
             let deadline = Deadline {
                 inner: payload,
-                at: tokio::time::Instant::now() + Duration::from_secs(secs),
+                at: tokio::time::Instant::now() + window,
                 sleep: None,
+                idle: (req.path() == IMPORT_PATH).then_some(window),
                 expired: expired.clone(),
             };
             let stream: Pin<Box<dyn Stream<Item = Result<Bytes, PayloadError>>>> =
@@ -358,6 +362,9 @@ pub async fn guard_body(
     Ok(res)
 }
 
+/// The route whose body is timed per chunk (see `guard_body`).
+const IMPORT_PATH: &str = "/v1/admin/user-imports";
+
 /// The body was not read (or not all of it): the connection is closed after the answer
 /// rather than drained.
 fn closing(mut res: ServiceResponse<BoxBody>) -> ServiceResponse<BoxBody> {
@@ -373,6 +380,8 @@ struct Deadline {
     inner: Payload,
     at: tokio::time::Instant,
     sleep: Option<Pin<Box<Sleep>>>,
+    /// An idle limit: every chunk that arrives moves the deadline this far ahead.
+    idle: Option<Duration>,
     expired: Rc<Cell<bool>>,
 }
 
@@ -385,6 +394,12 @@ impl Stream for Deadline {
             return Poll::Ready(None);
         }
         if let Poll::Ready(item) = Pin::new(&mut this.inner).poll_next(cx) {
+            if let (Some(window), Some(Ok(_))) = (this.idle, &item) {
+                this.at = tokio::time::Instant::now() + window;
+                if let Some(sleep) = this.sleep.as_mut() {
+                    sleep.as_mut().reset(this.at);
+                }
+            }
             return Poll::Ready(item);
         }
         let at = this.at;

@@ -53,6 +53,8 @@ through the admin routes (use `POST /v1/me/password`)."
         routes::admin_users::create_user,
         routes::admin_users::get_user,
         routes::admin_users::update_user,
+        routes::user_imports::import_users,
+        routes::user_imports::export_users,
         routes::admin_resets::reset_user,
         routes::admin_resets::reset_many,
         routes::admin_resets::unlock_user,
@@ -93,6 +95,9 @@ through the admin routes (use `POST /v1/me/password`)."
         ev::PasswordChangedEvent, ev::PasswordResetRequestedEvent, ev::UserCreatedEvent, ev::UserUpdatedEvent,
         ev::UserDisabledEvent, ev::UserLockedEvent, ev::UserImportedEvent, ev::ApiKeyCreatedEvent,
         ev::ApiKeyRevokedEvent, ev::WebhookTestEvent,
+        crate::flows::imports::ImportLine, crate::flows::imports::ImportReport,
+        crate::flows::imports::ImportSummary, crate::flows::imports::ImportFailure,
+        crate::flows::imports::LineError, crate::flows::imports::Mode,
     )),
     modifiers(&BearerAuth, &CommonResponses),
     tags(

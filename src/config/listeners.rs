@@ -75,3 +75,20 @@ impl Default for PagesSettings {
         Self { enabled: true }
     }
 }
+
+/// `POST /v1/admin/user-imports`: its own body limit (an export of a large directory is far
+/// over `SERVER__MAX_BODY_BYTES`); the body is streamed, so the limit bounds time and
+/// storage, not memory.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ImportSettings {
+    pub max_body_bytes: u64,
+}
+
+impl Default for ImportSettings {
+    fn default() -> Self {
+        Self {
+            max_body_bytes: 1 << 30,
+        }
+    }
+}

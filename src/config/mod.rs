@@ -22,7 +22,9 @@ pub use credentials::{
     AdminSettings, ApiKeySettings, HashingSettings, JwtAlgorithm, JwtSettings, LockoutSettings,
     PolicySettings,
 };
-pub use listeners::{CorsSettings, ManagementSettings, PagesSettings, ServerSettings};
+pub use listeners::{
+    CorsSettings, ImportSettings, ManagementSettings, PagesSettings, ServerSettings,
+};
 pub use mail::{MailSettings, MailTransport, ResetSettings};
 pub use values::{IpList, OriginList, Sender};
 pub use webhooks::WebhookSettings;
@@ -41,6 +43,7 @@ pub struct Settings {
     pub mail: MailSettings,
     pub reset: ResetSettings,
     pub admin: AdminSettings,
+    pub import: ImportSettings,
     pub api_keys: ApiKeySettings,
     pub cors: CorsSettings,
     pub pages: PagesSettings,
@@ -63,6 +66,7 @@ impl Default for Settings {
             mail: MailSettings::default(),
             reset: ResetSettings::default(),
             admin: AdminSettings::default(),
+            import: ImportSettings::default(),
             api_keys: ApiKeySettings::default(),
             cors: CorsSettings::default(),
             pages: PagesSettings::default(),

@@ -78,6 +78,49 @@ pub fn count_enabled_admins(conn: &mut DbConn) -> Result<i64> {
         .get_result(conn)?)
 }
 
+/// `find_by_email` for a write that depends on the row (an import's upsert): on
+/// PostgreSQL the row stays locked until the transaction ends.
+pub fn find_by_email_for_update(conn: &mut DbConn, normalized: &str) -> Result<Option<UserRow>> {
+    let row = match conn {
+        DbConn::Pg(c) => u::users
+            .filter(u::email_normalized.eq(normalized))
+            .select(UserRow::as_select())
+            .for_update()
+            .get_result(c),
+        DbConn::Sqlite(c) => u::users
+            .filter(u::email_normalized.eq(normalized))
+            .select(UserRow::as_select())
+            .get_result(c),
+    };
+    Ok(row.optional()?)
+}
+
+/// Inserts unless the email is taken; returns whether the row was inserted. Never fails on
+/// the unique email, so a PostgreSQL transaction carrying other rows is not aborted.
+pub fn insert_if_absent(conn: &mut DbConn, user: &NewUser) -> Result<bool> {
+    let inserted = super::on_backend!(conn, |c| diesel::insert_into(u::users)
+        .values(user)
+        .on_conflict_do_nothing()
+        .execute(c))?;
+    Ok(inserted == 1)
+}
+
+/// Sets or clears the required password change without changing the password.
+pub fn set_change_required(
+    conn: &mut DbConn,
+    id: &UserId,
+    required: bool,
+    now: NaiveDateTime,
+) -> Result<()> {
+    diesel::update(u::users.find(id))
+        .set((
+            u::password_change_required.eq(required),
+            u::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
 pub fn find_by_email(conn: &mut DbConn, normalized: &str) -> Result<Option<UserRow>> {
     let row = super::on_backend!(conn, |c| u::users
         .filter(u::email_normalized.eq(normalized))

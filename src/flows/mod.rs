@@ -8,6 +8,8 @@ pub mod audit_log;
 pub mod break_glass;
 pub mod change_password;
 pub mod credentials;
+pub mod exports;
+pub mod imports;
 pub mod lockout;
 pub mod pagination;
 pub mod passwords;

@@ -38,8 +38,9 @@ pub struct Verification {
     pub matches: bool,
     /// The stored hash was made with other parameters than those configured now.
     pub needs_rehash: bool,
-    /// The scheme of a hash made by another system (imported), which the flows replace
-    /// with argon2id at the first success: `None` for passgate's own argon2id.
+    /// The scheme of a stored hash that is not passgate's current argon2id (imported from
+    /// another system, or argon2id with other parameters), which the flows replace at the
+    /// first success and audit as `password.rehashed`; `None` when nothing is to replace.
     pub legacy_scheme: Option<&'static str>,
 }
 
@@ -209,6 +210,7 @@ impl Hasher {
             let Ok(parsed) = PasswordHash::new(&stored) else {
                 return no_match;
             };
+            let needs_rehash = needs_rehash(&parsed, &params);
             Verification {
                 matches: verify_phc(
                     &parsed,
@@ -216,8 +218,8 @@ impl Hasher {
                     &params,
                     memory,
                 ),
-                needs_rehash: needs_rehash(&parsed, &params),
-                legacy_scheme: None,
+                needs_rehash,
+                legacy_scheme: needs_rehash.then_some(legacy.scheme),
             }
         })
         .await

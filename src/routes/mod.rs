@@ -12,6 +12,7 @@ pub mod me;
 pub mod password_resets;
 pub mod policy;
 pub mod webhooks;
+pub mod user_imports;
 
 use actix_web::web;
 use validator::Validate;
@@ -37,6 +38,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(admin_users::create_user)
         .service(admin_users::get_user)
         .service(admin_users::update_user)
+        .service(user_imports::import_users)
+        .service(user_imports::export_users)
         .service(admin_resets::reset_user)
         .service(admin_resets::reset_many)
         .service(admin_resets::unlock_user)

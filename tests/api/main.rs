@@ -15,6 +15,7 @@ mod crash;
 mod hashing;
 mod helpers;
 mod hostile;
+mod imports;
 mod internal_errors;
 mod languages;
 mod lockout;

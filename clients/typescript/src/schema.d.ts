@@ -221,6 +221,55 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/user-exports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export every user (`admin`; audited `users.exported`) as `application/x-ndjson` in the
+         *     import format, `password_hash` included as stored (a string, or a Keycloak credential
+         *     object), so that importing it with `mode=upsert` restores the same accounts and
+         *     passwords. Streamed in id order; sent `no-store`.
+         */
+        get: operations["exportUsers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/user-imports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import users (`admin`) from `application/x-ndjson`: one user per line (see
+         *     `ImportLine`), with a password hash from another system (verified at the next sign-in,
+         *     then replaced with argon2id), a plain password (hashed now), or neither (only a reset
+         *     link opens the account). Lines are committed in batches, one transaction each with one
+         *     `user.imported` audit event per user, the caller's authority checked again in each; a
+         *     bad line fails alone. The body is streamed: any size up to
+         *     `PASSGATE__IMPORT__MAX_BODY_BYTES` (1 GiB), no longer than
+         *     `PASSGATE__SERVER__BODY_TIMEOUT_SECS` between two chunks; lines of at most 16 KiB. An
+         *     email given on an earlier line is a `conflict` on every later one.
+         */
+        post: operations["importUsers"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/users": {
         parameters: {
             query?: never;
@@ -967,6 +1016,98 @@ export interface components {
         ForgotForm: {
             email: string;
         };
+        ImportFailure: {
+            email?: string | null;
+            error: components["schemas"]["LineError"];
+            /**
+             * Format: int64
+             * @description Counted from 1, blank lines included.
+             */
+            line: number;
+        };
+        /**
+         * @description One user, one line of `application/x-ndjson` (the export writes the same form).
+         * @example {
+         *       "display_name": "Ada Lovelace",
+         *       "email": "ada@example.com",
+         *       "locale": "en",
+         *       "password_hash": "pbkdf2_sha256$1000000$Jw9wa2GUvLrO$5ZEmq7cI4Cs2qfZxAGQ6GtJL9ukzEO40C4dTkpcNc1E=",
+         *       "roles": [
+         *         "user"
+         *       ]
+         *     }
+         */
+        ImportLine: {
+            /** @description Default false. */
+            disabled?: boolean | null;
+            display_name?: string | null;
+            /** Format: email */
+            email: string;
+            /** @description BCP 47 language tag; `null` or absent: none (an upsert leaves it unless given). */
+            locale?: string | null;
+            /**
+             * @description The user's current password in plain text, hashed at import (the policy is not
+             *     applied: it is the password the user has now). Not with `password_hash`.
+             */
+            password?: string | null;
+            /**
+             * @description A hash in one of the accepted formats (a string, at most 2048 characters), or a
+             *     Keycloak password credential as a realm export holds it (an object). Verified at the
+             *     next sign-in, then replaced with argon2id. Not with `password`.
+             */
+            password_hash?: Record<string, never> | null;
+            /** @description Default false. */
+            require_change_on_next_sign_in?: boolean | null;
+            /** @description Default `["user"]`; `user` is always included. */
+            roles?: string[] | null;
+        };
+        /**
+         * @example {
+         *       "failures": [
+         *         {
+         *           "email": "eve@example.com",
+         *           "error": {
+         *             "code": "validation_failed",
+         *             "detail": "One or more fields break a rule; see `errors`.",
+         *             "errors": [
+         *               {
+         *                 "code": "unsupported_hash",
+         *                 "field": "password_hash",
+         *                 "message": "bcrypt: the cost must be 4 to 14"
+         *               }
+         *             ]
+         *           },
+         *           "line": 3
+         *         }
+         *       ],
+         *       "summary": {
+         *         "created": 1,
+         *         "failed": 1,
+         *         "received": 3,
+         *         "updated": 1
+         *       }
+         *     }
+         */
+        ImportReport: {
+            /** @description In line order; at most 1000 (`failures_truncated` then says more failed). */
+            failures: components["schemas"]["ImportFailure"][];
+            failures_truncated?: boolean;
+            /** @description With `dry_run`: what would be created and updated. */
+            summary: components["schemas"]["ImportSummary"];
+        };
+        ImportSummary: {
+            /** Format: int64 */
+            created: number;
+            /** Format: int64 */
+            failed: number;
+            /**
+             * Format: int64
+             * @description Lines read (blank lines are not counted).
+             */
+            received: number;
+            /** Format: int64 */
+            updated: number;
+        };
         /**
          * @example {
          *       "code": "forbidden",
@@ -983,6 +1124,18 @@ export interface components {
         };
         /** @description A BCP 47 language tag (`da`, `en-GB`); any well-formed tag is kept, and mail uses the closest language served, else the default. */
         LanguageTag: string;
+        /** @description Why one line failed: the problem the line would have been answered with alone. */
+        LineError: {
+            /**
+             * @description `malformed_request`, `validation_failed` (with `errors`, e.g. `unsupported_hash`),
+             *     `conflict`, `forbidden` or `overloaded`.
+             */
+            code: string;
+            detail: string;
+            errors?: components["schemas"]["FieldError"][] | null;
+        };
+        /** @enum {string} */
+        Mode: "create" | "upsert";
         /**
          * @description How a password changed.
          * @enum {string}
@@ -2313,6 +2466,143 @@ export interface operations {
                 };
             };
             /** @description `unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    exportUsers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One `ImportLine` object per line (NDJSON) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-ndjson": components["schemas"]["ImportLine"];
+                };
+            };
+            /** @description `invalid_token` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden` or `password_change_required` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unavailable` or `overloaded`, with `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    importUsers: {
+        parameters: {
+            query?: {
+                /**
+                 * @description `create` (default): an existing email is a per-line `conflict`. `upsert`: it is
+                 *     updated (name, roles, disabled, locale, hash; a new hash revokes its sessions).
+                 */
+                mode?: "create" | "upsert";
+                /**
+                 * @description Check every line and write nothing; the summary counts what would be created and
+                 *     updated.
+                 */
+                dry_run?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description One `ImportLine` object per line (NDJSON); blank lines are skipped. */
+        requestBody: {
+            content: {
+                "application/x-ndjson": components["schemas"]["ImportLine"];
+            };
+        };
+        responses: {
+            /** @description Every line's outcome: the counts, and each failed line with its reason */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportReport"];
+                };
+            };
+            /** @description `invalid_token` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden` or `password_change_required` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload_too_large`: the body is over `PASSGATE__IMPORT__MAX_BODY_BYTES` (batches before the limit stay committed when no Content-Length announced it) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported_media_type`: not `application/x-ndjson` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation_failed` (`mode`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unavailable` or `overloaded`, with `Retry-After` */
             503: {
                 headers: {
                     [name: string]: unknown;

@@ -1,0 +1,171 @@
+//! One line of an import: read as JSON, every field parsed into its domain type, the hash
+//! checked against the schemes and bounds of `password::legacy` — no hashing here.
+
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Deserializer};
+use utoipa::ToSchema;
+
+use crate::domain::{DisplayName, Email, LanguageTag, Parsed, RoleSet};
+use crate::error::{ApiError, FieldError};
+use crate::flows::{accept, passwords};
+use crate::password::legacy;
+use crate::state::AppState;
+
+/// One user, one line of `application/x-ndjson` (the export writes the same form).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"email": "ada@example.com", "display_name": "Ada Lovelace", "roles": ["user"],
+    "password_hash": "pbkdf2_sha256$1000000$Jw9wa2GUvLrO$5ZEmq7cI4Cs2qfZxAGQ6GtJL9ukzEO40C4dTkpcNc1E=",
+    "locale": "en"}))]
+pub struct ImportLine {
+    #[schema(value_type = String, max_length = 254, format = "email")]
+    pub email: Parsed<Email>,
+    #[schema(value_type = Option<String>, max_length = 200)]
+    #[serde(default)]
+    pub display_name: Option<Parsed<DisplayName>>,
+    /// Default `["user"]`; `user` is always included.
+    #[schema(value_type = Option<Vec<String>>)]
+    #[serde(default)]
+    pub roles: Option<Parsed<RoleSet>>,
+    /// Default false.
+    #[serde(default)]
+    pub disabled: Option<bool>,
+    /// A hash in one of the accepted formats (a string, at most 2048 characters), or a
+    /// Keycloak password credential as a realm export holds it (an object). Verified at the
+    /// next sign-in, then replaced with argon2id. Not with `password`.
+    #[schema(value_type = Option<Object>)]
+    #[serde(default)]
+    pub password_hash: Option<serde_json::Value>,
+    /// The user's current password in plain text, hashed at import (the policy is not
+    /// applied: it is the password the user has now). Not with `password_hash`.
+    #[schema(value_type = Option<String>, max_length = 256)]
+    #[serde(default)]
+    pub password: Option<SecretString>,
+    /// Default false.
+    #[serde(default)]
+    pub require_change_on_next_sign_in: Option<bool>,
+    /// BCP 47 language tag; `null` or absent: none (an upsert leaves it unless given).
+    #[schema(value_type = Option<String>, max_length = 35)]
+    #[serde(default, deserialize_with = "nullable")]
+    pub locale: Option<Option<Parsed<LanguageTag>>>,
+}
+
+fn nullable<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// What a line gives its account: a hash as it is, a password to hash, or nothing (only
+/// a reset link opens the account).
+pub enum Secret {
+    None,
+    Hash {
+        stored: String,
+        scheme: &'static str,
+    },
+    Plain(SecretString),
+}
+
+/// A line that passed every check of its own.
+pub struct Record {
+    pub line: u64,
+    pub email: Email,
+    pub display_name: Option<DisplayName>,
+    pub roles: Option<RoleSet>,
+    pub disabled: Option<bool>,
+    pub secret: Secret,
+    pub require_change: Option<bool>,
+    /// `Some(None)`: clear it.
+    pub locale: Option<Option<LanguageTag>>,
+}
+
+/// The email of a line that could not be read as a whole, for the failure report.
+pub fn email_of(text: &[u8]) -> Option<String> {
+    #[derive(Deserialize)]
+    struct JustEmail {
+        email: Option<String>,
+    }
+    serde_json::from_slice::<JustEmail>(text)
+        .ok()
+        .and_then(|j| j.email)
+        .filter(|e| e.len() <= 254)
+}
+
+/// Reads and checks one line. Errors are the line's failure (`malformed_request`,
+/// `validation_failed` with every broken field).
+pub fn parse(state: &AppState, line: u64, text: &[u8]) -> Result<Record, ApiError> {
+    let raw: ImportLine = serde_json::from_slice(text).map_err(|e| {
+        ApiError::Malformed(format!(
+            "Line {line} is not a user object: {}",
+            e.to_string().split(" at line").next().unwrap_or_default()
+        ))
+    })?;
+    let mut errors = Vec::new();
+    let email = accept("email", raw.email, &mut errors);
+    let display_name = raw
+        .display_name
+        .and_then(|d| accept("display_name", d, &mut errors));
+    let roles = raw.roles.and_then(|r| accept("roles", r, &mut errors));
+    let locale = raw
+        .locale
+        .map(|l| l.and_then(|tag| accept("locale", tag, &mut errors)));
+    let secret = match (raw.password_hash, raw.password) {
+        (Some(_), Some(_)) => {
+            errors.push(FieldError::new(
+                "password",
+                "conflicting_fields",
+                "give password_hash or password, not both",
+            ));
+            Secret::None
+        }
+        (Some(hash), None) => match stored_form(&hash) {
+            Ok((stored, scheme)) => Secret::Hash { stored, scheme },
+            Err(why) => {
+                errors.push(FieldError::new("password_hash", "unsupported_hash", why.0));
+                Secret::None
+            }
+        },
+        (None, Some(password)) => {
+            if let Err(ApiError::PasswordPolicy(mut too_long)) = passwords::refuse_too_long(
+                state,
+                "password",
+                password.expose_secret(),
+                passwords::Presented::New,
+            ) {
+                errors.append(&mut too_long);
+            }
+            Secret::Plain(password)
+        }
+        (None, None) => Secret::None,
+    };
+    match email {
+        Some(email) if errors.is_empty() => Ok(Record {
+            line,
+            email,
+            display_name,
+            roles,
+            disabled: raw.disabled,
+            secret,
+            require_change: raw.require_change_on_next_sign_in,
+            locale,
+        }),
+        _ => Err(ApiError::Validation(errors)),
+    }
+}
+
+/// The text stored for a given hash (a Keycloak object in its canonical form), and its
+/// scheme, or why it is refused.
+fn stored_form(hash: &serde_json::Value) -> Result<(String, &'static str), legacy::Unsupported> {
+    let stored = match hash {
+        serde_json::Value::String(s) => s.clone(),
+        object @ serde_json::Value::Object(_) => legacy::canonical_credential(object)?,
+        _ => {
+            return Err(legacy::Unsupported(
+                "a string, or a Keycloak credential object".into(),
+            ))
+        }
+    };
+    let scheme = legacy::parse(&stored)?.scheme;
+    Ok((stored, scheme))
+}

@@ -1,0 +1,172 @@
+//! Export, then import with `mode=upsert` into an empty passgate: the same accounts, and
+//! every user signs in with the same password. SQLite to PostgreSQL too, when the tests
+//! have a PostgreSQL server.
+
+use serde_json::{json, Value};
+
+use super::{events, export, fixtures, imported, ndjson};
+use crate::helpers::{spawn_app, spawn_app_with, TestApp, STRONG, STRONG_2};
+
+/// An app with every kind of account: each fixture's hash, a plain password, none, a
+/// disabled one, roles and locales.
+async fn populated(app: &TestApp, token: &str) -> Vec<(String, String)> {
+    let mut lines = Vec::new();
+    let mut passwords = Vec::new();
+    for (i, f) in fixtures().iter().enumerate() {
+        let email = format!("legacy{i}@example.com");
+        lines.push(
+            json!({"email": email, "password_hash": f["hash"], "display_name": f["scheme"],
+            "locale": if i % 2 == 0 { Value::from("da") } else { Value::Null }}),
+        );
+        passwords.push((email, f["password"].as_str().unwrap().to_owned()));
+    }
+    lines.push(json!({"email": "plain@example.com", "password": STRONG_2, "roles": ["user", "password_admin"]}));
+    passwords.push(("plain@example.com".into(), STRONG_2.into()));
+    lines.push(json!({"email": "nopass@example.com"}));
+    lines.push(json!({"email": "gone@example.com", "password": STRONG, "disabled": true}));
+    let report = imported(app, token, "", ndjson(&lines)).await;
+    assert_eq!(report["summary"]["failed"], 0, "{report}");
+    passwords
+}
+
+async fn round_trip(source: TestApp, target: TestApp) {
+    let (_, token) = source.admin().await;
+    let passwords = populated(&source, &token).await;
+    // Half the legacy users sign in first: their export carries argon2id instead.
+    for (email, password) in passwords.iter().step_by(2) {
+        assert_eq!(
+            source.sign_in(email, password).await.status(),
+            200,
+            "{email}"
+        );
+    }
+    let exported = export(&source, &token).await;
+    assert_eq!(
+        exported.len(),
+        passwords.len() + 3,
+        "root, nopass and gone too"
+    );
+    assert!(!events(&source, &token, "users.exported").await.is_empty());
+    let keycloak = exported
+        .iter()
+        .filter(|l| l["password_hash"].is_object())
+        .count();
+    assert!(keycloak > 0, "Keycloak credentials come back as objects");
+
+    target
+        .create_user("target-admin@example.com", STRONG, &["admin"])
+        .await;
+    let target_token = target.tokens("target-admin@example.com", STRONG).await;
+    let target_token = target_token["access_token"].as_str().unwrap();
+    let report = imported(&target, target_token, "?mode=upsert", ndjson(&exported)).await;
+    assert_eq!(report["summary"]["failed"], 0, "{report}");
+    assert_eq!(report["summary"]["created"], exported.len(), "{report}");
+
+    for (email, password) in &passwords {
+        assert_eq!(
+            target.sign_in(email, password).await.status(),
+            200,
+            "{email}"
+        );
+    }
+    assert_eq!(
+        target.sign_in("root@example.com", STRONG).await.status(),
+        200
+    );
+    assert_eq!(
+        target.sign_in("gone@example.com", STRONG).await.status(),
+        401
+    );
+    // The same accounts: what the export says of each user is what the import made.
+    let again = export(&target, target_token).await;
+    for line in &exported {
+        let twin = again.iter().find(|l| l["email"] == line["email"]).unwrap();
+        for field in [
+            "display_name",
+            "roles",
+            "disabled",
+            "locale",
+            "require_change_on_next_sign_in",
+        ] {
+            assert_eq!(twin[field], line[field], "{field} of {}", line["email"]);
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_export_imported_with_upsert_restores_every_account_and_password() {
+    round_trip(spawn_app().await, spawn_app().await).await;
+}
+
+#[tokio::test]
+async fn the_round_trip_runs_from_sqlite_to_the_backend_under_test() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("source.db");
+    let source = spawn_app_with(|s| s.database.url = format!("sqlite://{}", file.display())).await;
+    round_trip(source, spawn_app().await).await;
+}
+
+#[tokio::test]
+async fn the_command_line_imports_and_exports_with_progress_on_stderr() {
+    let (url, _db) = crate::helpers::fresh_database();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("users.ndjson");
+    let f = fixtures();
+    let lines: Vec<Value> = f
+        .iter()
+        .take(3)
+        .enumerate()
+        .map(|(i, f)| json!({"email": format!("cli{i}@example.com"), "password_hash": f["hash"]}))
+        .collect();
+    std::fs::write(&file, ndjson(&lines)).unwrap();
+
+    let dry = crate::helpers::passgate(&url)
+        .args(["import", file.to_str().unwrap(), "--dry-run"])
+        .output()
+        .unwrap();
+    assert!(
+        dry.status.success(),
+        "{}",
+        String::from_utf8_lossy(&dry.stderr)
+    );
+    let report: Value = serde_json::from_slice(&dry.stdout).unwrap();
+    assert_eq!(report["summary"]["created"], 3);
+    assert!(String::from_utf8_lossy(&dry.stderr).contains("dry run"));
+
+    let out = crate::helpers::passgate(&url)
+        .args(["import", file.to_str().unwrap(), "--mode", "upsert"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("3 lines: 3 created, 0 updated, 0 failed"),
+        "{stderr}"
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["summary"]["created"], 3);
+
+    let out = crate::helpers::passgate(&url)
+        .arg("export")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("3 users exported"));
+    let exported: Vec<Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(exported.len(), 3);
+    for (line, given) in exported.iter().zip(&lines) {
+        assert_eq!(
+            line["password_hash"], given["password_hash"],
+            "hashes as stored"
+        );
+    }
+    let missing = crate::helpers::passgate(&url)
+        .args(["import", "/nonexistent.ndjson"])
+        .output()
+        .unwrap();
+    assert!(!missing.status.success());
+}
