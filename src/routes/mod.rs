@@ -11,8 +11,8 @@ pub mod integral;
 pub mod me;
 pub mod password_resets;
 pub mod policy;
-pub mod webhooks;
 pub mod user_imports;
+pub mod webhooks;
 
 use actix_web::web;
 use validator::Validate;

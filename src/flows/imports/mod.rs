@@ -23,6 +23,7 @@ use utoipa::ToSchema;
 use crate::db::write_tx;
 use crate::error::{ApiError, FieldError};
 use crate::state::AppState;
+use crate::webhooks;
 
 use super::{hash_error, ClientAddress};
 use batch::{Context, Outcome, Ready};
@@ -148,6 +149,9 @@ where
     }
     import.flush().await?;
     progress(&import.report.summary);
+    if !import.dry_run {
+        import.announce().await?;
+    }
     Ok(import.report)
 }
 
@@ -206,6 +210,32 @@ impl Import<'_> {
         }
         self.flush().await?;
         Ok(true)
+    }
+
+    /// The one `user.imported` webhook event of the request, with its counts, queued in a
+    /// transaction of its own after the last batch (contract: "Webhooks").
+    async fn announce(&self) -> Result<(), ApiError> {
+        let s = &self.report.summary;
+        let data = webhooks::events::UsersImported {
+            actor_id: match &self.actor {
+                Actor::Caller(caller) => Some(caller.id.as_str().to_owned()),
+                Actor::CommandLine => None,
+            },
+            received: s.received,
+            created: s.created,
+            updated: s.updated,
+            failed: s.failed,
+        };
+        let clock = self.state.clock.clone();
+        self.state
+            .db
+            .run(move |c| {
+                write_tx(c, |c| -> Result<(), ApiError> {
+                    webhooks::enqueue(c, &webhooks::Event::of(&data), clock.now())?;
+                    Ok(())
+                })
+            })
+            .await
     }
 
     fn fail(&mut self, line: u64, email: Option<String>, error: ApiError) {

@@ -281,3 +281,41 @@ async fn only_admins_import_ndjson() {
     let res = import(&app, &token, "?mode=merge", String::new()).await;
     assert!(res.status().is_client_error());
 }
+
+#[tokio::test]
+async fn one_user_imported_webhook_event_per_request_carries_the_counts() {
+    use diesel::prelude::*;
+    use passgate::db::schema::webhook_events::dsl as we;
+    let app = spawn_app_with(|s| s.webhooks.allow_insecure_targets = true).await;
+    let (_, token) = app.admin().await;
+    let url = format!("http://127.0.0.1:{}/hook", crate::helpers::free_port());
+    crate::webhooks::create_hook(&app, &token, &url, json!(["user.imported"])).await;
+    let body = ndjson(&[
+        json!({"email": "a@example.com"}),
+        json!({"email": "b@example.com"}),
+        json!({"email": "a@example.com"}),
+    ]);
+    imported(&app, &token, "?dry_run=true", body.clone()).await;
+    imported(&app, &token, "", body).await;
+    let payloads: Vec<String> = app
+        .state
+        .db
+        .run(|c| -> passgate::db::Result<_> {
+            Ok(we::webhook_events
+                .filter(we::event_type.eq("user.imported"))
+                .select(we::payload)
+                .load(c)?)
+        })
+        .await
+        .unwrap();
+    assert_eq!(payloads.len(), 1, "none for the dry run: {payloads:?}");
+    let data: Value = serde_json::from_str(&payloads[0]).unwrap();
+    let data = if data.get("data").is_some() {
+        data["data"].clone()
+    } else {
+        data
+    };
+    assert_eq!(data["received"], 3, "{data}");
+    assert_eq!(data["created"], 2, "{data}");
+    assert_eq!(data["failed"], 1, "{data}");
+}
