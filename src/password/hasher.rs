@@ -11,7 +11,9 @@
 //! service runs (per-call allocations of tens of MiB otherwise pile up in the allocator's
 //! per-thread arenas).
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 use std::time::Instant;
 
 use argon2::password_hash::rand_core::{OsRng, RngCore};
@@ -57,6 +59,9 @@ struct Inner {
     params: Params,
     threads: usize,
     metrics: Metrics,
+    /// Nanoseconds of the latest verification at the configured parameters: the floor of
+    /// every other verification (see `verify_presented`).
+    floor: Arc<AtomicU64>,
 }
 
 impl Hasher {
@@ -96,6 +101,7 @@ impl Hasher {
                 params,
                 threads: threads.max(1),
                 metrics,
+                floor: Arc::new(AtomicU64::new(0)),
             }),
         })
     }
@@ -183,6 +189,11 @@ impl Hasher {
     /// full queue refuses it like any other (503 `overloaded`). passgate's own argon2id
     /// hashes are checked against `normalized` (NFKC, as they were made); hashes imported
     /// from other systems against `as_typed`, the bytes those systems hashed.
+    ///
+    /// A hash of another scheme or other parameters that costs less than one verification
+    /// at the configured parameters holds its thread until it has cost that much: its
+    /// sign-ins take as long as an unknown account's (which is checked against a stand-in
+    /// at the configured parameters). See SECURITY.md on the costlier ones.
     pub async fn verify_presented(
         &self,
         normalized: SecretString,
@@ -190,39 +201,77 @@ impl Hasher {
         stored: String,
     ) -> Result<Verification, HashError> {
         let params = self.inner.params.clone();
+        let floor = self.inner.floor.clone();
         self.run(move |memory| {
-            let no_match = Verification {
-                matches: false,
-                needs_rehash: true,
-                legacy_scheme: None,
-            };
-            let legacy = match legacy::parse(&stored) {
-                Ok(legacy) => legacy,
-                Err(_) => return no_match,
-            };
-            if !legacy.is_own_format() {
-                return Verification {
-                    matches: legacy.verify(as_typed.expose_secret().as_bytes()),
-                    needs_rehash: true,
-                    legacy_scheme: Some(legacy.scheme),
-                };
+            let started = Instant::now();
+            let verification = check(&stored, &normalized, &as_typed, &params, memory);
+            let spent = started.elapsed();
+            if verification.legacy_scheme.is_none() && verification.needs_rehash {
+                return verification; // unreadable: nothing was computed, nothing to hide
             }
-            let Ok(parsed) = PasswordHash::new(&stored) else {
-                return no_match;
-            };
-            let needs_rehash = needs_rehash(&parsed, &params);
-            Verification {
-                matches: verify_phc(
-                    &parsed,
-                    normalized.expose_secret().as_bytes(),
-                    &params,
-                    memory,
-                ),
-                needs_rehash,
-                legacy_scheme: needs_rehash.then_some(legacy.scheme),
+            if verification.legacy_scheme.is_none() {
+                floor.store(spent.as_nanos() as u64, Ordering::Relaxed);
+                return verification;
             }
+            let mut target = Duration::from_nanos(floor.load(Ordering::Relaxed));
+            if target.is_zero() {
+                // No verification at the configured parameters yet: run one to learn it.
+                let calibration = Instant::now();
+                if let Ok(phc) = unmatchable_phc(&params) {
+                    if let Ok(parsed) = PasswordHash::new(&phc) {
+                        verify_phc(&parsed, b"", &params, memory);
+                    }
+                }
+                target = calibration.elapsed();
+                floor.store(target.as_nanos() as u64, Ordering::Relaxed);
+                target += spent;
+            }
+            if let Some(rest) = target.checked_sub(started.elapsed()) {
+                std::thread::sleep(rest);
+            }
+            verification
         })
         .await
+    }
+}
+
+/// One verification of `stored` (see [`Hasher::verify_presented`]).
+fn check(
+    stored: &str,
+    normalized: &SecretString,
+    as_typed: &SecretString,
+    params: &Params,
+    memory: &mut Vec<Block>,
+) -> Verification {
+    let no_match = Verification {
+        matches: false,
+        needs_rehash: true,
+        legacy_scheme: None,
+    };
+    let legacy = match legacy::parse(stored) {
+        Ok(legacy) => legacy,
+        Err(_) => return no_match,
+    };
+    if !legacy.is_own_format() {
+        return Verification {
+            matches: legacy.verify(as_typed.expose_secret().as_bytes()),
+            needs_rehash: true,
+            legacy_scheme: Some(legacy.scheme),
+        };
+    }
+    let Ok(parsed) = PasswordHash::new(stored) else {
+        return no_match;
+    };
+    let needs_rehash = needs_rehash(&parsed, params);
+    Verification {
+        matches: verify_phc(
+            &parsed,
+            normalized.expose_secret().as_bytes(),
+            params,
+            memory,
+        ),
+        needs_rehash,
+        legacy_scheme: needs_rehash.then_some(legacy.scheme),
     }
 }
 
@@ -331,92 +380,5 @@ fn needs_rehash(hash: &PasswordHash<'_>, params: &Params) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn hasher(threads: usize, queue: usize) -> Hasher {
-        Hasher::new(64, 1, 1, threads, queue, Metrics::new()).unwrap()
-    }
-
-    #[tokio::test]
-    async fn hashes_and_verifies() {
-        let h = hasher(1, 4);
-        let phc = h.hash(SecretString::from("correct horse")).await.unwrap();
-        assert!(phc.starts_with("$argon2id$v=19$m=64,t=1,p=1$"));
-        let ok = h
-            .verify(SecretString::from("correct horse"), phc.clone())
-            .await
-            .unwrap();
-        assert!(ok.matches && !ok.needs_rehash);
-        let bad = h
-            .verify(SecretString::from("wrong"), phc.clone())
-            .await
-            .unwrap();
-        assert!(!bad.matches);
-        let other = Hasher::new(128, 1, 1, 1, 1, Metrics::new()).unwrap();
-        assert!(
-            other
-                .verify(SecretString::from("correct horse"), phc)
-                .await
-                .unwrap()
-                .needs_rehash
-        );
-    }
-
-    #[tokio::test]
-    async fn hashes_interoperate_with_the_reference_implementation() {
-        use argon2::password_hash::{PasswordHasher, PasswordVerifier};
-        let h = hasher(1, 4);
-        let ours = h.hash(SecretString::from("correct horse")).await.unwrap();
-        let parsed = PasswordHash::new(&ours).unwrap();
-        assert!(Argon2::default()
-            .verify_password(b"correct horse", &parsed)
-            .is_ok());
-        let params = Params::new(64, 1, 1, None).unwrap();
-        let theirs = Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
-            .hash_password(b"correct horse", &SaltString::generate(&mut OsRng))
-            .unwrap()
-            .to_string();
-        assert!(
-            h.verify(SecretString::from("correct horse"), theirs.clone())
-                .await
-                .unwrap()
-                .matches
-        );
-        assert!(
-            !h.verify(SecretString::from("wrong horse"), theirs)
-                .await
-                .unwrap()
-                .matches
-        );
-    }
-
-    #[tokio::test]
-    async fn the_unmatchable_hash_matches_nothing_but_costs_a_verification() {
-        let h = hasher(1, 4);
-        let phc = h.unmatchable_phc().unwrap();
-        assert!(phc.starts_with("$argon2id$v=19$m=64,t=1,p=1$"));
-        let v = h.verify(SecretString::from(""), phc).await.unwrap();
-        assert!(!v.matches && !v.needs_rehash);
-    }
-
-    #[tokio::test]
-    async fn garbage_phc_never_matches() {
-        let v = hasher(1, 1)
-            .verify(SecretString::from("x"), "not a hash".into())
-            .await
-            .unwrap();
-        assert!(!v.matches);
-    }
-
-    #[tokio::test]
-    async fn full_queue_is_rejected_not_awaited() {
-        let h = Hasher::new(64 * 1024, 3, 1, 1, 1, Metrics::new()).unwrap();
-        let results =
-            futures_util::future::join_all((0..8).map(|_| h.hash(SecretString::from("pw")))).await;
-        assert!(results
-            .iter()
-            .any(|r| matches!(r, Err(HashError::Overloaded))));
-        assert!(results.iter().any(|r| r.is_ok()));
-    }
-}
+#[path = "hasher_tests.rs"]
+mod tests;
