@@ -3,5 +3,6 @@
 
 mod locale_field;
 mod mails;
+mod operator;
 mod pages;
 mod problems;
