@@ -21,6 +21,10 @@ use crate::webhooks::events as ev;
         description = "Password-management identity service: sign-in with JWT roles, change your own password, \
 self-service reset by emailed link, and admin reset for one or many users.\n\n\
 Every error is `application/problem+json` (RFC 9457) with a stable `code`. \
+Send `Accept-Language` to have a problem's `title`, `detail` and `errors[].message` (and the \
+`message`s of `POST /v1/password-policy/check`) in your language: English (`en`), Danish (`da`) \
+and any language the operator added, best match by weight, else the configured default; the \
+`code`s never change, so programs read those. The hosted pages also take `?lang=`.\n\n\
 Token, password and reset responses carry `Cache-Control: no-store`; every response carries \
 `X-Content-Type-Options: nosniff`, `Referrer-Policy: no-referrer` and `X-Request-Id`.\n\n\
 **Who may reset whom** (admin routes): `admin` may reset anyone but themself; `password_admin` may \

@@ -38,8 +38,8 @@ after(async () => {
   await other?.close();
 });
 
-async function createUser(email, password) {
-  const res = await app.api("/v1/admin/users", { method: "POST", token: admin, body: { email, password } });
+async function createUser(email, password, locale) {
+  const res = await app.api("/v1/admin/users", { method: "POST", token: admin, body: { email, password, locale } });
   assert.equal(res.status, 201, JSON.stringify(res.body));
   return res.body.user.id;
 }
@@ -182,5 +182,83 @@ test("every page reads well at 390 px and 1280 px", async () => {
       await page.screenshot({ path: join(SCREENSHOTS, `${name}-${width}.png`), fullPage: true });
     }
     await page.close();
+  }
+});
+
+test("in Danish, without JavaScript, at phone width: forgot → mail → link → new password → sign-in", async () => {
+  await createUser("mette@example.dk", STRONG, "da");
+  // What a Danish phone sends: Accept-Language da-DK; no script runs at all.
+  const context = await browser.newContext({ locale: "da-DK", javaScriptEnabled: false, viewport: { width: 390, height: 844 } });
+  const page = await context.newPage();
+  const shot = async (name) => {
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
+    assert.equal(overflow, false, `${name} scrolls sideways at 390px`);
+    await page.screenshot({ path: join(SCREENSHOTS, `da-${name}-390.png`), fullPage: true });
+  };
+
+  await page.goto(`${app.url}/forgot-password`);
+  assert.equal(await page.getAttribute("html", "lang"), "da");
+  await page.getByRole("heading", { name: "Glemt adgangskode?" }).waitFor();
+  await shot("forgot-password");
+  await page.getByLabel("E-mailadresse").fill("mette@example.dk");
+  await page.getByRole("button", { name: "Send mig et link" }).click();
+  await page.getByRole("heading", { name: "Tjek din indbakke" }).waitFor();
+  await shot("check-your-inbox");
+
+  const [mail] = await smtp.waitFor("mette@example.dk");
+  assert.match(mail.text, /Nogen \(forhåbentlig dig\) har bedt om at nulstille adgangskoden/);
+  const link = mail.text.split(/\s+/).find((w) => w.startsWith("http"));
+  assert.ok(link.startsWith(`${app.url}/reset-password?token=`), link);
+
+  await page.goto(link);
+  await page.getByRole("heading", { name: "Vælg en ny adgangskode" }).waitFor();
+  assert.match(await page.locator("#policy").innerText(), /Mindst 15 tegn/);
+  await page.getByLabel("Ny adgangskode", { exact: true }).fill("password");
+  await page.getByLabel("Gentag ny adgangskode").fill("password");
+  await page.getByRole("button", { name: "Gem ny adgangskode" }).click();
+  const errors = await page.locator("#new_password-errors").innerText();
+  assert.match(errors, /Adgangskoden skal være på mindst 15 tegn\./);
+  assert.match(errors, /mest brugte adgangskoder/);
+  assert.equal(await page.getAttribute("html", "lang"), "da");
+  await shot("reset-password-refused");
+
+  await page.getByLabel("Ny adgangskode", { exact: true }).fill(STRONG_2);
+  await page.getByLabel("Gentag ny adgangskode").fill(STRONG_2);
+  await page.getByRole("button", { name: "Gem ny adgangskode" }).click();
+  await page.getByRole("heading", { name: "Din nye adgangskode er gemt" }).waitFor();
+  await shot("reset-password-done");
+
+  const signIn = await app.api("/v1/auth/token", { method: "POST", body: { email: "mette@example.dk", password: STRONG_2 } });
+  assert.equal(signIn.status, 200);
+
+  // The notice that follows is Danish too, its time in UTC and saying so.
+  const [, notice] = await smtp.waitFor("mette@example.dk", 2);
+  assert.match(notice.text, /blev nulstillet via et link i en e-mail den \d+\. [a-z]+ \d{4} kl\. \d\d:\d\d \(UTC\)/);
+
+  await page.goto(link);
+  await page.getByRole("heading", { name: "Linket virker ikke længere" }).waitFor();
+  await shot("link-dead");
+  await context.close();
+});
+
+test("every page in Danish at 390 px and 1280 px, and the language links switch", async () => {
+  for (const width of [390, 1280]) {
+    const context = await browser.newContext({ locale: "da-DK", viewport: { width, height: 900 } });
+    const page = await context.newPage();
+    for (const name of ["forgot-password", "change-password"]) {
+      await page.goto(`${app.url}/${name}`);
+      assert.equal(await page.getAttribute("html", "lang"), "da");
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
+      assert.equal(overflow, false, `${name} scrolls sideways at ${width}px`);
+      await page.screenshot({ path: join(SCREENSHOTS, `da-${name}-${width}.png`), fullPage: true });
+    }
+    // The English link of a Danish page serves it in English, and its form keeps English.
+    await page.getByRole("link", { name: "English" }).click();
+    assert.equal(await page.getAttribute("html", "lang"), "en");
+    await page.getByRole("heading", { name: "Change your password" }).waitFor();
+    await page.getByRole("button", { name: "Change my password" }).click();
+    assert.equal(await page.getAttribute("html", "lang"), "en");
+    await page.getByText("This field is required.").first().waitFor();
+    await context.close();
   }
 });

@@ -47,6 +47,7 @@ export async function startSmtp() {
             const [headers, ...rest] = data.split("\r\n\r\n");
             let text = rest.join("\r\n\r\n");
             if (/content-transfer-encoding: quoted-printable/i.test(headers)) text = decodeQuotedPrintable(text);
+            else if (/content-transfer-encoding: base64/i.test(headers)) text = Buffer.from(text.replace(/\s+/g, ""), "base64").toString("utf8");
             messages.push({ to, headers, text });
             to = [];
             data = "";
