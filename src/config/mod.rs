@@ -260,6 +260,24 @@ mod tests {
     }
 
     #[test]
+    fn production_refuses_insecure_webhook_targets() {
+        let mut s = Settings {
+            environment: Environment::Production,
+            ..Settings::default()
+        };
+        s.jwt.secret = Some("x".repeat(40));
+        s.mail.transport = MailTransport::Smtp;
+        s.webhooks.allow_insecure_targets = true;
+        let e = s.validate().unwrap_err().to_string();
+        assert!(
+            e.contains("PASSGATE__WEBHOOKS__ALLOW_INSECURE_TARGETS"),
+            "{e}"
+        );
+        s.environment = Environment::Development;
+        s.validate().unwrap();
+    }
+
+    #[test]
     fn reset_link_uses_public_url() {
         let s = Settings::default();
         assert_eq!(

@@ -335,16 +335,18 @@ pub fn attempts(
     Ok(query.order(wa::id.desc()).limit(limit + 1).load(conn)?)
 }
 
-/// Deliveries not yet settled, and real events not yet fanned out.
+/// Deliveries not yet settled, and real events not yet fanned out. The events are counted
+/// first: a fan-out that commits between the two counts moves its event into the
+/// deliveries counted second, so the sum is never zero while something is still owed.
 pub fn pending_count(conn: &mut DbConn) -> Result<i64> {
-    let deliveries: i64 = wd::webhook_deliveries
-        .filter(wd::delivered_at.is_null())
-        .filter(wd::failed_at.is_null())
-        .select(count_star())
-        .first(conn)?;
     let events: i64 = we::webhook_events
         .filter(we::fanned_out_at.is_null())
         .filter(we::decoy.eq(false))
+        .select(count_star())
+        .first(conn)?;
+    let deliveries: i64 = wd::webhook_deliveries
+        .filter(wd::delivered_at.is_null())
+        .filter(wd::failed_at.is_null())
         .select(count_star())
         .first(conn)?;
     Ok(deliveries + events)

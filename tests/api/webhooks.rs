@@ -623,3 +623,83 @@ async fn deliveries_come_in_cursor_pages() {
     );
     assert!(metrics.contains("passgate_webhook_pending"), "{metrics}");
 }
+
+#[tokio::test]
+async fn retries_double_and_stop_after_the_give_up_window() {
+    let app = hooks_app().await;
+    let (_, token) = app.admin().await;
+    let receiver = Receiver::start().await;
+    let (id, _) = create_hook(
+        &app,
+        &token,
+        &receiver.url("/fail"),
+        json!(["webhook.test"]),
+    )
+    .await;
+    send_test(&app, &token, &id).await;
+    poll_until("the first attempt", async || {
+        attempts(&app, &token, &id).await.len() == 1
+    })
+    .await;
+    let gap = |a: &Value| {
+        let at = chrono::DateTime::parse_from_rfc3339(a["attempted_at"].as_str().unwrap()).unwrap();
+        let next =
+            chrono::DateTime::parse_from_rfc3339(a["next_attempt_at"].as_str().unwrap()).unwrap();
+        (next - at).num_seconds()
+    };
+    assert_eq!(gap(&attempts(&app, &token, &id).await[0]), 5);
+    app.advance(Duration::from_secs(5));
+    poll_until("the second attempt", async || {
+        attempts(&app, &token, &id).await.len() == 2
+    })
+    .await;
+    assert_eq!(gap(&attempts(&app, &token, &id).await[0]), 10, "doubling");
+    // Past GIVE_UP_AFTER_SECS (3 days) the next failure is the last.
+    app.advance(Duration::from_secs(259_200));
+    let tokens = app.tokens("root@example.com", STRONG).await;
+    let token = tokens["access_token"].as_str().unwrap().to_owned();
+    poll_until("the last attempt", async || {
+        attempts(&app, &token, &id).await.len() == 3
+    })
+    .await;
+    let last = &attempts(&app, &token, &id).await[0];
+    assert_eq!(last["status_code"], 500);
+    assert_eq!(last["next_attempt_at"], Value::Null, "given up");
+    app.advance(Duration::from_secs(10 * 259_200));
+    let metrics = app.metrics().await;
+    assert!(
+        metrics.contains("passgate_webhook_deliveries_total{outcome=\"given_up\"} 1"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("passgate_webhook_deliveries_total{outcome=\"failed\"} 2"),
+        "{metrics}"
+    );
+    assert_eq!(receiver.wait_for(3).await.len(), 3);
+}
+
+#[tokio::test]
+async fn a_redirect_is_not_followed() {
+    let app = hooks_app().await;
+    let (_, token) = app.admin().await;
+    let receiver = Receiver::start().await;
+    let (id, _) = create_hook(&app, &token, &receiver.url("/redirect"), json!(["*"])).await;
+    send_test(&app, &token, &id).await;
+    poll_until("the attempt", async || {
+        !attempts(&app, &token, &id).await.is_empty()
+    })
+    .await;
+    let log = attempts(&app, &token, &id).await;
+    assert_eq!(log[0]["status_code"], 302);
+    assert!(
+        log[0]["next_attempt_at"].is_string(),
+        "a redirect is a failure to retry"
+    );
+    let paths: Vec<Value> = receiver
+        .wait_for(1)
+        .await
+        .iter()
+        .map(|d| d["path"].clone())
+        .collect();
+    assert_eq!(paths, [json!("/redirect")]);
+}

@@ -4,6 +4,8 @@
 // chooses the answer:
 //   /ok         200
 //   /fail-once  500 the first time a webhook-id arrives, 200 after
+//   /fail       500, always
+//   /redirect   302 to /ok (the sender must not follow it)
 //   /gone       410
 //   /hang       never answers (the sender's timeout must end it)
 //   /big        200 with a 1 MiB body (the sender reads at most 64 KiB)
@@ -43,6 +45,10 @@ const server = http.createServer((req, res) => {
     if (req.url === "/fail-once") {
       status = seen.has(id) ? 200 : 500;
       seen.add(id);
+    } else if (req.url === "/fail") {
+      status = 500;
+    } else if (req.url === "/redirect") {
+      status = 302;
     } else if (req.url === "/gone") {
       status = 410;
     } else if (req.url === "/hang") {
@@ -62,6 +68,10 @@ const server = http.createServer((req, res) => {
     if (req.url === "/big") {
       res.writeHead(200, { "content-type": "text/plain" });
       res.end("x".repeat(1024 * 1024));
+      return;
+    }
+    if (status === 302) {
+      res.writeHead(302, { location: "/ok" }).end();
       return;
     }
     res.writeHead(status, { "content-type": "text/plain" }).end("ok");
