@@ -321,3 +321,26 @@ async fn an_endpoint_gets_only_the_types_it_subscribed_to() {
     let types: Vec<String> = by_type(&receiver).into_keys().collect();
     assert_eq!(types, ["user.disabled"]);
 }
+
+#[tokio::test]
+async fn an_import_request_is_one_user_imported_event_with_its_counts() {
+    let (app, admin_id, token, receiver) = setup().await;
+    let body = crate::imports::ndjson(&[
+        json!({"email": "a@example.com", "password": STRONG}),
+        json!({"email": "b@example.com"}),
+        json!({"email": "not an address"}),
+    ]);
+    crate::imports::imported(&app, &token, "", body).await;
+    let imported = wait_for_type(&receiver, "user.imported", 1).await;
+    assert_eq!(
+        imported[0]["data"],
+        json!({"actor_id": admin_id, "received": 3, "created": 2, "updated": 0, "failed": 1})
+    );
+    let everything = receiver
+        .seen()
+        .iter()
+        .map(|d| d["body"].as_str().unwrap().to_owned())
+        .collect::<String>();
+    assert!(!everything.contains(STRONG), "no password in any payload");
+    assert!(!everything.contains("a@example.com"), "ids, not addresses");
+}
