@@ -43,9 +43,9 @@ pub struct ImportParams {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Every line's outcome: the counts, and each failed line with its reason", body = ImportReport),
+        (status = 400, description = "`malformed_request`: `mode` or `dry_run` unreadable, or the body could not be read", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 413, description = "`payload_too_large`: the body is over `PASSGATE__IMPORT__MAX_BODY_BYTES` (batches before the limit stay committed when no Content-Length announced it)", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 415, description = "`unsupported_media_type`: not `application/x-ndjson`", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed` (`mode`)", body = crate::error::Problem, content_type = "application/problem+json"),
     ))]
 #[post("/v1/admin/user-imports")]
 pub async fn import_users(

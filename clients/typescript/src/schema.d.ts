@@ -2557,6 +2557,15 @@ export interface operations {
                     "application/json": components["schemas"]["ImportReport"];
                 };
             };
+            /** @description `malformed_request`: `mode` or `dry_run` unreadable, or the body could not be read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description `invalid_token` */
             401: {
                 headers: {
@@ -2586,15 +2595,6 @@ export interface operations {
             };
             /** @description `unsupported_media_type`: not `application/x-ndjson` */
             415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description `validation_failed` (`mode`) */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -27,6 +27,9 @@ pub const SCRYPT_MAX_WORK: u64 = 1 << 22;
 /// verification. Django 5.2's default is 1,000,000 (one block); Werkzeug's 1,000,000;
 /// Keycloak's `pbkdf2` (SHA-1) 1,300,000 × 4 blocks (its 512-bit key) = 5,200,000.
 pub const PBKDF2_MAX_WORK: u64 = 6_000_000;
+/// PBKDF2-HMAC-SHA512, whose HMAC costs about three of SHA-256's here. Keycloak's default
+/// is 210,000 (one block), passlib's 25,000.
+pub const PBKDF2_SHA512_MAX_WORK: u64 = 2_000_000;
 
 /// bcrypt: the cost (log2 of the rounds). Ecosystem defaults are 10–12; 14 is the high
 /// end seen in practice.
