@@ -82,6 +82,11 @@ field-reused = skal være en anden end din nuværende og dine seneste adgangskod
 field-invalid_email = er ikke en gyldig e-mailadresse
 field-invalid_display_name = skal være på 1 til 200 tegn, uden kontroltegn og uden mellemrum i starten eller slutningen
 field-invalid_locale = skal være en sprogkode som `da` eller `en-GB` (BCP 47, højst 35 tegn)
+field-conflicting_fields = angiv password_hash eller password, ikke begge
+field-text-not-empty = må ikke være tom
+field-text-events-length = skal angive 1 til 20 hændelsestyper eller ["*"]
+field-text-events-star = "*" skal stå alene: Det betyder alle hændelser
+field-text-unknown-event = nævner en hændelsestype, som passgate ikke sender
 
 ## Problemer (JSON-API'et): titel og forklaring pr. kode. Koderne ændres aldrig.
 
@@ -137,6 +142,8 @@ problem-detail-last-admin = Efter ændringen ville der ikke være nogen aktiv ad
 problem-detail-unique = Der findes allerede en ressource med disse unikke værdier.
 problem-detail-unreadable = Forespørgslen kunne ikke læses.
 problem-detail-not-allowed = Ikke tilladt.
+problem-detail-body-unreadable = Indholdet kunne ikke læses.
+problem-detail-webhooks-full = Der er allerede så mange webhooks, som passgate gemmer (1000).
 
 ## Mail (ren tekst). $product er PASSGATE__MAIL__PRODUCT_NAME, $email kontoens adresse.
 

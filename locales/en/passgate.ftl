@@ -88,6 +88,12 @@ field-reused = must differ from your current and recent passwords
 field-invalid_email = is not a valid email address
 field-invalid_display_name = must be 1 to 200 characters, without control characters or spaces at either end
 field-invalid_locale = must be a language tag such as `da` or `en-GB` (BCP 47, at most 35 characters)
+field-conflicting_fields = give password_hash or password, not both
+# Field rules whose code is shared, by their English text (src/error/localized.rs).
+field-text-not-empty = must not be empty
+field-text-events-length = must list 1 to 20 event types, or ["*"]
+field-text-events-star = "*" stands alone: it means every event
+field-text-unknown-event = names an event type passgate does not send
 
 ## Problems (the JSON API): title and detail per code. The codes never change.
 
@@ -144,6 +150,8 @@ problem-detail-last-admin = This change would leave no enabled admin.
 problem-detail-unique = A resource with these unique values already exists.
 problem-detail-unreadable = The request could not be read.
 problem-detail-not-allowed = Not allowed.
+problem-detail-body-unreadable = The body could not be read.
+problem-detail-webhooks-full = There are as many webhooks as passgate keeps (1000).
 
 ## Mail (plain text). $product is PASSGATE__MAIL__PRODUCT_NAME, $email the account's address.
 

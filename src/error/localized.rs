@@ -57,8 +57,28 @@ pub(super) fn detail(e: &ApiError, i18n: &I18n, lang: Lang) -> String {
 pub fn field_message(e: &FieldError, i18n: &I18n, lang: Lang) -> String {
     ids::field(&e.code)
         .and_then(|id| i18n.try_message(lang, id, &e.args))
+        .or_else(|| {
+            known(KNOWN_FIELD_MESSAGES, &e.message).and_then(|id| i18n.try_message(lang, id, &[]))
+        })
         .unwrap_or_else(|| e.message.clone())
 }
+
+/// Field messages of codes that several rules share (`length`), by their English text.
+const KNOWN_FIELD_MESSAGES: &[(&str, Id)] = &[
+    ("must not be empty", ids::FIELD_TEXT_NOT_EMPTY),
+    (
+        "must list 1 to 20 event types, or [\"*\"]",
+        ids::FIELD_TEXT_EVENTS_LENGTH,
+    ),
+    (
+        "\"*\" stands alone: it means every event",
+        ids::FIELD_TEXT_EVENTS_STAR,
+    ),
+    (
+        "names an event type passgate does not send",
+        ids::FIELD_TEXT_UNKNOWN_EVENT,
+    ),
+];
 
 /// The details that say why (`forbidden`, `conflict`, `malformed_request`), as the code
 /// words them in English, and their message ids. A detail not listed here stays as written.
@@ -101,10 +121,22 @@ const KNOWN_DETAILS: &[(&str, Id)] = &[
         ids::PROBLEM_DETAIL_UNREADABLE,
     ),
     ("Not allowed.", ids::PROBLEM_DETAIL_NOT_ALLOWED),
+    (
+        "The body could not be read.",
+        ids::PROBLEM_DETAIL_BODY_UNREADABLE,
+    ),
+    (
+        "There are as many webhooks as passgate keeps (1000).",
+        ids::PROBLEM_DETAIL_WEBHOOKS_FULL,
+    ),
 ];
 
 fn known_detail(english: &str) -> Option<Id> {
-    KNOWN_DETAILS
+    known(KNOWN_DETAILS, english)
+}
+
+fn known(table: &[(&str, Id)], english: &str) -> Option<Id> {
+    table
         .iter()
         .find(|(text, _)| *text == english)
         .map(|(_, id)| *id)
@@ -117,7 +149,7 @@ mod tests {
     #[test]
     fn the_known_details_are_the_shipped_english() {
         let i18n = I18n::shipped();
-        for (english, id) in KNOWN_DETAILS {
+        for (english, id) in KNOWN_DETAILS.iter().chain(KNOWN_FIELD_MESSAGES) {
             assert_eq!(
                 i18n.message(i18n.default_lang(), *id, &[]),
                 *english,

@@ -147,4 +147,28 @@ async fn field_messages_and_policy_rules_are_danish_for_a_danish_client() {
         .unwrap();
     let problem = assert_problem(res, 404, "not_found").await;
     assert_eq!(problem["title"], "Ikke fundet");
+
+    // A rule whose code is shared (`length`) is matched by its text. (The URL is refused
+    // for its scheme, before any name is looked up.)
+    let res = post_in(
+        &app,
+        "da",
+        "/v1/admin/webhooks",
+        json!({"url": "http://hooks.example.com/passgate", "events": []}),
+        Some(&admin),
+    )
+    .await;
+    let problem = assert_problem(res, 422, "validation_failed").await;
+    let events = problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["field"] == "events")
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(events["code"], "length", "{problem}");
+    assert_eq!(
+        events["message"],
+        "skal angive 1 til 20 hændelsestyper eller [\"*\"]"
+    );
 }
