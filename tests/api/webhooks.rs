@@ -703,3 +703,44 @@ async fn a_redirect_is_not_followed() {
         .collect();
     assert_eq!(paths, [json!("/redirect")]);
 }
+
+#[tokio::test]
+async fn a_receiver_that_is_down_is_retried_and_holds_up_nobody() {
+    let app = hooks_app().await;
+    let (_, token) = app.admin().await;
+    let receiver = Receiver::start().await;
+    let down = format!("http://127.0.0.1:{}/in", crate::helpers::free_port());
+    let (down_id, _) = create_hook(&app, &token, &down, json!(["user.created"])).await;
+    let (_, secret) =
+        create_hook(&app, &token, &receiver.url("/ok"), json!(["user.created"])).await;
+    receiver.set_secrets(&[&secret]).await;
+    let res = app
+        .post(
+            "/v1/admin/users",
+            json!({"email": "dora@example.com"}),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(
+        res.status().as_u16(),
+        201,
+        "the API call does not wait for receivers"
+    );
+    let got = receiver.wait_for(1).await;
+    assert_eq!(got[0]["verified"], json!([true]));
+    poll_until("the failed attempt", async || {
+        !attempts(&app, &token, &down_id).await.is_empty()
+    })
+    .await;
+    let log = attempts(&app, &token, &down_id).await;
+    assert_eq!(log[0]["event_type"], "user.created");
+    assert_eq!(log[0]["status_code"], Value::Null);
+    assert!(
+        log[0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("could not connect"),
+        "{log:?}"
+    );
+    assert!(log[0]["next_attempt_at"].is_string());
+}

@@ -154,11 +154,10 @@ fn accept_events(events: &[String], errors: &mut Vec<FieldError>) -> Option<Vec<
 fn accept_description(description: Option<String>, errors: &mut Vec<FieldError>) -> Option<String> {
     let d = description?;
     if d.chars().count() > MAX_DESCRIPTION_CHARS {
-        errors.push(FieldError::new(
-            "description",
-            "too_long",
-            "must be at most 200 characters",
-        ));
+        errors.push(
+            FieldError::new("description", "too_long", "must be at most 200 characters")
+                .with_arg("max", MAX_DESCRIPTION_CHARS),
+        );
         return None;
     }
     Some(d).filter(|d| !d.is_empty())
@@ -168,7 +167,7 @@ fn accept_description(description: Option<String>, errors: &mut Vec<FieldError>)
 async fn accept_url(state: &AppState, url: &str, errors: &mut Vec<FieldError>) -> Option<String> {
     let settings = &state.settings.webhooks;
     if let Err(why) = target::parse(url, settings.allow_insecure_targets) {
-        errors.push(FieldError::new("url", why.code, why.message));
+        errors.push(url_error(why));
         return None;
     }
     if !errors.is_empty() {
@@ -178,9 +177,18 @@ async fn accept_url(state: &AppState, url: &str, errors: &mut Vec<FieldError>) -
     match target::check(url, settings.allow_insecure_targets, timeout).await {
         Ok(parsed) => Some(parsed.to_string()),
         Err(why) => {
-            errors.push(FieldError::new("url", why.code, why.message));
+            errors.push(url_error(why));
             None
         }
+    }
+}
+
+/// `too_long` is the shared code whose message names the bound in every language.
+fn url_error(why: target::Refused) -> FieldError {
+    let error = FieldError::new("url", why.code, why.message);
+    match why.code {
+        "too_long" => error.with_arg("max", target::MAX_URL_CHARS),
+        _ => error,
     }
 }
 
