@@ -108,3 +108,45 @@ async fn changing_a_legacy_password_keeps_no_legacy_hash_anywhere() {
         .await;
     assert_eq!(res.status(), 422);
 }
+
+#[tokio::test]
+async fn legacy_verifications_wait_in_the_same_bounded_queue() {
+    let app = crate::helpers::spawn_app_with(|s| {
+        s.hashing.max_concurrent = 1;
+        s.hashing.queue = 1;
+    })
+    .await;
+    let (_, token) = app.admin().await;
+    let f = fixtures()
+        .into_iter()
+        .find(|f| f["scheme"] == "bcrypt")
+        .unwrap();
+    let body = ndjson(&[json!({"email": "bc@example.com", "password_hash": f["hash"]})]);
+    imported(&app, &token, "", body).await;
+    // Twelve wrong guesses at once, each from its own address (so no lockout interferes),
+    // against a hash that takes a cost-12 bcrypt run each: one runs, one waits, the rest
+    // are refused at once.
+    let attempts = (2..14).map(|n| app.sign_in_from(n, "bc@example.com", "wrong password"));
+    let responses = futures_util::future::join_all(attempts).await;
+    let mut overloaded = 0;
+    for res in responses {
+        match res.status().as_u16() {
+            401 => {}
+            503 => {
+                assert_eq!(res.headers()["retry-after"], "1");
+                crate::helpers::assert_problem(res, 503, "overloaded").await;
+                overloaded += 1;
+            }
+            other => panic!("unexpected status {other}"),
+        }
+    }
+    assert!(overloaded > 0, "a queue of one must overflow");
+    let metrics = app.metrics().await;
+    let rejected = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("passgate_password_hash_rejected_total "))
+        .unwrap();
+    assert_eq!(rejected.parse::<i64>().unwrap(), overloaded);
+    let password = f["password"].as_str().unwrap();
+    assert_eq!(app.sign_in("bc@example.com", password).await.status(), 200);
+}
