@@ -301,7 +301,11 @@ impl ResponseError for ApiError {
         if matches!(self, Self::InvalidToken) {
             response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
         }
-        response.json(self.problem())
+        let (problem, language) = localized::current(|i18n, lang| {
+            (self.problem_in(i18n, lang), i18n.tag(lang).to_owned())
+        });
+        response.insert_header((header::CONTENT_LANGUAGE, language));
+        response.json(problem)
     }
 }
 

@@ -32,6 +32,7 @@ async fn problems_follow_accept_language_and_codes_never_change() {
         None,
     )
     .await;
+    assert_eq!(res.headers()["content-language"], "da");
     let da = assert_problem(res, 401, "invalid_credentials").await;
     assert_eq!(da["title"], "Login mislykkedes");
     assert_eq!(
