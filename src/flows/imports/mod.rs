@@ -147,11 +147,12 @@ where
     if let Some(line) = splitter.finish() {
         import.push(line).await?;
     }
-    import.flush().await?;
-    progress(&import.report.summary);
-    if !import.dry_run {
+    // The last batch carries the request's `user.imported` event, so the event commits
+    // with the last users it counts; with no batch left, it goes alone.
+    if !import.flush(true).await? && !import.dry_run {
         import.announce().await?;
     }
+    progress(&import.report.summary);
     Ok(import.report)
 }
 
@@ -208,15 +209,14 @@ impl Import<'_> {
         if self.batch.len() < BATCH_SIZE {
             return Ok(false);
         }
-        self.flush().await?;
+        self.flush(false).await?;
         Ok(true)
     }
 
-    /// The one `user.imported` webhook event of the request, with its counts, queued in a
-    /// transaction of its own after the last batch (contract: "Webhooks").
-    async fn announce(&self) -> Result<(), ApiError> {
-        let s = &self.report.summary;
-        let data = webhooks::events::UsersImported {
+    /// The request's one `user.imported` webhook event (contract: "Webhooks") for
+    /// `summary`, the final counts.
+    fn event(&self, s: &ImportSummary) -> webhooks::events::UsersImported {
+        webhooks::events::UsersImported {
             actor_id: match &self.actor {
                 Actor::Caller(caller) => Some(caller.id.as_str().to_owned()),
                 Actor::CommandLine => None,
@@ -225,7 +225,13 @@ impl Import<'_> {
             created: s.created,
             updated: s.updated,
             failed: s.failed,
-        };
+        }
+    }
+
+    /// Queues the event in a transaction of its own: when no batch was left to carry it
+    /// (every line failed before the database, or the body was empty).
+    async fn announce(&self) -> Result<(), ApiError> {
+        let data = self.event(&self.report.summary);
         let clock = self.state.clock.clone();
         self.state
             .db
@@ -258,11 +264,13 @@ impl Import<'_> {
 
     /// Hashes the plain passwords of the batch (one at a time on the pool, so an import
     /// never fills the queue), then commits it in one transaction — or, for a dry run,
-    /// runs the same transaction and rolls it back.
-    async fn flush(&mut self) -> Result<(), ApiError> {
+    /// runs the same transaction and rolls it back. The `last` batch also queues the
+    /// request's `user.imported` event with the final counts. Returns whether a
+    /// transaction ran.
+    async fn flush(&mut self, last: bool) -> Result<bool, ApiError> {
         let records = std::mem::take(&mut self.batch);
         if records.is_empty() {
-            return Ok(());
+            return Ok(false);
         }
         let mut ready = Vec::with_capacity(records.len());
         for mut record in records {
@@ -286,7 +294,12 @@ impl Import<'_> {
             }
             ready.push(Ready { record, plain });
         }
-        let (ready, outcomes) = self.commit(ready).await?;
+        if ready.is_empty() {
+            return Ok(false);
+        }
+        // The counts so far; the commit adds the batch's own outcomes before queuing.
+        let announce = (last && !self.dry_run).then(|| self.report.summary.clone());
+        let (ready, outcomes) = self.commit(ready, announce).await?;
         for (ready, outcome) in ready.iter().zip(outcomes) {
             match outcome {
                 Outcome::Created => self.report.summary.created += 1,
@@ -297,11 +310,17 @@ impl Import<'_> {
                 }
             }
         }
-        Ok(())
+        Ok(true)
     }
 
-    /// The records travel to the database's pool and back with their outcomes.
-    async fn commit(&self, records: Vec<Ready>) -> Result<(Vec<Ready>, Vec<Outcome>), ApiError> {
+    /// The records travel to the database's pool and back with their outcomes. With
+    /// `announce` (the counts before this batch), the request's event is queued in the same
+    /// transaction, counting this batch's outcomes too.
+    async fn commit(
+        &self,
+        records: Vec<Ready>,
+        announce: Option<ImportSummary>,
+    ) -> Result<(Vec<Ready>, Vec<Outcome>), ApiError> {
         /// A dry run's transaction ends in a rollback that carries the outcomes out.
         enum Ended {
             Stopped(ApiError),
@@ -318,6 +337,7 @@ impl Import<'_> {
         let history = self.state.policy.history;
         let client_ip = self.origin.client_ip.clone();
         let clock = self.state.clock.clone();
+        let event = announce.map(|summary| self.event(&summary));
         let (records, ended) = self
             .state
             .db
@@ -334,6 +354,11 @@ impl Import<'_> {
                     if dry_run {
                         return Err(Ended::DryRun(outcomes));
                     }
+                    if let Some(data) = &event {
+                        let data = counting(data.clone(), &outcomes);
+                        webhooks::enqueue(c, &webhooks::Event::of(&data), cx.now)
+                            .map_err(|e| Ended::Stopped(e.into()))?;
+                    }
                     Ok(outcomes)
                 });
                 Ok::<_, ApiError>((records, result))
@@ -344,4 +369,19 @@ impl Import<'_> {
             Err(Ended::Stopped(e)) => Err(e),
         }
     }
+}
+
+/// `event` with a batch's outcomes added to its counts.
+fn counting(
+    mut event: webhooks::events::UsersImported,
+    outcomes: &[Outcome],
+) -> webhooks::events::UsersImported {
+    for outcome in outcomes {
+        match outcome {
+            Outcome::Created => event.created += 1,
+            Outcome::Updated => event.updated += 1,
+            Outcome::Failed(_) => event.failed += 1,
+        }
+    }
+    event
 }

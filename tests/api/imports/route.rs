@@ -297,6 +297,14 @@ async fn one_user_imported_webhook_event_per_request_carries_the_counts() {
     ]);
     imported(&app, &token, "?dry_run=true", body.clone()).await;
     imported(&app, &token, "", body).await;
+    // The last batch carries the event: a conflict found in its transaction is counted.
+    let again = ndjson(&[
+        json!({"email": "a@example.com"}),
+        json!({"email": "c@example.com"}),
+    ]);
+    imported(&app, &token, "", again).await;
+    // No line reached the database: the event goes alone, with the same counts.
+    imported(&app, &token, "", "{not json\n".to_string()).await;
     let payloads: Vec<String> = app
         .state
         .db
@@ -308,14 +316,20 @@ async fn one_user_imported_webhook_event_per_request_carries_the_counts() {
         })
         .await
         .unwrap();
-    assert_eq!(payloads.len(), 1, "none for the dry run: {payloads:?}");
-    let data: Value = serde_json::from_str(&payloads[0]).unwrap();
-    let data = if data.get("data").is_some() {
-        data["data"].clone()
-    } else {
-        data
-    };
-    assert_eq!(data["received"], 3, "{data}");
-    assert_eq!(data["created"], 2, "{data}");
-    assert_eq!(data["failed"], 1, "{data}");
+    assert_eq!(payloads.len(), 3, "none for the dry run: {payloads:?}");
+    let counts: Vec<[u64; 4]> = payloads
+        .iter()
+        .map(|p| {
+            let data: Value = serde_json::from_str(p).unwrap();
+            let data = if data.get("data").is_some() {
+                data["data"].clone()
+            } else {
+                data
+            };
+            ["received", "created", "updated", "failed"].map(|k| data[k].as_u64().unwrap())
+        })
+        .collect();
+    assert!(counts.contains(&[3, 2, 0, 1]), "{counts:?}");
+    assert!(counts.contains(&[2, 1, 0, 1]), "{counts:?}");
+    assert!(counts.contains(&[1, 0, 0, 1]), "{counts:?}");
 }
