@@ -150,7 +150,11 @@ async fn the_command_line_imports_and_exports_with_progress_on_stderr() {
         .arg("export")
         .output()
         .unwrap();
-    assert!(out.status.success());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stderr).contains("3 users exported"));
     let exported: Vec<Value> = String::from_utf8(out.stdout)
         .unwrap()
