@@ -87,6 +87,13 @@ field-text-not-empty = må ikke være tom
 field-text-events-length = skal angive 1 til 20 hændelsestyper eller ["*"]
 field-text-events-star = "*" skal stå alene: Det betyder alle hændelser
 field-text-unknown-event = nævner en hændelsestype, som passgate ikke sender
+field-text-url-absolute = skal være en fuld URL-adresse
+field-text-url-host = skal indeholde et værtsnavn
+field-text-url-credentials = må ikke indeholde brugernavn eller adgangskode (signaturen viser, at det er passgate, der sender)
+field-text-url-resolve-timeout = værtsnavnet kunne ikke slås op i tide
+field-text-url-unresolved = værtsnavnet kan ikke slås op
+field-insecure_url = skal være en https://-adresse
+field-forbidden_address = peger på { $address }, som er en loopback-, privat, link-local eller anden ikke-offentlig adresse
 
 ## Problemer (JSON-API'et): titel og forklaring pr. kode. Koderne ændres aldrig.
 

@@ -94,6 +94,13 @@ field-text-not-empty = must not be empty
 field-text-events-length = must list 1 to 20 event types, or ["*"]
 field-text-events-star = "*" stands alone: it means every event
 field-text-unknown-event = names an event type passgate does not send
+field-text-url-absolute = must be an absolute URL
+field-text-url-host = must name a host
+field-text-url-credentials = must not carry credentials (the signature authenticates passgate)
+field-text-url-resolve-timeout = the host name did not resolve in time
+field-text-url-unresolved = the host name does not resolve
+field-insecure_url = must be an https:// URL
+field-forbidden_address = resolves to { $address }, a loopback, private, link-local or otherwise non-public address
 
 ## Problems (the JSON API): title and detail per code. The codes never change.
 

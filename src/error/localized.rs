@@ -78,6 +78,20 @@ const KNOWN_FIELD_MESSAGES: &[(&str, Id)] = &[
         "names an event type passgate does not send",
         ids::FIELD_TEXT_UNKNOWN_EVENT,
     ),
+    ("must be an absolute URL", ids::FIELD_TEXT_URL_ABSOLUTE),
+    ("must name a host", ids::FIELD_TEXT_URL_HOST),
+    (
+        "must not carry credentials (the signature authenticates passgate)",
+        ids::FIELD_TEXT_URL_CREDENTIALS,
+    ),
+    (
+        "the host name did not resolve in time",
+        ids::FIELD_TEXT_URL_RESOLVE_TIMEOUT,
+    ),
+    (
+        "the host name does not resolve",
+        ids::FIELD_TEXT_URL_UNRESOLVED,
+    ),
 ];
 
 /// The details that say why (`forbidden`, `conflict`, `malformed_request`), as the code

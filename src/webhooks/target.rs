@@ -66,12 +66,15 @@ pub fn forbidden(ip: IpAddr) -> bool {
 pub struct Refused {
     pub code: &'static str,
     pub message: String,
+    /// The address a `forbidden_address` names (for the message in other languages).
+    pub address: Option<IpAddr>,
 }
 
 fn refused(code: &'static str, message: impl Into<String>) -> Refused {
     Refused {
         code,
         message: message.into(),
+        address: None,
     }
 }
 
@@ -109,13 +112,16 @@ pub async fn check(raw: &str, allow_insecure: bool, timeout: Duration) -> Result
         .await
         .map_err(|why| refused("unresolvable", why))?;
     if let Some(bad) = addresses.iter().find(|a| forbidden(a.ip())) {
-        return Err(refused(
-            "forbidden_address",
-            format!(
-                "resolves to {}, a loopback, private, link-local or otherwise non-public address",
-                bad.ip()
-            ),
-        ));
+        return Err(Refused {
+            address: Some(bad.ip()),
+            ..refused(
+                "forbidden_address",
+                format!(
+                    "resolves to {}, a loopback, private, link-local or otherwise non-public address",
+                    bad.ip()
+                ),
+            )
+        });
     }
     Ok(url)
 }

@@ -183,11 +183,12 @@ async fn accept_url(state: &AppState, url: &str, errors: &mut Vec<FieldError>) -
     }
 }
 
-/// `too_long` is the shared code whose message names the bound in every language.
+/// `too_long` names the bound and `forbidden_address` the address, in every language.
 fn url_error(why: target::Refused) -> FieldError {
     let error = FieldError::new("url", why.code, why.message);
-    match why.code {
-        "too_long" => error.with_arg("max", target::MAX_URL_CHARS),
+    match (why.code, why.address) {
+        ("too_long", _) => error.with_arg("max", target::MAX_URL_CHARS),
+        ("forbidden_address", Some(address)) => error.with_arg("address", address.to_string()),
         _ => error,
     }
 }

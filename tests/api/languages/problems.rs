@@ -172,4 +172,32 @@ async fn field_messages_and_policy_rules_are_danish_for_a_danish_client() {
         events["message"],
         "skal angive 1 til 20 hændelsestyper eller [\"*\"]"
     );
+    let url = |problem: &Value| {
+        problem["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["field"] == "url")
+            .cloned()
+            .unwrap_or_default()
+    };
+    assert_eq!(url(&problem)["code"], "insecure_url", "{problem}");
+    assert_eq!(url(&problem)["message"], "skal være en https://-adresse");
+
+    // A refused address is named in every language. (A literal address: nothing is looked
+    // up, nothing is sent.)
+    let res = post_in(
+        &app,
+        "da",
+        "/v1/admin/webhooks",
+        json!({"url": "https://127.0.0.1/passgate", "events": ["*"]}),
+        Some(&admin),
+    )
+    .await;
+    let problem = assert_problem(res, 422, "validation_failed").await;
+    assert_eq!(url(&problem)["code"], "forbidden_address", "{problem}");
+    assert_eq!(
+        url(&problem)["message"],
+        "peger på 127.0.0.1, som er en loopback-, privat, link-local eller anden ikke-offentlig adresse"
+    );
 }
