@@ -7,6 +7,7 @@
 
 pub mod events;
 pub mod secret;
+mod send;
 pub mod signing;
 pub mod target;
 pub mod worker;

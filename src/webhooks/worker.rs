@@ -14,7 +14,7 @@
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use chrono::NaiveDateTime;
 use tokio::sync::{watch, Notify};
@@ -25,10 +25,8 @@ use crate::config::WebhookSettings;
 use crate::db::{self, webhooks::AttemptRow, webhooks::DeliveryRow, write_tx, Db};
 use crate::metrics::Metrics;
 
+use super::send::{self, failed_attempt, Attempt};
 use super::{signing, target, SecretBox};
-
-/// Most of an answer that is read (contract).
-pub const MAX_ANSWER_BYTES: usize = 64 * 1024;
 
 /// Outcomes counted by `passgate_webhook_deliveries_total` (a fixed set).
 pub const OUTCOMES: [&str; 5] = ["delivered", "failed", "given_up", "gone", "refused"];
@@ -47,15 +45,6 @@ struct Inner {
     sealer: SecretBox,
     client: reqwest::Client,
     busy: Mutex<HashSet<String>>,
-}
-
-/// What one attempt came to.
-struct Attempt {
-    status: Option<u16>,
-    error: Option<String>,
-    duration: Duration,
-    /// The target was refused by the address rules (nothing was sent).
-    refused: bool,
 }
 
 impl WebhookWorker {
@@ -251,8 +240,15 @@ impl WebhookWorker {
         let keys = self.signing_keys(&endpoint, now);
         let attempt = match keys {
             Some(keys) => {
-                self.send(&endpoint.url, &event.id, &event.payload, &keys)
-                    .await
+                send::send(
+                    &self.inner.client,
+                    &self.inner.settings,
+                    &endpoint.url,
+                    &event.id,
+                    &event.payload,
+                    &keys,
+                )
+                .await
             }
             None => failed_attempt("the endpoint's secret cannot be opened"),
         };
@@ -289,76 +285,6 @@ impl WebhookWorker {
             }
         }
         Some(keys)
-    }
-
-    async fn send(&self, url: &str, id: &str, body: &str, keys: &[Vec<u8>]) -> Attempt {
-        let started = Instant::now();
-        let refused = |why: &str| Attempt {
-            status: None,
-            error: Some(why.to_owned()),
-            duration: started.elapsed(),
-            refused: true,
-        };
-        let allow_insecure = self.inner.settings.allow_insecure_targets;
-        let url = match target::parse(url, allow_insecure) {
-            Ok(url) => url,
-            Err(why) => return refused(&why.message),
-        };
-        if !allow_insecure && target::literal_ip(&url).is_some_and(target::forbidden) {
-            return refused("the target is not a public address");
-        }
-        // The header carries the attempt's time on the wall clock, which receivers compare
-        // with their own (a test's advanced clock would put it in their future).
-        let timestamp = chrono::Utc::now().timestamp();
-        let request = self
-            .inner
-            .client
-            .post(url)
-            .header("content-type", "application/json")
-            .header("webhook-id", id)
-            .header("webhook-timestamp", timestamp.to_string())
-            .header(
-                "webhook-signature",
-                signing::header(keys, id, timestamp, body),
-            )
-            .body(body.to_owned());
-        let limit = Duration::from_secs(self.inner.settings.timeout_secs);
-        let outcome = tokio::time::timeout(limit, async {
-            let mut response = request.send().await?;
-            let status = response.status().as_u16();
-            let mut read = 0usize;
-            while read < MAX_ANSWER_BYTES {
-                match response.chunk().await? {
-                    Some(chunk) => read += chunk.len(),
-                    None => break,
-                }
-            }
-            Ok::<u16, reqwest::Error>(status)
-        })
-        .await;
-        match outcome {
-            Ok(Ok(status)) => Attempt {
-                status: Some(status),
-                error: (!(200..300).contains(&status)).then(|| format!("answered {status}")),
-                duration: started.elapsed(),
-                refused: false,
-            },
-            Ok(Err(e)) if forbidden_by_resolver(&e) => {
-                refused("the target resolves only to non-public addresses")
-            }
-            Ok(Err(e)) => Attempt {
-                status: None,
-                error: Some(describe(&e)),
-                duration: started.elapsed(),
-                refused: false,
-            },
-            Err(_) => Attempt {
-                status: None,
-                error: Some("timed out".into()),
-                duration: started.elapsed(),
-                refused: false,
-            },
-        }
     }
 
     /// Records the attempt and settles the delivery in one transaction, and counts it.
@@ -453,45 +379,4 @@ enum Verdict {
     Gone,
     /// Nothing to retry (the endpoint or event is gone, or disabled).
     Fail,
-}
-
-fn failed_attempt(why: &str) -> Attempt {
-    Attempt {
-        status: None,
-        error: Some(why.to_owned()),
-        duration: Duration::ZERO,
-        refused: false,
-    }
-}
-
-fn forbidden_by_resolver(e: &reqwest::Error) -> bool {
-    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
-    while let Some(s) = source {
-        if s.is::<target::ForbiddenTarget>() {
-            return true;
-        }
-        source = s.source();
-    }
-    false
-}
-
-/// The error without the URL (it is in the endpoint already) and with its causes.
-fn describe(e: &reqwest::Error) -> String {
-    let kind = if e.is_timeout() {
-        "timed out"
-    } else if e.is_connect() {
-        "could not connect"
-    } else if e.is_redirect() {
-        "redirected (not followed)"
-    } else {
-        "request failed"
-    };
-    let mut text = kind.to_owned();
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    text.chars().take(500).collect()
 }
