@@ -8,7 +8,7 @@ use passgate::flows::api_keys::{self, Creator};
 use passgate::flows::break_glass;
 use passgate::flows::users::create_or_promote_admin;
 use passgate::password::breach::{self, build::BuildOptions};
-use passgate::startup::{build_state, Application};
+use passgate::startup::{build_command_state, Application};
 use passgate::{openapi, telemetry};
 use secrecy::{ExposeSecret, SecretString};
 
@@ -63,13 +63,13 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             app.run_until_stopped().await?;
         }
         Command::Migrate => {
-            build_state(settings).await?;
+            build_command_state(settings).await?;
             println!("migrations applied");
         }
         Command::Openapi => unreachable!("handled before configuration is loaded"),
         Command::BreachCorpus(_) => unreachable!("handled before the runtime starts"),
         Command::CreateAdmin { email, password } => {
-            let state = build_state(settings).await?;
+            let state = build_command_state(settings).await?;
             let (created, is_new) =
                 create_or_promote_admin(&state, &email, password.map(SecretString::from))
                     .await
@@ -93,7 +93,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             roles,
             expires_in_days,
         } => {
-            let state = build_state(settings).await?;
+            let state = build_command_state(settings).await?;
             let created = api_keys::create(
                 &state,
                 Creator::CommandLine,
@@ -117,15 +117,15 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             mode,
             dry_run,
         } => {
-            let state = build_state(settings).await?;
+            let state = build_command_state(settings).await?;
             import_file(&state, &file, mode, dry_run).await?;
         }
         Command::Export => {
-            let state = build_state(settings).await?;
+            let state = build_command_state(settings).await?;
             export_all(&state).await?;
         }
         Command::ResetPassword { email } => {
-            let state = build_state(settings).await?;
+            let state = build_command_state(settings).await?;
             let reset = break_glass::reset_password(&state, &email)
                 .await
                 .map_err(|e| anyhow::anyhow!("{}", e.reported().problem().detail_with_errors()))?;

@@ -15,7 +15,7 @@ use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
 use crate::auth::JwtKeys;
 use crate::clock::Clock;
 use crate::config::Settings;
-use crate::db::Db;
+use crate::db::{Db, PoolUse};
 use crate::error::{self, ApiError};
 use crate::i18n::I18n;
 use crate::mail::OutboxWorker;
@@ -31,8 +31,21 @@ use crate::throttle::{self, AddressLimit};
 use crate::webhooks::{SecretBox, WebhookWorker};
 
 /// Connects to the database (applying pending migrations), starts the hashing pool and
-/// loads the keys: everything a command needs, with or without the HTTP server.
+/// loads the keys: everything the server needs besides its listeners.
 pub async fn build_state(settings: Settings) -> anyhow::Result<web::Data<AppState>> {
+    build_state_for(settings, PoolUse::Server).await
+}
+
+/// The same for a one-shot command (`migrate`, `import`, `reset-password`, …): its pool
+/// opens connections only on demand (see [`PoolUse::Command`]).
+pub async fn build_command_state(settings: Settings) -> anyhow::Result<web::Data<AppState>> {
+    build_state_for(settings, PoolUse::Command).await
+}
+
+async fn build_state_for(
+    settings: Settings,
+    usage: PoolUse,
+) -> anyhow::Result<web::Data<AppState>> {
     // The message files and the breach corpus first: a damaged file stops start-up before
     // the database is touched.
     let i18n = Arc::new(I18n::load(&settings.i18n)?);
@@ -43,7 +56,7 @@ pub async fn build_state(settings: Settings) -> anyhow::Result<web::Data<AppStat
     let breach =
         tokio::task::spawn_blocking(move || Breach::from_settings(&corpus_settings, checks))
             .await??;
-    let db = Db::connect(&settings.database)
+    let db = Db::connect_for(&settings.database, usage)
         .map_err(|e| anyhow::anyhow!("cannot open the database (PASSGATE__DATABASE__URL): {e}"))?;
     let migrator = db.clone();
     tokio::task::spawn_blocking(move || migrator.migrate()).await??;

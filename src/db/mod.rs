@@ -154,14 +154,34 @@ pub struct Db {
     executor: Arc<executor::Executor>,
 }
 
+/// What a pool is for, which decides whether it opens connections ahead of need.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PoolUse {
+    /// A server keeps one idle connection ready, replaced in the background when taken.
+    Server,
+    /// A one-shot command opens a connection only when it asks for one, so none is still
+    /// being opened by a pool thread when the process exits: libpq over TLS can crash in
+    /// OpenSSL's exit-time clean-up (SIGSEGV after the command's work was done and printed)
+    /// if a thread is still connecting then.
+    Command,
+}
+
 impl Db {
+    /// A pool for a server ([`PoolUse::Server`]).
     pub fn connect(settings: &DatabaseSettings) -> anyhow::Result<Self> {
+        Self::connect_for(settings, PoolUse::Server)
+    }
+
+    pub fn connect_for(settings: &DatabaseSettings, usage: PoolUse) -> anyhow::Result<Self> {
         let manager = ConnectionManager::new(&settings.url);
         let backend = manager.backend;
         let acquire_timeout = Duration::from_secs(settings.connect_timeout_secs);
         let pool = Pool::builder()
             .max_size(settings.max_connections)
-            .min_idle(Some(1))
+            .min_idle(Some(match usage {
+                PoolUse::Server => 1,
+                PoolUse::Command => 0,
+            }))
             .connection_timeout(acquire_timeout)
             .test_on_check_out(false)
             .build(manager)?;
