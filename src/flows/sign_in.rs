@@ -4,7 +4,9 @@
 //! expired temporary password all answer `invalid_credentials` and are counted by the
 //! lockout alike (the check is `credentials::check`, shared with the password changes).
 
-use crate::db::{self, audit::NewEvent, models::UserRow, write_tx};
+use chrono::NaiveDateTime;
+
+use crate::db::{self, audit::NewEvent, models::UserRow, write_tx, DbConn};
 use crate::domain::{Email, Parsed, RoleSet};
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -19,6 +21,66 @@ pub async fn sign_in(
     password: &str,
     origin: ClientAddress,
 ) -> Result<sessions::TokenPair, ApiError> {
+    let ttl = state.settings.jwt.refresh_ttl_secs;
+    let (user, refresh) = sign_in_issuing(
+        state,
+        email,
+        password,
+        origin,
+        Channel::Api,
+        move |c, user, now| {
+            Ok(sessions::create_refresh_token(
+                c,
+                &user.id,
+                user.security_version,
+                None,
+                now,
+                ttl,
+            )?)
+        },
+    )
+    .await?;
+    // Signed with the version the refresh token was stored under.
+    sessions::token_pair(
+        state,
+        &user.id,
+        &RoleSet::from_db(&user.roles),
+        user.security_version,
+        user.password_change_required,
+        refresh,
+    )
+}
+
+/// Where a sign-in comes from, named in its audit event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Channel {
+    /// `POST /v1/auth/token`.
+    Api,
+    /// The admin console's sign-in form (`POST /admin/sign-in`).
+    Console,
+}
+
+/// What a successful sign-in issues, written inside its transaction: a refresh token, a
+/// console session. `None` when the state the password was checked against has been
+/// replaced meanwhile (a reset, role change or disable: the issuer re-reads it under lock),
+/// and the sign-in then fails as superseded, storing nothing.
+pub type Issue<T> =
+    dyn FnOnce(&mut DbConn, &UserRow, NaiveDateTime) -> Result<Option<T>, ApiError> + Send;
+
+/// The sign-in, whatever it issues: every rule of `sign_in` (lockout, one answer for every
+/// failure, the breach flag, the re-hash, the audit event) in one place, so the admin
+/// console's sign-in is this one and not a second implementation. Returns the account as
+/// it was when the password matched, and what `issue` made.
+pub async fn sign_in_issuing<T: Send + 'static>(
+    state: &AppState,
+    email: Parsed<Email>,
+    password: &str,
+    origin: ClientAddress,
+    channel: Channel,
+    issue: impl FnOnce(&mut DbConn, &UserRow, NaiveDateTime) -> Result<Option<T>, ApiError>
+        + Send
+        + 'static,
+) -> Result<(UserRow, T), ApiError> {
     passwords::refuse_too_long(state, "password", password, passwords::Presented::Current)?;
     let mut errors = Vec::new();
     let email = accept("email", email, &mut errors).ok_or(ApiError::Validation(errors))?;
@@ -53,7 +115,16 @@ pub async fn sign_in(
     };
     // Where a reset or role change can slip in between the check and the write.
     state.pauses.point("sign_in.verified").await;
-    succeed(state, user, rehash, attempt, origin).await
+    succeed(
+        state,
+        user,
+        rehash,
+        attempt,
+        origin,
+        channel,
+        Box::new(issue),
+    )
+    .await
 }
 
 /// The password's new argon2id hash, and the imported scheme it replaces.
@@ -62,26 +133,25 @@ struct Rehash {
     legacy_scheme: Option<&'static str>,
 }
 
-async fn succeed(
+async fn succeed<T: Send + 'static>(
     state: &AppState,
     user: UserRow,
     rehash: Option<Rehash>,
     attempt: Option<Reservation>,
     origin: ClientAddress,
-) -> Result<sessions::TokenPair, ApiError> {
-    let ttl = state.settings.jwt.refresh_ttl_secs;
+    channel: Channel,
+    issue: Box<Issue<T>>,
+) -> Result<(UserRow, T), ApiError> {
     let id = user.id;
-    let version = user.security_version;
     let old_hash = user.password_hash.clone().unwrap_or_default();
     let clock = state.clock.clone();
-    let refresh = state
+    let checked = user.clone();
+    let issued = state
         .db
         .run(move |conn| {
             write_tx(conn, |c| -> Result<_, ApiError> {
                 let now = clock.now();
-                let Some(refresh) =
-                    sessions::create_refresh_token(c, &id, version, None, now, ttl)?
-                else {
+                let Some(issued) = issue(c, &checked, now)? else {
                     // The password was checked against a state a reset, role change or
                     // disable has replaced. It was right then, so it is no guess: the
                     // reserved attempt is given back instead of counted.
@@ -117,13 +187,13 @@ async fn succeed(
                         .actor(id)
                         .target(id)
                         .client_ip(origin.client_ip)
-                        .details(serde_json::json!({ "rehashed": rehash.is_some() })),
+                        .details(sign_in_details(rehash.is_some(), channel)),
                 )?;
-                Ok(Some(refresh))
+                Ok(Some(issued))
             })
         })
         .await?;
-    let Some(refresh) = refresh else {
+    let Some(issued) = issued else {
         state
             .metrics
             .sign_ins_total
@@ -136,15 +206,15 @@ async fn succeed(
         .sign_ins_total
         .with_label_values(&["success"])
         .inc();
-    // Signed with the version the refresh token was stored under.
-    sessions::token_pair(
-        state,
-        &user.id,
-        &RoleSet::from_db(&user.roles),
-        version,
-        user.password_change_required,
-        refresh,
-    )
+    Ok((user, issued))
+}
+
+/// `auth.sign_in`'s details: the console's sign-ins say so (the API's stay as they were).
+fn sign_in_details(rehashed: bool, channel: Channel) -> serde_json::Value {
+    match channel {
+        Channel::Api => serde_json::json!({ "rehashed": rehashed }),
+        Channel::Console => serde_json::json!({ "rehashed": rehashed, "channel": "console" }),
+    }
 }
 
 /// `password.rehashed`: an imported hash replaced by argon2id at its first use. Names the
