@@ -43,6 +43,9 @@ through the admin routes (use `POST /v1/me/password`)."
         crate::pages::forms::reset::reset_submit,
         crate::pages::forms::change::change_form,
         crate::pages::forms::change::change_submit,
+        crate::pages::console::sign_in::console_home,
+        crate::pages::console::sign_in::sign_in_submit,
+        crate::pages::console::sign_in::sign_out_submit,
         routes::auth::sign_in,
         routes::auth::refresh,
         routes::auth::logout,
@@ -79,6 +82,7 @@ through the admin routes (use `POST /v1/me/password`)."
         Problem, FieldError, TokenPair, User, UserPage, CreatedUser, AuditEvent, AuditEventPage, Policy,
         routes::health::Status, routes::admin_users::RoleName,
         crate::pages::forms::ForgotForm, crate::pages::forms::ResetForm, crate::pages::forms::ChangeForm,
+        crate::pages::console::sign_in::ConsoleSignInForm, crate::pages::console::sign_in::ConsoleSignOutForm,
         routes::auth::SignInRequest, routes::auth::RefreshRequest, routes::me::ChangePasswordRequest,
         routes::admin_users::CreateUserRequest, routes::admin_users::UpdateUserRequest,
         routes::policy::PolicyCheckRequest, routes::policy::PolicyCheckResult,
@@ -115,6 +119,11 @@ through the admin routes (use `POST /v1/me/password`)."
 Each delivery is a `POST` with `webhook-id`, `webhook-timestamp` and `webhook-signature` headers and a body `{type, timestamp, data}`; \
 the `…Event` schemas describe each event type's body"),
         (name = "hosted pages", description = "Server-rendered HTML forms (no JavaScript) for the reset link, a forgotten password and a temporary password; off with `PASSGATE__PAGES__ENABLED=false`"),
+        (name = "admin console", description = "The admin console: server-rendered HTML pages (no JavaScript) under `/admin` for `admin` and `password_admin`, over the same flows, rules and audit as the admin API. \
+A session is a cookie (`passgate_console`: `HttpOnly`, `SameSite=Strict`, `Path=/admin`; with an https `PASSGATE__SERVER__PUBLIC_URL` it is `__Host-passgate_console`, `Secure`, `Path=/`, as browsers require of the `__Host-` prefix) naming a server-side session stored only as a SHA-256 hash; \
+it ends after `PASSGATE__CONSOLE__IDLE_TIMEOUT_SECS` without a request (15 minutes), `PASSGATE__CONSOLE__ABSOLUTE_TIMEOUT_SECS` after sign-in (8 hours), on sign-out, and at once when the admin's password, roles or disabled state change. \
+Every console request without a live session is answered 303 to `/admin`, and nothing is done. Every form carries a CSRF token (the session's, or on the sign-in form one bound to the `passgate_console_signin` cookie) and must pass the hosted pages' origin rule (else 403, nothing done). \
+Every page: `Cache-Control: no-store`, a strict CSP with `frame-ancestors 'none'`, `X-Frame-Options: DENY`. Off with `PASSGATE__PAGES__ADMIN_CONSOLE=false` or `PASSGATE__PAGES__ENABLED=false` (then every `/admin` path answers 404)"),
         (name = "operations", description = "Health, readiness, keys and this document. `/metrics` (with `/healthz` and `/readyz`) is served only on the management listener, `PASSGATE__MANAGEMENT__HOST`/`PORT`, never on this port"),
     )
 )]

@@ -17,6 +17,7 @@ use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db::{Db, PoolUse};
 use crate::error::{self, ApiError};
+use crate::flows::console_sessions;
 use crate::i18n::I18n;
 use crate::mail::OutboxWorker;
 use crate::metrics::Metrics;
@@ -235,6 +236,7 @@ fn run(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Serv
     let settings = state.settings.clone();
     let max_body = settings.server.max_body_bytes;
     let pages_enabled = settings.pages.enabled;
+    let console_served = settings.pages.console_served();
     let origins = web::Data::new(CorsOrigins(settings.cors.allowed_origins.0.clone()));
     let spec = web::Data::new(routes::health::ServedSpec(openapi::SPEC_JSON.as_str()));
     let route_table = web::Data::new(RouteTable::new(openapi::documented_routes()));
@@ -260,6 +262,15 @@ fn run(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Serv
             .configure(|cfg| {
                 if pages_enabled {
                     crate::pages::configure(cfg);
+                }
+                if console_served {
+                    crate::pages::console::configure(cfg);
+                } else {
+                    // Switched off, the console is absent: every /admin path, whatever the
+                    // method, is not found (no 405 naming what it would have served).
+                    cfg.service(web::scope("/admin").default_service(web::to(|| async {
+                        ApiError::NotFound.error_response()
+                    })));
                 }
             })
             .route(
@@ -307,7 +318,8 @@ fn run_management(listener: TcpListener, state: web::Data<AppState>) -> anyhow::
     Ok(server)
 }
 
-/// Removes expired throttling state now and then (see `throttle::sweep`), until stopped.
+/// Removes expired throttling state (see `throttle::sweep`) and ended console sessions
+/// now and then, until stopped.
 async fn sweep_limits(state: web::Data<AppState>, mut stop: watch::Receiver<bool>) {
     loop {
         tokio::select! {
@@ -319,7 +331,11 @@ async fn sweep_limits(state: web::Data<AppState>, mut stop: watch::Receiver<bool
             .db
             .run(move |c| {
                 let limits = [&sweeper.reset_limiter, &sweeper.api_key_limiter];
-                throttle::sweep(c, &sweeper.settings, &limits, sweeper.clock.now())
+                let now = sweeper.clock.now();
+                let swept = throttle::sweep(c, &sweeper.settings, &limits, now)?;
+                Ok::<_, ApiError>(
+                    swept + console_sessions::sweep(c, &sweeper.settings.console, now)?,
+                )
             })
             .await;
         if let Err(e) = swept {

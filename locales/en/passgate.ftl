@@ -61,6 +61,23 @@ page-forgot-link = Forgot your password?
 page-change-link = Change your password
 page-languages = Language
 
+## The admin console
+
+console-name = Admin console
+console-sign-in-title = Sign in to the admin console
+console-sign-in-intro = For administrators and password administrators.
+console-label-password = Password
+console-sign-in-submit = Sign in
+console-error-credentials = The email address or password is not correct.
+console-error-expired = The sign-in form had expired, so nothing was done. Please sign in again.
+console-forbidden-title = The admin console is for administrators
+console-forbidden-body = Your email address and password are correct, but your account is not an administrator. Ask an administrator if you need access.
+console-signed-in-as = Signed in as { $email }
+console-sign-out = Sign out
+console-csrf-title = That form has expired
+console-csrf-body = Nothing was done. Open the page again in the console and send the form once more.
+console-back = Back to the admin console
+
 ## The password policy, as listed on the pages
 
 policy-rule-length = At least { $min } characters (at most { $max }). Spaces and any characters are welcome: a few unrelated words make a good one.

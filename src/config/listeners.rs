@@ -68,11 +68,43 @@ pub struct CorsSettings {
 #[serde(default, deny_unknown_fields)]
 pub struct PagesSettings {
     pub enabled: bool,
+    /// The admin console under `/admin`; off (or `enabled` off) means every `/admin` path
+    /// answers 404.
+    pub admin_console: bool,
 }
 
 impl Default for PagesSettings {
     fn default() -> Self {
-        Self { enabled: true }
+        Self {
+            enabled: true,
+            admin_console: true,
+        }
+    }
+}
+
+impl PagesSettings {
+    /// Whether `/admin` is served: the console is one of the hosted pages.
+    pub fn console_served(&self) -> bool {
+        self.enabled && self.admin_console
+    }
+}
+
+/// The admin console's sessions.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ConsoleSettings {
+    /// A session ends after this many seconds without a request.
+    pub idle_timeout_secs: u64,
+    /// A session ends this many seconds after its sign-in, however active.
+    pub absolute_timeout_secs: u64,
+}
+
+impl Default for ConsoleSettings {
+    fn default() -> Self {
+        Self {
+            idle_timeout_secs: 15 * 60,
+            absolute_timeout_secs: 8 * 60 * 60,
+        }
     }
 }
 

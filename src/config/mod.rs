@@ -23,7 +23,8 @@ pub use credentials::{
     PolicySettings,
 };
 pub use listeners::{
-    CorsSettings, ImportSettings, ManagementSettings, PagesSettings, ServerSettings,
+    ConsoleSettings, CorsSettings, ImportSettings, ManagementSettings, PagesSettings,
+    ServerSettings,
 };
 pub use mail::{MailSettings, MailTransport, ResetSettings};
 pub use values::{IpList, OriginList, Sender};
@@ -47,6 +48,7 @@ pub struct Settings {
     pub api_keys: ApiKeySettings,
     pub cors: CorsSettings,
     pub pages: PagesSettings,
+    pub console: ConsoleSettings,
     pub webhooks: WebhookSettings,
     pub i18n: I18nSettings,
     pub log: LogSettings,
@@ -70,6 +72,7 @@ impl Default for Settings {
             api_keys: ApiKeySettings::default(),
             cors: CorsSettings::default(),
             pages: PagesSettings::default(),
+            console: ConsoleSettings::default(),
             webhooks: WebhookSettings::default(),
             i18n: I18nSettings::default(),
             log: LogSettings::default(),

@@ -31,6 +31,12 @@ impl Settings {
                 "must start with sqlite:// or postgres:// (or postgresql://)",
             );
         }
+        if self.console.idle_timeout_secs == 0 || self.console.absolute_timeout_secs == 0 {
+            return fail(
+                "CONSOLE__IDLE_TIMEOUT_SECS / PASSGATE__CONSOLE__ABSOLUTE_TIMEOUT_SECS",
+                "must be positive",
+            );
+        }
         if self.database.max_connections == 0 {
             return fail("DATABASE__MAX_CONNECTIONS", "must be at least 1");
         }

@@ -5,6 +5,7 @@
 pub mod address_limits;
 pub mod api_keys;
 pub mod audit;
+pub mod console_sessions;
 mod error;
 mod executor;
 pub mod lockout;

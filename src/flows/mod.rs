@@ -7,6 +7,7 @@ pub mod api_keys;
 pub mod audit_log;
 pub mod break_glass;
 pub mod change_password;
+pub mod console_sessions;
 pub mod credentials;
 pub mod exports;
 pub mod imports;

@@ -3,8 +3,10 @@
 //! frontend. They run the same flows as the API, with the same rules. No JavaScript, nothing
 //! loaded from elsewhere, a strict Content-Security-Policy, and never JSON or a 500 for bad
 //! input. Every text in the visitor's language (`?lang=`, `Accept-Language`, the default;
-//! see `text::Ui`). Switched off with `PASSGATE__PAGES__ENABLED=false`.
+//! see `text::Ui`). Switched off with `PASSGATE__PAGES__ENABLED=false`. The admin console
+//! (`console`) is built from the same parts.
 
+pub mod console;
 pub mod forms;
 pub mod text;
 
@@ -57,7 +59,20 @@ async fn stylesheet() -> HttpResponse {
 /// A page, with the headers every page carries, in the language of `ui` (`<html lang>`),
 /// with links to the same page in every language served.
 fn page(ui: &Ui<'_>, status: StatusCode, title: &str, body: Markup) -> HttpResponse {
+    frame(ui, status, title, None, body)
+}
+
+/// `page`, with `account` (the console's signed-in admin and sign-out form) in the header
+/// of a console page, whose main column is wide enough for tables.
+fn frame(
+    ui: &Ui<'_>,
+    status: StatusCode,
+    title: &str,
+    account: Option<Markup>,
+    body: Markup,
+) -> HttpResponse {
     let product = &ui.state.settings.mail.product_name;
+    let class = account.is_some().then_some("console");
     let markup = html! {
         (DOCTYPE)
         html lang=(ui.tag()) {
@@ -68,7 +83,7 @@ fn page(ui: &Ui<'_>, status: StatusCode, title: &str, body: Markup) -> HttpRespo
                 title { (title) " · " (product) }
                 link rel="stylesheet" href="/assets/passgate.css";
             }
-            body {
+            body class=[class] {
                 header {
                     span.product { (product) }
                     nav.languages aria-label=(ui.t(ids::PAGE_LANGUAGES)) {
@@ -80,6 +95,7 @@ fn page(ui: &Ui<'_>, status: StatusCode, title: &str, body: Markup) -> HttpRespo
                             }
                         }
                     }
+                    @if let Some(account) = account { (account) }
                 }
                 main { (body) }
             }
@@ -103,66 +119,81 @@ fn lang_field(ui: &Ui<'_>) -> Markup {
 /// Largest form a page reads: far more than three passwords and an email need.
 const MAX_FORM_BYTES: usize = 64 * 1024;
 
-/// Reads a form post, after the checks every hosted form shares: the post comes from
-/// passgate's own origin (else 403: a cross-site page could otherwise post a victim's browser
-/// into a change) and is `application/x-www-form-urlencoded` (else 415); the body is at most
-/// `MAX_FORM_BYTES`. A refusal is a page that says so, and nothing is done. Anything
-/// unreadable inside an accepted form is an empty form, which the page then reports field by
-/// field (a page never answers JSON).
+/// Reads a form post, after the checks every hosted form shares (see [`form_pairs`]). A
+/// refusal is a page that says so, and nothing is done.
 async fn read_form(
     req: &HttpRequest,
     payload: web::Payload,
     state: &AppState,
 ) -> Result<HashMap<String, String>, HttpResponse> {
-    // Before the form is read, its `lang` is unknown: the refusal speaks the query's or the
-    // browser's language.
-    let ui = Ui::new(state, req, None);
-    if !same_origin(req, &state.settings.server.public_url) {
-        return Err(refused(
-            &ui,
-            StatusCode::FORBIDDEN,
-            ids::PAGE_CROSS_SITE_TITLE,
-            ids::PAGE_CROSS_SITE_BODY,
-            req.path(),
-        ));
-    }
-    if !is_urlencoded(req) {
-        return Err(refused(
-            &ui,
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ids::PAGE_WRONG_TYPE_TITLE,
-            ids::PAGE_WRONG_TYPE_BODY,
-            req.path(),
-        ));
-    }
-    match form_fields(payload).await {
-        Some(fields) => Ok(fields),
-        None => Err(refused(
-            &ui,
-            StatusCode::PAYLOAD_TOO_LARGE,
-            ids::PAGE_TOO_LARGE_TITLE,
-            ids::PAGE_TOO_LARGE_BODY,
-            req.path(),
-        )),
+    match form_pairs(req, payload, state, MAX_FORM_BYTES).await {
+        Ok(pairs) => Ok(pairs.into_iter().collect()),
+        Err(refusal) => {
+            // Before the form is read, its `lang` is unknown: the refusal speaks the query's
+            // or the browser's language.
+            let ui = Ui::new(state, req, None);
+            let (title, message) = refusal.texts();
+            Err(refused(&ui, refusal.status(), title, message, req.path()))
+        }
     }
 }
 
-/// `None` when the body is too large (or could not be read at all).
-async fn form_fields(mut payload: web::Payload) -> Option<HashMap<String, String>> {
+/// Why a form post was not read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FormRefusal {
+    CrossSite,
+    WrongType,
+    TooLarge,
+}
+
+impl FormRefusal {
+    fn status(self) -> StatusCode {
+        match self {
+            Self::CrossSite => StatusCode::FORBIDDEN,
+            Self::WrongType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        }
+    }
+
+    /// The refusal page's title and text.
+    fn texts(self) -> (Id, Id) {
+        match self {
+            Self::CrossSite => (ids::PAGE_CROSS_SITE_TITLE, ids::PAGE_CROSS_SITE_BODY),
+            Self::WrongType => (ids::PAGE_WRONG_TYPE_TITLE, ids::PAGE_WRONG_TYPE_BODY),
+            Self::TooLarge => (ids::PAGE_TOO_LARGE_TITLE, ids::PAGE_TOO_LARGE_BODY),
+        }
+    }
+}
+
+/// The fields of a form post, in order and with repeats, after the checks every hosted form
+/// shares: the post comes from passgate's own origin (else 403: a cross-site page could
+/// otherwise post a victim's browser into a change) and is
+/// `application/x-www-form-urlencoded` (else 415); the body is at most `limit` bytes (else
+/// 413). Anything unreadable inside an accepted form is an empty form, which the page then
+/// reports field by field (a page never answers JSON).
+async fn form_pairs(
+    req: &HttpRequest,
+    mut payload: web::Payload,
+    state: &AppState,
+    limit: usize,
+) -> Result<Vec<(String, String)>, FormRefusal> {
     use futures_util::StreamExt;
+    if !same_origin(req, &state.settings.server.public_url) {
+        return Err(FormRefusal::CrossSite);
+    }
+    if !is_urlencoded(req) {
+        return Err(FormRefusal::WrongType);
+    }
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
-        let chunk = chunk.ok()?;
-        if body.len() + chunk.len() > MAX_FORM_BYTES {
-            return None;
+        // A body that could not be read at all is refused as one too large.
+        let chunk = chunk.map_err(|_| FormRefusal::TooLarge)?;
+        if body.len() + chunk.len() > limit {
+            return Err(FormRefusal::TooLarge);
         }
         body.extend_from_slice(&chunk);
     }
-    Some(
-        serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body)
-            .map(|pairs| pairs.into_iter().collect())
-            .unwrap_or_default(),
-    )
+    Ok(serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body).unwrap_or_default())
 }
 
 fn is_urlencoded(req: &HttpRequest) -> bool {

@@ -21,6 +21,60 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The admin console: its sign-in form, or (signed in) on to the list of users. */
+        get: operations["consoleHome"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/sign-in": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Signs in to the admin console. Runs the sign-in flow: the same lockout, and the same
+         *     answer for an unknown email, a wrong password or a disabled account.
+         */
+        post: operations["consoleSignIn"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/sign-out": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Signs out of the admin console: the session ends on the server, the cookie is cleared. */
+        post: operations["consoleSignOut"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/change-password": {
         parameters: {
             query?: never;
@@ -817,6 +871,21 @@ export interface components {
              *     current and recent passwords.
              */
             new_password: string;
+        };
+        /** @description The console's sign-in form (`application/x-www-form-urlencoded`). */
+        ConsoleSignInForm: {
+            /** @description The token of the form as served, bound to its `passgate_console_signin` cookie. */
+            csrf: string;
+            email: string;
+            /** @description The page's language. */
+            lang?: string | null;
+            password: string;
+        };
+        /** @description The sign-out form. */
+        ConsoleSignOutForm: {
+            /** @description The session's CSRF token, from the page. */
+            csrf: string;
+            lang?: string | null;
         };
         /**
          * @example {
@@ -1730,6 +1799,158 @@ export interface operations {
                      *     }
                      */
                     "application/json": Record<string, never>;
+                };
+            };
+        };
+    };
+    consoleHome: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The sign-in form; sets the `passgate_console_signin` cookie its token is bound to */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description Signed in: on to `/admin/users` */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    consoleSignIn: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": components["schemas"]["ConsoleSignInForm"];
+            };
+        };
+        responses: {
+            /** @description Signed in: sets the session cookie (`passgate_console`, `HttpOnly`, `SameSite=Strict`, `Path=/admin`; with an https public URL `__Host-passgate_console`, `Secure`, `Path=/`, as the `__Host-` prefix requires) and goes on to `/admin/users`. Or the password must be changed first: on to `/change-password`, no session made */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The email address or password is not correct (one answer for every case): the form again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description Posted from another site, or without the sign-in form's token and cookie: nothing done. Or signed in correctly but neither `admin` nor `password_admin`: a page saying so */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description The form is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description Not `application/x-www-form-urlencoded`: a page saying so, nothing done */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description The account is locked for a while: the form again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description The service is busy */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+        };
+    };
+    consoleSignOut: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": components["schemas"]["ConsoleSignOutForm"];
+            };
+        };
+        responses: {
+            /** @description Signed out (or no session was live): on to `/admin` */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Posted from another site, or without the session's CSRF token: a page saying so, nothing done */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description The form is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description Not `application/x-www-form-urlencoded`: a page saying so, nothing done */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
                 };
             };
         };

@@ -2,6 +2,7 @@
 //! (`spawn_app`), its database, clock and outbox, polling with a deadline, and (in
 //! `process`) real passgate processes.
 
+pub mod console;
 mod process;
 mod receiver;
 
