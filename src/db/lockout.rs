@@ -186,6 +186,24 @@ pub fn set_digests(conn: &mut DbConn, key: &str, digests: &str, now: NaiveDateTi
     Ok(())
 }
 
+/// How many sources are locked out of the account at `now`, and when the last of them
+/// may try again.
+pub fn locked_sources(
+    conn: &mut DbConn,
+    key: &str,
+    now: NaiveDateTime,
+) -> Result<(i64, Option<NaiveDateTime>)> {
+    let row = super::on_backend!(conn, |c| ls::lockout_sources
+        .filter(ls::account_key.eq(key))
+        .filter(ls::locked_until.gt(now))
+        .select((
+            diesel::dsl::count_star(),
+            diesel::dsl::max(ls::locked_until)
+        ))
+        .get_result(c));
+    Ok(row?)
+}
+
 /// Unfamiliar failures in the window since `since`, and the oldest of them.
 pub fn unfamiliar_in_window(
     conn: &mut DbConn,

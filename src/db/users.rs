@@ -23,6 +23,14 @@ pub fn find(conn: &mut DbConn, id: &UserId) -> Result<Option<UserRow>> {
     Ok(row.optional()?)
 }
 
+/// Users by id, in one query; ids naming no user are left out.
+pub fn find_many(conn: &mut DbConn, ids: &[UserId]) -> Result<Vec<UserRow>> {
+    Ok(u::users
+        .select(UserRow::as_select())
+        .filter(u::id.eq_any(ids))
+        .load(conn)?)
+}
+
 /// A user read inside the transaction that acts on it, for decisions that depend on the
 /// row (who may reset whom, the last-admin rule). On PostgreSQL the row stays locked until
 /// commit: a concurrent role change or disable either waits for this transaction or has

@@ -233,6 +233,43 @@ fn stale_before(settings: &LockoutSettings, now: NaiveDateTime) -> NaiveDateTime
 
 /// `account_locked` while the account's unfamiliar failures of the last hour are at the
 /// ceiling, until the oldest of them is an hour old.
+/// An account's lockout as an admin sees it (the console's user page).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AccountLockout {
+    /// Sources locked out of the account now.
+    pub locked_sources: i64,
+    /// When the last locked source may try again.
+    pub until: Option<NaiveDateTime>,
+    /// The shared ceiling of unfamiliar sources is reached: new places are refused until
+    /// this time.
+    pub unfamiliar_refused_until: Option<NaiveDateTime>,
+}
+
+impl AccountLockout {
+    pub fn is_locked(&self) -> bool {
+        self.locked_sources > 0 || self.unfamiliar_refused_until.is_some()
+    }
+}
+
+/// Reads the account's lockout at `now` (two reads, nothing written).
+pub fn account_lockout(
+    conn: &mut DbConn,
+    key: &str,
+    settings: &LockoutSettings,
+    now: NaiveDateTime,
+) -> Result<AccountLockout, ApiError> {
+    let (locked_sources, until) = db::lockout::locked_sources(conn, key, now)?;
+    let since = now - Duration::seconds(HOUR);
+    let (count, oldest) = db::lockout::unfamiliar_in_window(conn, key, since)?;
+    let unfamiliar_refused_until = (count >= i64::from(settings.unfamiliar_max_failures_per_hour))
+        .then(|| oldest.map_or(now, |t| t + Duration::seconds(HOUR)));
+    Ok(AccountLockout {
+        locked_sources,
+        until,
+        unfamiliar_refused_until,
+    })
+}
+
 fn refuse_over_ceiling(
     conn: &mut DbConn,
     key: &str,

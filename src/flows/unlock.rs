@@ -9,7 +9,8 @@ use crate::error::ApiError;
 use crate::state::AppState;
 
 use super::admin_reset::may_reset_user;
-use super::{lockout, ClientAddress};
+use super::lockout::{self, AccountLockout};
+use super::ClientAddress;
 
 pub async fn unlock(
     state: &AppState,
@@ -38,6 +39,20 @@ pub async fn unlock(
                         .client_ip(origin.client_ip),
                 )?)
             })
+        })
+        .await
+}
+
+/// The lockout of one account as it is now (what "Unlock" would clear).
+pub async fn lockout_of(state: &AppState, id: &str) -> Result<AccountLockout, ApiError> {
+    let id = UserId::parse(id).ok_or(ApiError::NotFound)?;
+    let settings = state.settings.lockout.clone();
+    let now = state.clock.now();
+    state
+        .db
+        .run(move |c| {
+            let row = db::users::find(c, &id)?.ok_or(ApiError::NotFound)?;
+            lockout::account_lockout(c, &row.email_normalized, &settings, now)
         })
         .await
 }

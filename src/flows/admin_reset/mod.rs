@@ -23,6 +23,7 @@ use crate::state::AppState;
 
 use super::passwords::{self, Presented};
 use super::ClientAddress;
+pub use one::may_reset_account;
 pub(crate) use one::may_reset_user;
 use one::reset_one;
 

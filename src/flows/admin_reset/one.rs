@@ -151,8 +151,14 @@ pub(super) async fn reset_one(
 
 /// Who may reset whom (contract: "Roles"), on the target's row as it is read.
 pub(crate) fn may_reset_user(caller: &Caller, target: &UserRow) -> Result<(), ApiError> {
-    let own = caller.user_id() == Some(target.id);
-    if may_reset(&caller.roles, &RoleSet::from_db(&target.roles), own) {
+    may_reset_account(caller, target.id, &RoleSet::from_db(&target.roles))
+}
+
+/// The same rule on a target known by its id and roles (the console decides with it which
+/// rows of a listing get a checkbox; the write decides again on the row it locks).
+pub fn may_reset_account(caller: &Caller, id: UserId, roles: &RoleSet) -> Result<(), ApiError> {
+    let own = caller.user_id() == Some(id);
+    if may_reset(&caller.roles, roles, own) {
         return Ok(());
     }
     Err(ApiError::Forbidden(if own {
