@@ -40,8 +40,24 @@ fn every_shipped_file_has_exactly_the_ids_the_code_uses() {
 fn every_message_renders_in_every_shipped_language_without_isolation_marks() {
     let i18n = I18n::shipped();
     let args: Vec<(&str, Arg)> = [
-        "min", "max", "history", "minutes", "rule", "product", "email", "when", "address", "day",
-        "month", "year", "time",
+        "min",
+        "max",
+        "history",
+        "minutes",
+        "rule",
+        "product",
+        "email",
+        "when",
+        "address",
+        "day",
+        "month",
+        "year",
+        "time",
+        "succeeded",
+        "requested",
+        "failed",
+        "sources",
+        "reason",
     ]
     .into_iter()
     .map(|n| (n, Arg::Number(2)))
