@@ -3,7 +3,7 @@
 
 use std::sync::LazyLock;
 
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::error::{FieldError, Problem};
@@ -46,6 +46,13 @@ through the admin routes (use `POST /v1/me/password`)."
         crate::pages::console::sign_in::console_home,
         crate::pages::console::sign_in::sign_in_submit,
         crate::pages::console::sign_in::sign_out_submit,
+        crate::pages::console::users::users_page,
+        crate::pages::console::reset::reset_form,
+        crate::pages::console::reset::reset_submit,
+        crate::pages::console::user::user_page,
+        crate::pages::console::user::unlock_submit,
+        crate::pages::console::user::disable_submit,
+        crate::pages::console::user::enable_submit,
         routes::auth::sign_in,
         routes::auth::refresh,
         routes::auth::logout,
@@ -83,6 +90,7 @@ through the admin routes (use `POST /v1/me/password`)."
         routes::health::Status, routes::admin_users::RoleName,
         crate::pages::forms::ForgotForm, crate::pages::forms::ResetForm, crate::pages::forms::ChangeForm,
         crate::pages::console::sign_in::ConsoleSignInForm, crate::pages::console::sign_in::ConsoleSignOutForm,
+        crate::pages::console::reset::ConsoleResetForm, crate::pages::console::user::ConsoleActionForm,
         routes::auth::SignInRequest, routes::auth::RefreshRequest, routes::me::ChangePasswordRequest,
         routes::admin_users::CreateUserRequest, routes::admin_users::UpdateUserRequest,
         routes::policy::PolicyCheckRequest, routes::policy::PolicyCheckResult,
@@ -145,6 +153,14 @@ impl Modify for BearerAuth {
                     ))
                     .build(),
             ),
+        );
+        components.add_security_scheme(
+            "console_session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                "passgate_console",
+                "The admin console's session cookie from `POST /admin/sign-in` \
+                 (`__Host-passgate_console` when the public URL is https).",
+            ))),
         );
     }
 }

@@ -8,8 +8,13 @@
 mod cookies;
 mod form;
 mod frame;
+pub mod reset;
+mod results;
 mod session;
 pub mod sign_in;
+pub mod user;
+pub mod users;
+mod view;
 
 use actix_web::web;
 
@@ -25,5 +30,33 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::head().to(sign_in::console_home)),
     )
     .route("/admin/sign-in", web::post().to(sign_in::sign_in_submit))
-    .route("/admin/sign-out", web::post().to(sign_in::sign_out_submit));
+    .route("/admin/sign-out", web::post().to(sign_in::sign_out_submit))
+    .service(
+        web::resource("/admin/users")
+            .route(web::get().to(users::users_page))
+            .route(web::head().to(users::users_page)),
+    )
+    .service(
+        web::resource("/admin/reset")
+            .route(web::get().to(reset::reset_form))
+            .route(web::head().to(reset::reset_form))
+            .route(web::post().to(reset::reset_submit)),
+    )
+    .service(
+        web::resource("/admin/users/{id}")
+            .route(web::get().to(user::user_page))
+            .route(web::head().to(user::user_page)),
+    )
+    .route(
+        "/admin/users/{id}/unlock",
+        web::post().to(user::unlock_submit),
+    )
+    .route(
+        "/admin/users/{id}/disable",
+        web::post().to(user::disable_submit),
+    )
+    .route(
+        "/admin/users/{id}/enable",
+        web::post().to(user::enable_submit),
+    );
 }
