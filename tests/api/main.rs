@@ -11,6 +11,7 @@ mod bounds;
 mod breach;
 mod change_password;
 mod cli;
+mod console_pages;
 mod console_session;
 mod crash;
 mod hashing;
