@@ -38,6 +38,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The reset form for the selected users. */
+        get: operations["consoleResetForm"];
+        put?: never;
+        /** Run the reset for the selected users; the results once, as a page or a CSV download. */
+        post: operations["consoleResetSubmit"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/sign-in": {
         parameters: {
             query?: never;
@@ -69,6 +87,91 @@ export interface paths {
         put?: never;
         /** Signs out of the admin console: the session ends on the server, the cookie is cleared. */
         post: operations["consoleSignOut"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The "Active users" page (search, role filter, pages of 50, a checkbox per user). */
+        get: operations["consoleUsersPage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/users/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One user's page. */
+        get: operations["consoleUserPage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/users/{id}/disable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Disable the user (`admin` only): the same rules as `PATCH /v1/admin/users/{id}`. */
+        post: operations["consoleDisableUser"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/users/{id}/enable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Enable the user again (`admin` only). */
+        post: operations["consoleEnableUser"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/users/{id}/unlock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Unlock the user (every lockout of the account cleared). */
+        post: operations["consoleUnlockUser"];
         delete?: never;
         options?: never;
         head?: never;
@@ -871,6 +974,31 @@ export interface components {
              *     current and recent passwords.
              */
             new_password: string;
+        };
+        /** @description The form of every action on the user page. */
+        ConsoleActionForm: {
+            /** @description This session's CSRF token. */
+            csrf: string;
+            lang?: string | null;
+        };
+        /** @description The reset form as posted. */
+        ConsoleResetForm: {
+            /** @description This session's CSRF token. */
+            csrf: string;
+            /** @description The page's language. */
+            lang?: string | null;
+            /** @description `generate` (default), `set` or `link`. */
+            mode: string;
+            /** @description `on` emails the user a notice (never the password); absent: no notice. */
+            notify?: string | null;
+            /** @description `page` (default) or `csv`. */
+            output?: string | null;
+            /** @description Mode `set` only; ignored in the other modes. */
+            password?: string | null;
+            /** @description `on` requires a change at the next sign-in; absent: not. */
+            require_change?: string | null;
+            /** @description Once per selected user (at most `PASSGATE__ADMIN__MAX_BULK`). */
+            user_id: string[];
         };
         /** @description The console's sign-in form (`application/x-www-form-urlencoded`). */
         ConsoleSignInForm: {
@@ -1830,6 +1958,123 @@ export interface operations {
             };
         };
     };
+    consoleResetForm: {
+        parameters: {
+            query: {
+                /** @description Once per selected user (at most `PASSGATE__ADMIN__MAX_BULK`) */
+                user_id: string[];
+                /** @description The page's language */
+                lang?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The form: the users to reset (and those that will not be, with why), the mode, the required change, the notice and the output */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description No console session: to `/admin` */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No user or more than `PASSGATE__ADMIN__MAX_BULK` selected: the list again with a message */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+        };
+    };
+    consoleResetSubmit: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": components["schemas"]["ConsoleResetForm"];
+            };
+        };
+        responses: {
+            /** @description The results, shown once (`no-store`): each user's temporary password or why it failed; with `output=csv` a `text/csv` attachment `password-resets-YYYYMMDD-HHMMSS.csv` with the columns `email,user_id,status,temporary_password,error` (cells a spreadsheet would read as a formula start with `'`) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description No console session: to `/admin`, nothing done */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Posted from another site, or without this session's CSRF token: a page saying so, nothing done */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description The form is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description Not `application/x-www-form-urlencoded`: a page saying so, nothing done */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description The typed password breaks the policy (each broken rule listed), or no/too many users: the form or the list again, nothing done */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description The service is busy */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+        };
+    };
     consoleSignIn: {
         parameters: {
             query?: never;
@@ -1946,6 +2191,233 @@ export interface operations {
             };
             /** @description Not `application/x-www-form-urlencoded`: a page saying so, nothing done */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+        };
+    };
+    consoleUsersPage: {
+        parameters: {
+            query?: {
+                /** @description Matches email or display name (at most 200 characters) */
+                q?: string;
+                /** @description `admin`, `password_admin` or `user`; empty: every role */
+                role?: string;
+                /** @description The next page's cursor, from the page's next link */
+                cursor?: string;
+                /** @description The page's language */
+                lang?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of at most 50 users, each with a checkbox (disabled, with the reason, for users the admin may not reset) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description No console session: to `/admin` */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The search cannot be run (role, cursor or search text): the page with a message */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+        };
+    };
+    consoleUserPage: {
+        parameters: {
+            query?: {
+                /** @description `unlocked`, `disabled` or `enabled`: the notice after an action */
+                done?: string;
+                /** @description The page's language */
+                lang?: string;
+            };
+            header?: never;
+            path: {
+                /** @description User id (UUID) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The user: name, email, roles, state, last sign-in, last password change, lockout (with "Unlock"), "Disable"/"Enable" (admins), "Reset password", and the 20 most recent audit events about them */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description No console session: to `/admin` */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such user */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+        };
+    };
+    consoleDisableUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description User id (UUID) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": components["schemas"]["ConsoleActionForm"];
+            };
+        };
+        responses: {
+            /** @description Done: to the user page with `?done=disabled`; no console session: to `/admin`, nothing done */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not an admin, or oneself (the reason on the user page), or posted from another site or without the CSRF token: nothing done */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description No such user */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description It would leave no enabled admin: the user page with the reason, nothing done */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+        };
+    };
+    consoleEnableUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description User id (UUID) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": components["schemas"]["ConsoleActionForm"];
+            };
+        };
+        responses: {
+            /** @description Done: to the user page with `?done=enabled`; no console session: to `/admin`, nothing done */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not an admin (the reason on the user page), or posted from another site or without the CSRF token: nothing done */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description No such user */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+        };
+    };
+    consoleUnlockUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description User id (UUID) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": components["schemas"]["ConsoleActionForm"];
+            };
+        };
+        responses: {
+            /** @description Done: to the user page with `?done=unlocked`; no console session: to `/admin`, nothing done */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The admin may not (the reason on the user page), or posted from another site or without the CSRF token: nothing done */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description No such user */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
