@@ -261,6 +261,7 @@ console-col-temporary = Midlertidig adgangskode
 console-result-link-sent = Et link til nulstilling er sendt pr. mail.
 console-result-set = Den adgangskode, du skrev, er gemt.
 console-result-expires = Virker indtil { $when }.
+console-result-authority-lost = Ikke nulstillet: Dine roller eller din konto blev ændret undervejs. Log ind igen.
 console-result-busy = Ikke nulstillet: Der var travlt. Prøv igen for denne bruger.
 console-user-last-sign-in = Seneste login
 console-user-last-change = Seneste ændring af adgangskode

@@ -271,6 +271,7 @@ console-col-temporary = Temporary password
 console-result-link-sent = A reset link is on its way by email.
 console-result-set = The password you typed is set.
 console-result-expires = Works until { $when }.
+console-result-authority-lost = Not reset: your roles or your account changed while this ran. Sign in again.
 console-result-busy = Not reset: the service was busy. Try this user again.
 console-user-last-sign-in = Last sign-in
 console-user-last-change = Last password change

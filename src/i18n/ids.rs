@@ -237,6 +237,7 @@ ids! {
     CONSOLE_RESULT_LINK_SENT = "console-result-link-sent",
     CONSOLE_RESULT_SET = "console-result-set",
     CONSOLE_RESULT_EXPIRES = "console-result-expires",
+    CONSOLE_RESULT_AUTHORITY_LOST = "console-result-authority-lost",
     CONSOLE_RESULT_BUSY = "console-result-busy",
     CONSOLE_USER_LAST_SIGN_IN = "console-user-last-sign-in",
     CONSOLE_USER_LAST_CHANGE = "console-user-last-change",

@@ -241,6 +241,8 @@ pub async fn reset_submit(
                 .await
                 .unwrap_or_else(|| view::trouble(&ui, &session, &ApiError::Unavailable));
         }
+        // The admin lost their authority while the request ran: their session is over.
+        Err(ApiError::InvalidToken) => return view::see_other("/admin".into()),
         Err(e) => return view::trouble(&ui, &session, &e),
     };
     again(&ui, &session, &ids, &choices, &errors).await

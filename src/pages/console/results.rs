@@ -33,6 +33,8 @@ fn failure(ui: &Ui<'_>, session: &ConsoleSession, result: &ResetResult) -> Strin
         "forbidden" => ui.t(ids::CONSOLE_REASON_OUTRANKED),
         "not_found" => ui.t(ids::CONSOLE_RESET_UNKNOWN),
         "overloaded" | "unavailable" => ui.t(ids::CONSOLE_RESULT_BUSY),
+        // The write re-checks the admin's authority; it was gone by then.
+        "invalid_token" => ui.t(ids::CONSOLE_RESULT_AUTHORITY_LOST),
         // Already worded in the page's language by the flow (`reset_submit` runs it so).
         _ => error.detail.clone(),
     }

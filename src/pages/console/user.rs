@@ -138,7 +138,7 @@ fn render(
         h1 { (user.display_name.as_deref().unwrap_or(&user.email)) }
         (notice(message.as_ref().map(|(m, _)| m.as_str()), message.as_ref().is_some_and(|(_, ok)| *ok)))
         dl.facts {
-            (fact(ids::CONSOLE_COL_NAME, user.display_name.clone().unwrap_or_default()))
+            (fact(ids::CONSOLE_COL_NAME, user.display_name.clone().unwrap_or_else(|| "—".into())))
             (fact(ids::CONSOLE_COL_EMAIL, user.email.clone()))
             (fact(ids::CONSOLE_COL_ROLES, view::roles(ui, user)))
             (fact(ids::CONSOLE_COL_STATE, view::state(ui, user)))
@@ -364,6 +364,9 @@ async fn act(
             show(&ui, session, id, e.status_code(), Some((message, false))).await
         }
         Err(ApiError::NotFound) => show(&ui, session, id, StatusCode::NOT_FOUND, None).await,
+        // The admin lost their authority while the request ran (the write re-checks it):
+        // their session is over, as the next click would find.
+        Err(ApiError::InvalidToken) => view::see_other("/admin".into()),
         Err(e) => view::trouble(&ui, session, &e),
     }
 }

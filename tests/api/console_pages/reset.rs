@@ -92,6 +92,17 @@ async fn a_weak_typed_password_shows_the_form_again_and_changes_nothing() {
         "the password is not echoed"
     );
     assert_eq!(app.sign_in("ada@example.com", STRONG).await.status(), 200);
+    let res = console
+        .submit("/admin/reset", &[("user_id", &ada), ("mode", "set")])
+        .await;
+    assert!(html(res, 422).await.contains("Type the password"));
+    let res = console
+        .submit("/admin/reset", &[("user_id", &ada), ("mode", "wipe")])
+        .await;
+    assert!(html(res, 422)
+        .await
+        .contains("Choose how the new password is made."));
+    assert_eq!(app.sign_in("ada@example.com", STRONG).await.status(), 200);
 
     // A good one is set as typed, and then must be changed.
     let res = console
