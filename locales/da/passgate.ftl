@@ -63,13 +63,13 @@ console-sign-in-intro = For administratorer og adgangskodeadministratorer.
 console-label-password = Adgangskode
 console-sign-in-submit = Log ind
 console-error-credentials = E-mailadressen eller adgangskoden er forkert.
-console-error-expired = Formularen til at logge ind var udløbet, så der skete ikke noget. Log ind igen.
+console-error-expired = Siden til at logge ind var udløbet, så der skete ikke noget. Log ind igen.
 console-forbidden-title = Administrationen er kun for administratorer
-console-forbidden-body = Din e-mailadresse og adgangskode er korrekte, men din konto er ikke administrator. Kontakt en administrator, hvis du skal have adgang.
+console-forbidden-body = Din e-mailadresse og adgangskode er rigtige, men din konto har ikke administratorrettigheder. Kontakt en administrator, hvis du skal have adgang.
 console-signed-in-as = Logget ind som { $email }
 console-sign-out = Log ud
 console-csrf-title = Formularen er udløbet
-console-csrf-body = Der skete ikke noget. Åbn siden igen i administrationen, og send formularen en gang til.
+console-csrf-body = Der skete ikke noget. Åbn siden igen i administrationen, og send formularen igen.
 console-back = Tilbage til administrationen
 
 ## Reglerne for adgangskoder, som siderne viser dem

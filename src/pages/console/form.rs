@@ -47,13 +47,14 @@ pub async fn read_console_form(
     let form = match form_pairs(req, payload, state, limit).await {
         Ok(pairs) => ConsoleForm(pairs),
         Err(refusal) => {
-            let ui = Ui::new(state, req, None);
+            // The language links of a page answering a post lead to the console's door.
+            let ui = Ui::new(state, req, None).at("/admin".into());
             let (title, message) = refusal.texts();
             return Err(refused(&ui, session, refusal.status(), title, message));
         }
     };
     if !session.csrf_ok(form.get("csrf")) {
-        let ui = Ui::new(state, req, form.get("lang"));
+        let ui = Ui::new(state, req, form.get("lang")).at("/admin".into());
         return Err(refused(
             &ui,
             session,

@@ -86,7 +86,7 @@ pub async fn sign_in_submit(
     let fields = match form_pairs(&req, payload, &state, MAX_FORM_BYTES).await {
         Ok(pairs) => super::ConsoleForm(pairs),
         Err(refusal) => {
-            let ui = Ui::new(&state, &req, None);
+            let ui = Ui::new(&state, &req, None).at("/admin".into());
             let (title, message) = refusal.texts();
             return refused(&ui, refusal.status(), title, message, "/admin");
         }
@@ -119,7 +119,11 @@ pub async fn sign_in_submit(
                 &ui,
                 StatusCode::FORBIDDEN,
                 &title,
-                html! { h1 { (title) } p { (ui.t(ids::CONSOLE_FORBIDDEN_BODY)) } },
+                html! {
+                    h1 { (title) }
+                    p { (ui.t(ids::CONSOLE_FORBIDDEN_BODY)) }
+                    nav { a href=(ui.link("/admin")) { (ui.t(ids::CONSOLE_BACK)) } }
+                },
             )
         }
         Err(
@@ -165,7 +169,7 @@ pub async fn sign_out_submit(
         Ok(form) => form,
         Err(refusal) => return refusal,
     };
-    let ui = Ui::new(&state, &req, form.get("lang"));
+    let ui = Ui::new(&state, &req, form.get("lang")).at("/admin".into());
     if let Some(secret) = cookies::read(&req, &state, Kind::Session) {
         if let Err(e) = console_sessions::sign_out(&state, &secret).await {
             let (status, message) = trouble(&ui, &e);

@@ -1,9 +1,9 @@
 //! The admin console's session layer (contract: "Admin console (HTML, hosted)"): sign-in
 //! through the sign-in flow, the cookie, the session stored as a hash, its ends (idle,
 //! absolute, sign-out, a security version change on any instance), CSRF and the origin
-//! rule, and the console switched off.
+//! rule, and the console switched off. How sessions end is in `ends`.
 
-use std::time::Duration;
+mod ends;
 
 use diesel::prelude::*;
 use passgate::db::schema::console_sessions::dsl as cs;
@@ -11,7 +11,7 @@ use reqwest::{Response, StatusCode};
 use serde_json::{json, Value};
 
 use crate::helpers::console::{hidden, pair, post_sign_in, set_cookie, sign_in_form, Console};
-use crate::helpers::{spawn_app, spawn_app_with, TestApp, STRONG, STRONG_2};
+use crate::helpers::{spawn_app, spawn_app_with, TestApp, STRONG};
 
 /// Checks the headers every console page carries and returns its HTML.
 async fn html(res: Response, status: u16) -> String {
@@ -209,142 +209,6 @@ async fn a_plain_user_signs_in_correctly_but_gets_a_403_page_and_no_session() {
     app.create_user("helper@example.com", STRONG, &["password_admin"])
         .await;
     Console::sign_in(&app, "helper@example.com", STRONG).await;
-}
-
-#[tokio::test]
-async fn a_session_ends_after_15_idle_minutes_and_is_deleted() {
-    let app = spawn_app().await;
-    app.create_user("root@example.com", STRONG, &["admin"])
-        .await;
-    let console = Console::sign_in(&app, "root@example.com", STRONG).await;
-    for _ in 0..3 {
-        app.advance(Duration::from_secs(14 * 60));
-        assert!(
-            console.is_live().await,
-            "each request restarts the idle time"
-        );
-    }
-    app.advance(Duration::from_secs(15 * 60 + 1));
-    // A post with an ended session goes to the sign-in form and does nothing.
-    let res = console.submit("/admin/sign-out", &[]).await;
-    assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    assert_eq!(res.headers()["location"], "/admin");
-    let cleared = set_cookie(&res, "passgate_console").expect("the cookie is cleared");
-    assert!(cleared.contains("Max-Age=0"), "{cleared}");
-    assert!(stored(&app).await.is_empty(), "deleted on use");
-    assert!(!console.is_live().await);
-}
-
-#[tokio::test]
-async fn a_session_ends_at_its_absolute_limit_however_active() {
-    let app = spawn_app_with(|s| s.console.absolute_timeout_secs = 1800).await;
-    app.create_user("root@example.com", STRONG, &["admin"])
-        .await;
-    let console = Console::sign_in(&app, "root@example.com", STRONG).await;
-    app.advance(Duration::from_secs(10 * 60));
-    assert!(console.is_live().await);
-    app.advance(Duration::from_secs(10 * 60));
-    assert!(console.is_live().await);
-    app.advance(Duration::from_secs(10 * 60));
-    assert!(!console.is_live().await);
-}
-
-#[tokio::test]
-async fn the_sweep_removes_ended_sessions_nobody_uses_again() {
-    let app = spawn_app().await;
-    app.create_user("root@example.com", STRONG, &["admin"])
-        .await;
-    Console::sign_in(&app, "root@example.com", STRONG).await;
-    Console::sign_in(&app, "root@example.com", STRONG).await;
-    let settings = app.state.settings.console.clone();
-    let clock = app.state.clock.clone();
-    let sweep = || {
-        let (settings, clock) = (settings.clone(), clock.clone());
-        app.state
-            .db
-            .run(move |c| passgate::flows::console_sessions::sweep(c, &settings, clock.now()))
-    };
-    assert_eq!(sweep().await.unwrap(), 0);
-    app.advance(Duration::from_secs(16 * 60));
-    assert_eq!(sweep().await.unwrap(), 2);
-    assert!(stored(&app).await.is_empty());
-}
-
-#[tokio::test]
-async fn sign_out_ends_the_session() {
-    let app = spawn_app().await;
-    app.create_user("root@example.com", STRONG, &["admin"])
-        .await;
-    let console = Console::sign_in(&app, "root@example.com", STRONG).await;
-    let other = Console::sign_in(&app, "root@example.com", STRONG).await;
-    let res = console.submit("/admin/sign-out", &[("lang", "en")]).await;
-    assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    assert_eq!(res.headers()["location"], "/admin");
-    assert!(set_cookie(&res, "passgate_console")
-        .unwrap()
-        .contains("Max-Age=0"));
-    assert!(!console.is_live().await);
-    assert!(other.is_live().await, "only that session ends");
-    assert_eq!(stored(&app).await.len(), 1);
-    // A post with the ended session: to the sign-in form, nothing done.
-    let again = console.submit("/admin/sign-out", &[]).await;
-    assert_eq!(again.status(), StatusCode::SEE_OTHER);
-    assert_eq!(again.headers()["location"], "/admin");
-}
-
-#[tokio::test]
-async fn a_security_version_change_ends_the_session_at_once_on_every_instance() {
-    let app = spawn_app().await;
-    let (_, root) = app.admin().await;
-    let id = app.create_user("ada@example.com", STRONG, &["admin"]).await;
-    let pa = app
-        .create_user("pat@example.com", STRONG, &["password_admin"])
-        .await;
-    let on_a = Console::sign_in(&app, "ada@example.com", STRONG).await;
-    let b = app.second_instance().await;
-    let on_b = Console {
-        app: &b,
-        cookie: on_a.cookie.clone(),
-        secret: on_a.secret.clone(),
-        csrf: on_a.csrf.clone(),
-    };
-    assert!(on_b.is_live().await, "a session is good on every instance");
-
-    // Demoted through the admin API: the next click on any instance finds the session ended.
-    let res = app
-        .patch(
-            &format!("/v1/admin/users/{id}"),
-            json!({"roles": ["user"]}),
-            Some(&root),
-        )
-        .await;
-    assert_eq!(res.status(), StatusCode::OK);
-    assert!(!on_b.is_live().await);
-    assert!(!on_a.is_live().await);
-
-    // A password change ends it too.
-    let console = Console::sign_in(&app, "pat@example.com", STRONG).await;
-    let tokens = app.tokens("pat@example.com", STRONG).await;
-    let res = app
-        .post(
-            "/v1/me/password",
-            json!({"current_password": STRONG, "new_password": STRONG_2}),
-            tokens["access_token"].as_str(),
-        )
-        .await;
-    assert_eq!(res.status(), StatusCode::OK);
-    assert!(!console.is_live().await);
-    // And so does a disable.
-    let console = Console::sign_in(&app, "pat@example.com", STRONG_2).await;
-    let res = app
-        .patch(
-            &format!("/v1/admin/users/{pa}"),
-            json!({"disabled": true}),
-            Some(&root),
-        )
-        .await;
-    assert_eq!(res.status(), StatusCode::OK);
-    assert!(!console.is_live().await);
 }
 
 #[tokio::test]
