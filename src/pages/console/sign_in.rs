@@ -151,7 +151,7 @@ pub async fn sign_in_submit(
 }
 
 /// Signs out of the admin console: the session ends on the server, the cookie is cleared.
-#[utoipa::path(post, path = "/admin/sign-out", tag = "admin console", operation_id = "consoleSignOut", security(()),
+#[utoipa::path(post, path = "/admin/sign-out", tag = "admin console", operation_id = "consoleSignOut", security(("console_session" = [])),
     request_body(content = ConsoleSignOutForm, content_type = "application/x-www-form-urlencoded"),
     responses(
         (status = 303, description = "Signed out (or no session was live): on to `/admin`"),
