@@ -88,7 +88,7 @@ export async function startSmtp() {
 }
 
 /** Starts passgate on a fresh SQLite database; resolves once /healthz answers. */
-export async function startPassgate({ smtpPort, corsOrigins = "" }) {
+export async function startPassgate({ smtpPort, corsOrigins = "", env: extra = {} }) {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), "passgate-browser-"));
   const env = {
@@ -105,6 +105,7 @@ export async function startPassgate({ smtpPort, corsOrigins = "" }) {
     PASSGATE__MAIL__POLL_INTERVAL_MS: "50",
     PASSGATE__CORS__ALLOWED_ORIGINS: corsOrigins,
     PASSGATE__LOG__LEVEL: "warn",
+    ...extra,
   };
   const child = spawn(BIN, ["serve"], { env, stdio: ["ignore", "ignore", "inherit"] });
   const url = `http://127.0.0.1:${port}`;
@@ -129,8 +130,19 @@ export async function startPassgate({ smtpPort, corsOrigins = "" }) {
   };
 }
 
-/** A page on another origin whose script signs in and reads /v1/me with fetch. */
-export async function startOtherOrigin() {
+/** Debian's Chromium, headless; nothing is downloaded. */
+export function launchChromium(chromium) {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    headless: true,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
+  });
+}
+
+/** A page on another origin whose script signs in and reads /v1/me with fetch. Another port
+ * of 127.0.0.1 is the same site (cookies with SameSite=Strict go along); another loopback
+ * address, such as 127.0.0.2, is another site. */
+export async function startOtherOrigin(host = "127.0.0.1") {
   const page = `<!doctype html><html><body><pre id="out">running</pre><script>
     (async () => {
       const out = document.getElementById("out");
@@ -147,6 +159,6 @@ export async function startOtherOrigin() {
     })();
   </script></body></html>`;
   const server = http.createServer((_, res) => { res.writeHead(200, { "content-type": "text/html" }); res.end(page); });
-  await new Promise((done) => server.listen(0, "127.0.0.1", done));
-  return { origin: `http://127.0.0.1:${server.address().port}`, close: () => new Promise((d) => server.close(d)) };
+  await new Promise((done) => server.listen(0, host, done));
+  return { origin: `http://${host}:${server.address().port}`, close: () => new Promise((d) => server.close(d)) };
 }
