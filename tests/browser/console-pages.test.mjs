@@ -100,6 +100,8 @@ for (const lang of ["en", "da"]) {
 
       await consoleSignIn(page, app.url, ROOT_EMAIL, STRONG);
       assert.equal(pathOf(page), "/admin/users");
+      const words = lang === "da" ? ["Aktive brugere", "Nulstil adgangskode", "Log ud"] : ["Active users", "Reset password", "Sign out"];
+      assert.deepEqual([await page.locator("h1").innerText(), await page.locator("#reset-selected").innerText(), await page.locator("#sign-out").innerText()], words);
       await shot("active-users");
       if (width === 390) await assertFocusVisible(page, "active-users");
       await page.locator('input[name="q"]').fill("example.dk");
@@ -122,6 +124,9 @@ for (const lang of ["en", "da"]) {
       await shot("user-not-found");
 
       const selected = ["annika.lindqvist-haraldsen@customer-support.example.com", "bo@example.dk", "carla@example.com"].map((e) => people[e]);
+      await page.goto(`${app.url}/admin/users`);
+      for (const id of selected) await checkbox(page, id).check();
+      await shot("active-users-selected");
       const query = selected.map((id) => `user_id=${id}`).join("&");
       await page.goto(`${app.url}/admin/reset?${query}`);
       await shot("reset");
