@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # The admin console's figures for BENCHMARKS.md ("Admin console"): its Active users page
 # with 10,000 users against GET /v1/admin/users with the same page size (50), one keep-alive
-# client each, in alternating rounds: the first page, a search, a page 100 pages deep, and
-# the first page as a password_admin (whose rows each say whether they may be reset). The
-# page should cost about what the API costs: one query per page, never one per row.
-# Usage: bash benches/console.sh   (builds a release passgate; PASSGATE_BIN=… measures another)
+# client each, in alternating rounds: the first page, a search, a page 100 pages deep, the
+# last page with one user (the difference to a full page is what a row costs), and the first page
+# as a password_admin (whose rows each say whether they may be reset). The page should cost
+# about what the API costs: one query per page, never one per row.
+# Usage: bash benches/console.sh [postgres]   (SQLite, or PostgreSQL at $BENCH_PG, default
+# postgres://postgres@127.0.0.1:5432; builds a release passgate, PASSGATE_BIN=… measures another)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ -z "${PASSGATE_BIN:-}" ]; then
@@ -20,6 +22,12 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); pr
 export PASSGATE__LOG__LEVEL=error PASSGATE__JWT__SECRET=bench-secret-bench-secret-bench-secret-00 \
   PASSGATE__MANAGEMENT__PORT=0 PASSGATE__SERVER__PORT=$port PASSGATE__SERVER__PUBLIC_URL=http://127.0.0.1:$port \
   PASSGATE__DATABASE__URL="sqlite://$work/passgate.db" PASSGATE__MAIL__NOTIFY_PASSWORD_CHANGES=false
+if [ "${1:-}" = "postgres" ]; then
+  pg=${BENCH_PG:-postgres://postgres@127.0.0.1:5432}
+  psql -q "$pg/postgres" -c "DROP DATABASE IF EXISTS bench_console" -c "CREATE DATABASE bench_console"
+  export PASSGATE__DATABASE__URL=$pg/bench_console
+fi
+echo "database: ${PASSGATE__DATABASE__URL%%:*}; binary: $bin"
 
 password="bench admin passphrase violet kettle"
 "$bin" migrate >/dev/null
@@ -66,8 +74,14 @@ class Client:
         headers = dict(headers or {})
         if self.cookies:
             headers["cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        self.conn.request(method, path, body=body, headers=headers)
-        res = self.conn.getresponse()
+        try:
+            self.conn.request(method, path, body=body, headers=headers)
+            res = self.conn.getresponse()
+        except (http.client.RemoteDisconnected, ConnectionError):
+            # The server closes a keep-alive connection idle for a few seconds: once more.
+            self.conn = http.client.HTTPConnection("127.0.0.1", port)
+            self.conn.request(method, path, body=body, headers=headers)
+            res = self.conn.getresponse()
         data = res.read()
         for name, value in res.getheaders():
             if name.lower() == "set-cookie":
@@ -121,6 +135,8 @@ def console_next(body):
     tag = re.search(rb'<a[^>]*rel="next"[^>]*>', body).group(0)
     return re.search(rb'href="([^"]+)"', tag).group(1).decode().replace("&amp;", "&")
 
+RESULTS = {}
+
 def measure(label, console, api):
     """console and api: (get, path). Alternating rounds; per request: median latency and server CPU."""
     sides = {"console": console, "API": api}
@@ -129,6 +145,7 @@ def measure(label, console, api):
     size = {}
     for _ in range(ROUNDS):
         for name, (get, path) in sides.items():
+            get(path)  # untimed: the connection is open and warm
             before = server_cpu()
             for _ in range(PER_ROUND):
                 t = time.perf_counter()
@@ -143,18 +160,27 @@ def measure(label, console, api):
         print(f"  {k:8} {size[k][1]:3} rows {size[k][0]:7} bytes  median {med[k]:6.2f} ms  "
               f"p90 {sorted(lat[k])[len(lat[k]) * 9 // 10] * 1e3:6.2f} ms  server CPU {mcpu[k]:6.0f} µs/request")
     print(f"  console ÷ API: latency {med['console'] / med['API']:.2f}, server CPU {mcpu['console'] / mcpu['API']:.2f}")
+    RESULTS[label] = mcpu
 
 root_api, root_console = api_client("root@example.com"), console_client("root@example.com")
 help_api, help_console = api_client("helpdesk@example.com"), console_client("helpdesk@example.com")
 ag = lambda c: (lambda p: api_get(c, p))
 cg = lambda c: (lambda p: console_get(c, p))
 
-print(f"10,000 users; {ROUNDS} alternating rounds of {PER_ROUND} sequential requests per side and figure")
+print(f"10,001 users (root, helpdesk, 9,999 imported); {ROUNDS} alternating rounds of {PER_ROUND} sequential requests per side and figure")
 measure("first page, admin", (cg(root_console), "/admin/users"), (ag(root_api), "/v1/admin/users?limit=50"))
 measure("search q=user1 (1,111 matches), admin", (cg(root_console), "/admin/users?q=user1"),
         (ag(root_api), "/v1/admin/users?q=user1&limit=50"))
 c_deep = deep(cg(root_console), "/admin/users", console_next, 100)
 a_deep = deep(ag(root_api), "/v1/admin/users?limit=50", api_next("/v1/admin/users?limit=50"), 100)
 measure("page 101 (users 5,001-5,050), admin", (cg(root_console), c_deep), (ag(root_api), a_deep))
+# 10,001 users in all: page 201 holds the last one.
+c_last = deep(cg(root_console), c_deep, console_next, 100)
+a_last = deep(ag(root_api), a_deep, api_next("/v1/admin/users?limit=50"), 100)
+measure("page 201, the last (one user), admin", (cg(root_console), c_last), (ag(root_api), a_last))
+# What one more row costs each side: a query per row would show here as tens of µs per row.
+for side in ("console", "API"):
+    per_row = (RESULTS["page 101 (users 5,001-5,050), admin"][side] - RESULTS["page 201, the last (one user), admin"][side]) / 49
+    print(f"{side:8} server CPU per listed row (page 101 minus page 201, ÷ 49): {per_row:5.1f} µs")
 measure("first page, password_admin", (cg(help_console), "/admin/users"), (ag(help_api), "/v1/admin/users?limit=50"))
 PY
