@@ -88,7 +88,7 @@ export async function startSmtp() {
 }
 
 /** Starts passgate on a fresh SQLite database; resolves once /healthz answers. */
-export async function startPassgate({ smtpPort, corsOrigins = "", env: extra = {} }) {
+export async function startPassgate({ smtpPort, corsOrigins = "" }) {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), "passgate-browser-"));
   const env = {
@@ -105,7 +105,6 @@ export async function startPassgate({ smtpPort, corsOrigins = "", env: extra = {
     PASSGATE__MAIL__POLL_INTERVAL_MS: "50",
     PASSGATE__CORS__ALLOWED_ORIGINS: corsOrigins,
     PASSGATE__LOG__LEVEL: "warn",
-    ...extra,
   };
   const child = spawn(BIN, ["serve"], { env, stdio: ["ignore", "ignore", "inherit"] });
   const url = `http://127.0.0.1:${port}`;
