@@ -62,7 +62,12 @@ pub async fn console_home(
     if session.is_some() {
         return see_other(&ui, &req, "/admin/users").finish();
     }
-    sign_in_page(&ui, &req, StatusCode::OK, None, None)
+    let mut res = sign_in_page(&ui, &req, StatusCode::OK, None, None);
+    if cookies::read(&req, &state, Kind::Session).is_some() {
+        // It names a session that has ended: the browser may forget it.
+        let _ = res.add_cookie(&cookies::clear(&state, Kind::Session));
+    }
+    res
 }
 
 /// Signs in to the admin console. Runs the sign-in flow: the same lockout, and the same
@@ -108,10 +113,18 @@ pub async fn sign_in_submit(
     }
     let password = fields.get("password").unwrap_or("");
     match console_sessions::sign_in(&state, email, password, client_address(&req, &state)).await {
-        Ok(SignIn::Session(secret)) => see_other(&ui, &req, "/admin/users")
-            .cookie(cookies::set(&state, Kind::Session, secret))
-            .cookie(cookies::clear(&state, Kind::SignIn))
-            .finish(),
+        Ok(SignIn::Session(secret)) => {
+            // A session this browser still held is replaced, not left to time out.
+            if let Some(old) = cookies::read(&req, &state, Kind::Session) {
+                if let Err(e) = console_sessions::sign_out(&state, &old).await {
+                    tracing::warn!(error = %e, "ending the replaced console session failed");
+                }
+            }
+            see_other(&ui, &req, "/admin/users")
+                .cookie(cookies::set(&state, Kind::Session, secret))
+                .cookie(cookies::clear(&state, Kind::SignIn))
+                .finish()
+        }
         Ok(SignIn::ChangeRequired) => see_other(&ui, &req, "/change-password").finish(),
         Ok(SignIn::NotAnAdmin) => {
             let title = ui.t(ids::CONSOLE_FORBIDDEN_TITLE);

@@ -178,3 +178,34 @@ async fn the_console_caller_is_re_checked_inside_the_flows_writes() {
         Err(passgate::error::ApiError::InvalidToken)
     ));
 }
+
+#[tokio::test]
+async fn signing_in_again_replaces_the_browsers_session_and_an_ended_cookie_is_forgotten() {
+    let app = spawn_app().await;
+    app.create_user("root@example.com", STRONG, &["admin"])
+        .await;
+    let first = Console::sign_in(&app, "root@example.com", STRONG).await;
+    let (form_cookie, csrf) = crate::helpers::console::sign_in_form(&app).await;
+    let res = app
+        .client
+        .post(app.url("/admin/sign-in"))
+        .header("cookie", format!("{}; {form_cookie}", first.cookie))
+        .form(&[
+            ("email", "root@example.com"),
+            ("password", STRONG),
+            ("csrf", &csrf),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert!(set_cookie(&res, "passgate_console").is_some());
+    assert!(!first.is_live().await, "the old session ended");
+    assert_eq!(stored(&app).await.len(), 1);
+    // The sign-in form tells a browser holding an ended session's cookie to forget it.
+    let res = first.get("/admin").await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(set_cookie(&res, "passgate_console")
+        .unwrap()
+        .contains("Max-Age=0"));
+}
