@@ -49,29 +49,30 @@ pub fn page(
     let title = ui.t(ids::CONSOLE_RESULTS_TITLE);
     let s = &done.summary;
     let any_password = done.results.iter().any(|r| r.temporary_password.is_some());
+    let password_label = ui.t(ids::CONSOLE_COL_TEMPORARY);
     let table = html! {
         table id="results" {
             thead { tr {
                 th scope="col" { (ui.t(ids::CONSOLE_COL_EMAIL)) }
-                th scope="col" { (ui.t(ids::CONSOLE_COL_TEMPORARY)) }
+                th scope="col" { (password_label) }
             } }
             tbody {
                 @for r in &done.results {
                     tr data-user-id=[r.user_id.as_deref()] data-status=(r.status) {
                         td.email { (email_of(r, users)) }
                         @if let Some(pw) = &r.temporary_password {
-                            td.password {
+                            td.password data-label=(password_label) {
                                 code { (pw) }
                                 @if let Some(at) = r.temporary_password_expires_at {
                                     " " span.expires { (ui.t_with(ids::CONSOLE_RESULT_EXPIRES, &[("when", view::date(ui, at).into())])) }
                                 }
                             }
                         } @else if r.error.is_some() {
-                            td.error { (failure(ui, session, r)) }
+                            td.error data-label=(password_label) { (failure(ui, session, r)) }
                         } @else if r.link_sent == Some(true) {
-                            td.result { (ui.t(ids::CONSOLE_RESULT_LINK_SENT)) }
+                            td.result data-label=(password_label) { (ui.t(ids::CONSOLE_RESULT_LINK_SENT)) }
                         } @else {
-                            td.result { (ui.t(ids::CONSOLE_RESULT_SET)) }
+                            td.result data-label=(password_label) { (ui.t(ids::CONSOLE_RESULT_SET)) }
                         }
                     }
                 }
