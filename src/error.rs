@@ -114,6 +114,10 @@ pub enum ApiError {
     Overloaded,
     #[error("database unavailable")]
     Unavailable,
+    /// SIGTERM/SIGINT started the shutdown (`/readyz` only; no `Retry-After`: this instance
+    /// is going away, the next try belongs elsewhere).
+    #[error("shutting down")]
+    ShuttingDown,
     /// The breach range service failed and `BREACH_RANGE_FAIL_OPEN` is false.
     #[error("breach range service unavailable")]
     BreachServiceUnavailable,
@@ -151,7 +155,9 @@ impl ApiError {
             Self::AccountLocked { .. } => "account_locked",
             Self::BatchTooLarge { .. } => "batch_too_large",
             Self::Overloaded => "overloaded",
-            Self::Unavailable | Self::BreachServiceUnavailable => "unavailable",
+            Self::Unavailable | Self::ShuttingDown | Self::BreachServiceUnavailable => {
+                "unavailable"
+            }
             Self::Internal(_) => "internal_error",
         }
     }
@@ -178,7 +184,9 @@ impl ApiError {
             Self::AccountLocked { .. } => "Account locked",
             Self::BatchTooLarge { .. } => "Batch too large",
             Self::Overloaded => "Overloaded",
-            Self::Unavailable | Self::BreachServiceUnavailable => "Service unavailable",
+            Self::Unavailable | Self::ShuttingDown | Self::BreachServiceUnavailable => {
+                "Service unavailable"
+            }
             Self::Internal(_) => "Internal server error",
         }
     }
@@ -218,6 +226,9 @@ impl ApiError {
             Self::BatchTooLarge { max } => format!("At most {max} users per request."),
             Self::Overloaded => "The password-hashing queue is full; retry shortly.".into(),
             Self::Unavailable => "The database is unreachable; retry shortly.".into(),
+            Self::ShuttingDown => {
+                "This instance is shutting down; send requests to another one.".into()
+            }
             Self::BreachServiceUnavailable => {
                 "The breached-password service is unreachable; retry shortly.".into()
             }
@@ -284,9 +295,10 @@ impl ResponseError for ApiError {
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::RateLimited { .. } | Self::AccountLocked { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Self::Overloaded | Self::Unavailable | Self::BreachServiceUnavailable => {
-                StatusCode::SERVICE_UNAVAILABLE
-            }
+            Self::Overloaded
+            | Self::Unavailable
+            | Self::ShuttingDown
+            | Self::BreachServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

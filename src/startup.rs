@@ -31,6 +31,8 @@ use crate::state::AppState;
 use crate::throttle::{self, AddressLimit};
 use crate::webhooks::{SecretBox, WebhookWorker};
 
+mod shutdown;
+
 /// Connects to the database (applying pending migrations), starts the hashing pool and
 /// loads the keys: everything the server needs besides its listeners.
 pub async fn build_state(settings: Settings) -> anyhow::Result<web::Data<AppState>> {
@@ -116,6 +118,7 @@ async fn build_state_for(
         dummy_hash,
         trusted_proxies,
         pauses: Default::default(),
+        draining: Default::default(),
         clock,
         i18n,
     }))
@@ -217,8 +220,9 @@ impl Application {
         self.state.clone()
     }
 
-    /// Serves until the server stops (SIGTERM/SIGINT: in-flight requests finish first), then
-    /// stops the management listener and the outbox worker after the message it is sending.
+    /// Serves until the server stops (SIGTERM/SIGINT: `/readyz` turns 503, and after the
+    /// shutdown delay in-flight requests finish; see `shutdown`), then stops the management
+    /// listener and the outbox worker after the message it is sending.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;
         self.management.stop(true).await;
@@ -240,6 +244,7 @@ fn run(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Serv
     let origins = web::Data::new(CorsOrigins(settings.cors.allowed_origins.0.clone()));
     let spec = web::Data::new(routes::health::ServedSpec(openapi::SPEC_JSON.as_str()));
     let route_table = web::Data::new(RouteTable::new(openapi::documented_routes()));
+    let stop = shutdown::requested(state.clone());
     let server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
@@ -291,6 +296,7 @@ fn run(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Serv
     // Headers must arrive within this; the body has its own deadline (`guard_body`).
     .client_request_timeout(Duration::from_secs(5))
     .shutdown_timeout(settings.server.shutdown_timeout_secs)
+    .shutdown_signal(stop)
     .listen(listener)?
     .run();
     Ok(server)

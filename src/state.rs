@@ -2,6 +2,7 @@
 //! the metrics. Built once by `startup`, shared by reference.
 
 use std::net::IpAddr;
+use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
 use crate::auth::JwtKeys;
@@ -42,6 +43,9 @@ pub struct AppState {
     pub webhook_wake: Arc<tokio::sync::Notify>,
     /// Seals and opens the webhook endpoints' signing secrets.
     pub webhook_secrets: SecretBox,
+    /// Set once SIGTERM/SIGINT starts the shutdown: `/readyz` then answers 503 (see
+    /// `startup::shutdown`).
+    pub draining: AtomicBool,
     /// Pause points for tests that reproduce races (inert unless a test arms one).
     pub pauses: Arc<Pauses>,
     /// The time business rules read (the system clock; tests advance it).

@@ -152,6 +152,7 @@ problem-overloaded-detail = Køen til behandling af adgangskoder er fuld; prøv 
 problem-unavailable-title = Tjenesten er ikke tilgængelig
 problem-unavailable-detail = Databasen svarer ikke; prøv igen om lidt.
 problem-unavailable-detail-breach = Tjenesten, der tjekker for lækkede adgangskoder, svarer ikke; prøv igen om lidt.
+problem-unavailable-detail-shutting-down = Denne instans er ved at lukke ned; send forespørgsler til en anden.
 problem-internal_error-title = Intern serverfejl
 problem-internal_error-detail = Der opstod en uventet fejl.
 

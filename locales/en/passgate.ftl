@@ -159,6 +159,7 @@ problem-overloaded-detail = The password-hashing queue is full; retry shortly.
 problem-unavailable-title = Service unavailable
 problem-unavailable-detail = The database is unreachable; retry shortly.
 problem-unavailable-detail-breach = The breached-password service is unreachable; retry shortly.
+problem-unavailable-detail-shutting-down = This instance is shutting down; send requests to another one.
 problem-internal_error-title = Internal server error
 problem-internal_error-detail = An unexpected error occurred.
 

@@ -16,7 +16,10 @@ pub struct ServerSettings {
     pub public_url: String,
     /// Peers whose `X-Forwarded-For` header is believed (comma-separated IP addresses).
     pub trusted_proxies: IpList,
-    /// On SIGTERM/SIGINT, how long in-flight requests may take to finish.
+    /// On SIGTERM/SIGINT, how long the public listener still accepts, with `/readyz`
+    /// answering 503, so a load balancer takes the instance out before connections fail.
+    pub shutdown_delay_secs: u64,
+    /// After that delay, how long in-flight requests may take to finish.
     pub shutdown_timeout_secs: u64,
     /// Longest a request body may take to arrive, from the end of its headers; a body still
     /// incomplete then gets 408 and the connection is closed.
@@ -32,6 +35,7 @@ impl Default for ServerSettings {
             max_body_bytes: 1_048_576,
             public_url: "http://localhost:8080".into(),
             trusted_proxies: IpList::default(),
+            shutdown_delay_secs: 0,
             shutdown_timeout_secs: 30,
             body_timeout_secs: 10,
         }

@@ -47,6 +47,7 @@ pub(super) fn detail(e: &ApiError, i18n: &I18n, lang: Lang) -> String {
         ApiError::BatchTooLarge { max } => ids::problem_detail(e.code())
             .and_then(|id| i18n.try_message(lang, id, &[("max", (*max).into())])),
         ApiError::BreachServiceUnavailable => message(ids::PROBLEM_UNAVAILABLE_DETAIL_BREACH),
+        ApiError::ShuttingDown => message(ids::PROBLEM_UNAVAILABLE_DETAIL_SHUTTING_DOWN),
         _ => ids::problem_detail(e.code()).and_then(message),
     };
     localized.unwrap_or_else(|| e.detail())
@@ -199,6 +200,7 @@ mod tests {
             ApiError::Overloaded,
             ApiError::Unavailable,
             ApiError::BreachServiceUnavailable,
+            ApiError::ShuttingDown,
             ApiError::internal(anyhow::anyhow!("boom")),
         ];
         let da = i18n.for_locale(Some("da"));

@@ -143,6 +143,7 @@ ids! {
     PROBLEM_UNAVAILABLE_TITLE = "problem-unavailable-title",
     PROBLEM_UNAVAILABLE_DETAIL = "problem-unavailable-detail",
     PROBLEM_UNAVAILABLE_DETAIL_BREACH = "problem-unavailable-detail-breach",
+    PROBLEM_UNAVAILABLE_DETAIL_SHUTTING_DOWN = "problem-unavailable-detail-shutting-down",
     PROBLEM_INTERNAL_ERROR_TITLE = "problem-internal_error-title",
     PROBLEM_INTERNAL_ERROR_DETAIL = "problem-internal_error-detail",
     PROBLEM_DETAIL_ROLE = "problem-detail-role",

@@ -1,6 +1,8 @@
 //! Operational routes: liveness, readiness, metrics (management listener only), published
 //! keys and the spec.
 
+use std::sync::atomic::Ordering;
+
 use actix_web::{get, http::header::ContentType, web, HttpResponse};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -23,14 +25,19 @@ pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(Status { status: "ok" })
 }
 
-/// Readiness: 200 when the database answers, else 503 `unavailable`.
+/// Readiness: 200 when the database answers and no shutdown has begun, else 503
+/// `unavailable`. From SIGTERM/SIGINT on it answers 503 (the detail says the instance is
+/// shutting down) while `/healthz` stays 200 and in-flight requests finish.
 #[utoipa::path(get, path = "/readyz", tag = "operations", operation_id = "readyz", security(()),
     responses(
-        (status = 200, description = "The database answers", body = Status),
-        (status = 503, description = "`unavailable`: the database is unreachable", body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "The database answers and the instance is not shutting down", body = Status),
+        (status = 503, description = "`unavailable`: the database is unreachable, or the instance is shutting down (SIGTERM/SIGINT received; it finishes the requests under way)", body = Problem, content_type = "application/problem+json"),
     ))]
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    if state.draining.load(Ordering::Acquire) {
+        return Err(ApiError::ShuttingDown);
+    }
     state.db.run(db::ping).await?;
     Ok(HttpResponse::Ok().json(Status { status: "ready" }))
 }

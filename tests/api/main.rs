@@ -14,6 +14,7 @@ mod cli;
 mod console_pages;
 mod console_session;
 mod crash;
+mod draining;
 mod hashing;
 mod helpers;
 mod hostile;

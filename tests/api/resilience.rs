@@ -12,15 +12,6 @@ use crate::helpers::{
     assert_problem, free_port, passgate, poll_until, spawn_app_with, Server, STRONG,
 };
 
-fn signal(pid: u32, name: &str) {
-    let status = Command::new("kill")
-        .arg(format!("-{name}"))
-        .arg(pid.to_string())
-        .status()
-        .unwrap();
-    assert!(status.success());
-}
-
 #[tokio::test]
 async fn sigterm_lets_in_flight_requests_finish_and_exits_zero() {
     let dir = tempfile::tempdir().unwrap();
@@ -58,24 +49,14 @@ async fn sigterm_lets_in_flight_requests_finish_and_exits_zero() {
             .is_ok_and(|m| m.contains("passgate_password_hash_wait_seconds_count 1"))
     })
     .await;
-    signal(server.child.id(), "TERM");
+    server.signal("TERM");
 
     let answered = in_flight
         .await
         .unwrap()
         .expect("the in-flight request is answered");
     assert_eq!(answered.status(), StatusCode::UNAUTHORIZED);
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = server.child.try_wait().unwrap() {
-            break status;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(15),
-            "passgate did not exit"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    let status = server.exit_status(Duration::from_secs(15)).await;
     assert!(status.success(), "exit status {status}");
     assert!(
         client.get(format!("{url}/healthz")).send().await.is_err(),

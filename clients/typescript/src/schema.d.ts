@@ -258,7 +258,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness: 200 when the database answers, else 503 `unavailable`. */
+        /**
+         * Readiness: 200 when the database answers and no shutdown has begun, else 503
+         *     `unavailable`. From SIGTERM/SIGINT on it answers 503 (the detail says the instance is
+         *     shutting down) while `/healthz` stays 200 and in-flight requests finish.
+         */
         get: operations["readyz"];
         put?: never;
         post?: never;
@@ -2681,7 +2685,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The database answers */
+            /** @description The database answers and the instance is not shutting down */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2690,7 +2694,7 @@ export interface operations {
                     "application/json": components["schemas"]["Status"];
                 };
             };
-            /** @description `unavailable`: the database is unreachable */
+            /** @description `unavailable`: the database is unreachable, or the instance is shutting down (SIGTERM/SIGINT received; it finishes the requests under way) */
             503: {
                 headers: {
                     [name: string]: unknown;

@@ -64,7 +64,10 @@ pub(super) fn trouble(ui: &Ui<'_>, e: &ApiError) -> (StatusCode, String) {
             (StatusCode::TOO_MANY_REQUESTS, ids::PAGE_ERROR_RATE_LIMITED)
         }
         ApiError::AccountLocked { .. } => (StatusCode::TOO_MANY_REQUESTS, ids::PAGE_ERROR_LOCKED),
-        ApiError::Overloaded | ApiError::Unavailable | ApiError::BreachServiceUnavailable => {
+        ApiError::Overloaded
+        | ApiError::Unavailable
+        | ApiError::ShuttingDown
+        | ApiError::BreachServiceUnavailable => {
             (StatusCode::SERVICE_UNAVAILABLE, ids::PAGE_ERROR_BUSY)
         }
         other => {

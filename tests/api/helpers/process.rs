@@ -2,8 +2,8 @@
 //! instances on one database, what the command line prints and logs. One way to build the
 //! command, pick a port, wait until a server answers and clean up after it.
 
-use std::process::{Child, Command};
-use std::time::Duration;
+use std::process::{Child, Command, ExitStatus};
+use std::time::{Duration, Instant};
 
 /// The JWT secret of every process a test starts, so instances on one database accept each
 /// other's tokens.
@@ -62,6 +62,28 @@ impl Server {
         };
         wait_until_up(&server.url).await;
         server
+    }
+
+    /// Sends the signal named `name` (`TERM`, `INT`) to the process.
+    pub fn signal(&self, name: &str) {
+        let status = Command::new("kill")
+            .arg(format!("-{name}"))
+            .arg(self.child.id().to_string())
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
+    /// How the process ended, which it must within `limit`.
+    pub async fn exit_status(&mut self, limit: Duration) -> ExitStatus {
+        let started = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(started.elapsed() < limit, "passgate did not exit");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     /// SIGKILL, as a crash would, and reap the process.
