@@ -29,7 +29,7 @@ use crate::password::{Hasher, Policy};
 use crate::routes;
 use crate::state::AppState;
 use crate::throttle::{self, AddressLimit};
-use crate::webhooks::{SecretBox, WebhookWorker};
+use crate::webhooks::{self, SecretBox, WebhookWorker};
 
 mod shutdown;
 
@@ -324,8 +324,9 @@ fn run_management(listener: TcpListener, state: web::Data<AppState>) -> anyhow::
     Ok(server)
 }
 
-/// Removes expired throttling state (see `throttle::sweep`) and ended console sessions
-/// now and then, until stopped.
+/// Removes expired throttling state (see `throttle::sweep`), ended console sessions and
+/// webhook rows past their retention (see `webhooks::retention`) now and then, until
+/// stopped.
 async fn sweep_limits(state: web::Data<AppState>, mut stop: watch::Receiver<bool>) {
     loop {
         tokio::select! {
@@ -339,13 +340,14 @@ async fn sweep_limits(state: web::Data<AppState>, mut stop: watch::Receiver<bool
                 let limits = [&sweeper.reset_limiter, &sweeper.api_key_limiter];
                 let now = sweeper.clock.now();
                 let swept = throttle::sweep(c, &sweeper.settings, &limits, now)?;
+                let swept = swept + console_sessions::sweep(c, &sweeper.settings.console, now)?;
                 Ok::<_, ApiError>(
-                    swept + console_sessions::sweep(c, &sweeper.settings.console, now)?,
+                    swept + webhooks::retention::sweep(c, &sweeper.settings.webhooks, now)?,
                 )
             })
             .await;
         if let Err(e) = swept {
-            tracing::warn!(error = %e, "sweeping expired throttling state failed");
+            tracing::warn!(error = %e, "sweeping expired state failed");
         }
     }
 }

@@ -281,6 +281,19 @@ mod tests {
     }
 
     #[test]
+    fn webhook_retention_covers_the_give_up_window_rounded_up_to_days() {
+        let mut s = Settings::default();
+        s.webhooks.retention_days = 3;
+        s.validate().unwrap();
+        s.webhooks.give_up_after_secs = 259_201;
+        let e = s.validate().unwrap_err().to_string();
+        assert!(e.contains("PASSGATE__WEBHOOKS__RETENTION_DAYS"), "{e}");
+        assert!(e.contains("(4)"), "{e}");
+        s.webhooks.retention_days = 4;
+        s.validate().unwrap();
+    }
+
+    #[test]
     fn reset_link_uses_public_url() {
         let s = Settings::default();
         assert_eq!(

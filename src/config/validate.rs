@@ -3,6 +3,9 @@
 
 use super::{ConfigError, Environment, JwtAlgorithm, MailTransport, Settings};
 
+/// A hundred years: keeps the retention cut-off a representable date.
+const MAX_RETENTION_DAYS: u64 = 36_500;
+
 impl Settings {
     /// Each message names the variable to fix.
     pub fn validate(&self) -> Result<(), ConfigError> {
@@ -82,6 +85,19 @@ impl Settings {
             return fail(
                 "WEBHOOKS__TIMEOUT_SECS / PASSGATE__WEBHOOKS__RETRY_BASE_SECS",
                 "must be at least 1",
+            );
+        }
+        let give_up_days = self.webhooks.give_up_after_secs.div_ceil(86_400);
+        if !(1..=MAX_RETENTION_DAYS).contains(&self.webhooks.retention_days)
+            || self.webhooks.retention_days < give_up_days
+        {
+            return fail(
+                "WEBHOOKS__RETENTION_DAYS",
+                &format!(
+                    "must be between 1 and {MAX_RETENTION_DAYS} and at least \
+                     PASSGATE__WEBHOOKS__GIVE_UP_AFTER_SECS in days, rounded up \
+                     ({give_up_days}), so a delivery is never removed while it is retried"
+                ),
             );
         }
         if self.webhooks.max_concurrent_endpoints == 0 {

@@ -11,6 +11,10 @@ pub struct WebhookSettings {
     pub give_up_after_secs: u64,
     /// First retry delay; doubles per attempt.
     pub retry_base_secs: u64,
+    /// Settled deliveries (delivered or given up), their attempts and their events are
+    /// removed this many days after they settled; never less than the give-up window, so
+    /// nothing still being retried is ever old enough.
+    pub retention_days: u64,
     /// Lifts the https-only and public-address rules, for development and tests only
     /// (refused in production).
     pub allow_insecure_targets: bool,
@@ -34,6 +38,7 @@ impl Default for WebhookSettings {
             timeout_secs: 10,
             give_up_after_secs: 259_200,
             retry_base_secs: 5,
+            retention_days: 30,
             allow_insecure_targets: false,
             deliver: true,
             poll_interval_ms: 1000,

@@ -17,6 +17,7 @@ pub mod reset_tokens;
 pub mod schema;
 mod user_id;
 pub mod users;
+pub mod webhook_retention;
 pub mod webhooks;
 
 use std::sync::Arc;

@@ -214,7 +214,12 @@ diesel::table! {
     }
 }
 
-diesel::allow_tables_to_appear_in_same_query!(webhooks, webhook_events, webhook_deliveries);
+diesel::allow_tables_to_appear_in_same_query!(
+    webhooks,
+    webhook_events,
+    webhook_deliveries,
+    webhook_attempts
+);
 
 diesel::table! {
     console_sessions (id) {

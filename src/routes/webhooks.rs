@@ -227,6 +227,9 @@ pub async fn test_webhook(
 }
 
 /// The endpoint's delivery attempts, newest first (`admin`).
+///
+/// Deliveries older than `PASSGATE__WEBHOOKS__RETENTION_DAYS` (30) — delivered or given up
+/// that many days ago — are removed with their attempts; one still being retried is kept.
 #[utoipa::path(get, path = "/v1/admin/webhooks/{id}/deliveries", tag = "webhooks", operation_id = "listWebhookDeliveries",
     params(("id" = String, Path, description = "Webhook id"), DeliveryParams),
     security(("bearer" = [])),

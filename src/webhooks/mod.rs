@@ -3,9 +3,11 @@
 //! it reports — one `webhook_events` row — so it is never lost and never sent for a change
 //! that rolled back; the [`worker`] fans it out ([`fan_out`]: one `webhook_deliveries` row
 //! per subscribed endpoint) and delivers it, signed ([`signing`]), to targets that pass the address rules
-//! ([`target`]), with the endpoints' secrets kept encrypted at rest ([`secret`]).
+//! ([`target`]), with the endpoints' secrets kept encrypted at rest ([`secret`]). Settled
+//! rows are removed after the retention ([`retention`]).
 
 pub mod events;
+pub mod retention;
 pub mod secret;
 mod send;
 pub mod signing;

@@ -33,4 +33,5 @@ mod spec_inputs;
 mod tokens;
 mod webhook_events;
 mod webhook_instances;
+mod webhook_retention;
 mod webhooks;

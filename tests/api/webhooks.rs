@@ -46,7 +46,7 @@ pub async fn attempts(app: &TestApp, token: &str, id: &str) -> Vec<Value> {
     body["items"].as_array().unwrap().clone()
 }
 
-async fn send_test(app: &TestApp, token: &str, id: &str) -> String {
+pub async fn send_test(app: &TestApp, token: &str, id: &str) -> String {
     let res = app
         .post(
             &format!("/v1/admin/webhooks/{id}/test"),

@@ -569,7 +569,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The endpoint's delivery attempts, newest first (`admin`). */
+        /**
+         * The endpoint's delivery attempts, newest first (`admin`).
+         * @description Deliveries older than `PASSGATE__WEBHOOKS__RETENTION_DAYS` (30) — delivered or given up
+         *     that many days ago — are removed with their attempts; one still being retried is kept.
+         */
         get: operations["listWebhookDeliveries"];
         put?: never;
         post?: never;
