@@ -18,16 +18,16 @@ use super::{DbConn, Result};
 /// Rows removed by one statement at most.
 pub const BATCH: i64 = 1000;
 
-/// Attempts made before `before` whose delivery is settled or gone; an attempt of a
-/// delivery still owed stays, however old.
+/// Attempts of the deliveries delivered or given up before `before` (so a delivery's log
+/// goes whole, with it); an attempt of a delivery still owed stays, however old.
 pub fn old_attempts(conn: &mut DbConn, before: NaiveDateTime) -> Result<usize> {
-    let owed = wd::webhook_deliveries
-        .filter(wd::delivered_at.is_null())
-        .filter(wd::failed_at.is_null())
+    let settled = wd::webhook_deliveries
+        .filter(wd::delivered_at.lt(before).or(wd::failed_at.lt(before)))
         .select(wd::id);
     let ids: Vec<String> = wa::webhook_attempts
+        // Implied (an attempt comes before its delivery settles); a cheap check first.
         .filter(wa::attempted_at.lt(before))
-        .filter(wa::delivery_id.ne_all(owed))
+        .filter(wa::delivery_id.eq_any(settled))
         .order(wa::id.asc())
         .limit(BATCH)
         .select(wa::id)

@@ -58,15 +58,9 @@ fn attempt(webhook_id: &str, delivery_id: &str, event_id: &str, at: NaiveDateTim
     }
 }
 
-/// An event of `webhook_id` fanned out at `at`, with one delivery still owed: retried
-/// (`leased` false) or being sent (`leased` true) until `until`, after one failed attempt.
-async fn owed_delivery(
-    app: &TestApp,
-    webhook_id: &str,
-    at: NaiveDateTime,
-    until: NaiveDateTime,
-    leased: bool,
-) {
+/// An event of `webhook_id` fanned out at `at` with one delivery, after one failed attempt
+/// then, in the state `state` puts it in: retried, leased or given up.
+async fn delivery_of(app: &TestApp, webhook_id: &str, at: NaiveDateTime, state: State) {
     let event = EventRow {
         id: uuid::Uuid::now_v7().to_string(),
         event_type: "webhook.test".into(),
@@ -76,21 +70,30 @@ async fn owed_delivery(
         target_webhook_id: Some(webhook_id.to_owned()),
         decoy: false,
     };
-    let delivery = DeliveryRow {
+    let mut delivery = DeliveryRow {
         id: uuid::Uuid::now_v7().to_string(),
         webhook_id: webhook_id.to_owned(),
         event_id: event.id.clone(),
         attempts: 1,
         created_at: at,
-        next_attempt_at: until,
-        locked_until: leased.then_some(until),
+        next_attempt_at: at,
+        locked_until: None,
         delivered_at: None,
         failed_at: None,
     };
-    let tried = AttemptRow {
-        next_attempt_at: Some(until),
-        ..attempt(webhook_id, &delivery.id, &event.id, at)
-    };
+    let mut tried = attempt(webhook_id, &delivery.id, &event.id, at);
+    match state {
+        State::RetriedAt(next) => {
+            delivery.next_attempt_at = next;
+            tried.next_attempt_at = Some(next);
+        }
+        State::LeasedUntil(until) => {
+            delivery.next_attempt_at = until;
+            delivery.locked_until = Some(until);
+            tried.next_attempt_at = Some(until);
+        }
+        State::GivenUpAt(when) => delivery.failed_at = Some(when),
+    }
     app.state
         .db
         .run(move |c| {
@@ -100,6 +103,12 @@ async fn owed_delivery(
         })
         .await
         .unwrap();
+}
+
+enum State {
+    RetriedAt(NaiveDateTime),
+    LeasedUntil(NaiveDateTime),
+    GivenUpAt(NaiveDateTime),
 }
 
 async fn page(app: &TestApp, token: &str, query: &str) -> Value {
@@ -114,7 +123,7 @@ async fn settled_rows_go_after_the_retention_and_owed_or_recent_ones_stay() {
     let (_, token) = app.admin().await;
     let receiver = Receiver::start().await;
     let (ok, _) = create_hook(&app, &token, &receiver.url("/ok"), json!(["webhook.test"])).await;
-    let (owed, _) = create_hook(
+    let (other, _) = create_hook(
         &app,
         &token,
         &receiver.url("/fail"),
@@ -128,14 +137,17 @@ async fn settled_rows_go_after_the_retention_and_owed_or_recent_ones_stay() {
         attempts(&app, &token, &ok).await.len() == 3
     })
     .await;
-    // Two deliveries as old as those, still owed (not due before the sweep): one waiting
-    // for its retry, one leased by a worker.
+    // Deliveries as old as those: two still owed (not due before the sweep), one waiting
+    // for its retry, one leased by a worker; and one given up 3 days later, whose first
+    // attempt is as old as the others too.
     let start = app.state.clock.now();
     let later = start + chrono::Duration::days(40);
-    owed_delivery(&app, &owed, start, later, false).await;
-    owed_delivery(&app, &owed, start, later, true).await;
+    delivery_of(&app, &other, start, State::RetriedAt(later)).await;
+    delivery_of(&app, &other, start, State::LeasedUntil(later)).await;
+    let given_up = start + chrono::Duration::days(3);
+    delivery_of(&app, &other, start, State::GivenUpAt(given_up)).await;
     assert_eq!(sweep(&app).await, 0, "nothing is old enough yet");
-    assert_eq!(counts(&app).await, (5, 5, 5));
+    assert_eq!(counts(&app).await, (6, 6, 6));
 
     app.advance(31 * DAY);
     let token = app.tokens("root@example.com", STRONG).await["access_token"]
@@ -152,7 +164,7 @@ async fn settled_rows_go_after_the_retention_and_owed_or_recent_ones_stay() {
     .await;
     // The old deliveries: 3 attempts, 3 deliveries, 3 events.
     assert_eq!(sweep(&app).await, 9);
-    assert_eq!(counts(&app).await, (5, 5, 5));
+    assert_eq!(counts(&app).await, (6, 6, 6));
     assert_eq!(sweep(&app).await, 0);
 
     // The log pages as before over what is left: the recent ones, newest first.
@@ -170,8 +182,23 @@ async fn settled_rows_go_after_the_retention_and_owed_or_recent_ones_stay() {
         .collect();
     recent.reverse();
     assert_eq!(listed, recent);
-    let kept = attempts(&app, &token, &owed).await;
-    assert_eq!(kept.len(), 2, "an owed delivery keeps its attempts");
+    let kept = attempts(&app, &token, &other).await;
+    assert_eq!(
+        kept.len(),
+        3,
+        "a delivery owed or settled since keeps its attempts"
+    );
+
+    // Then the given-up one goes, 30 days after it settled; the owed ones still stay.
+    app.advance(3 * DAY);
+    assert_eq!(sweep(&app).await, 3);
+    assert_eq!(counts(&app).await, (5, 5, 5));
+    let token = app.tokens("root@example.com", STRONG).await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let kept = attempts(&app, &token, &other).await;
+    assert_eq!(kept.len(), 2);
     assert!(kept.iter().all(|a| a["next_attempt_at"].is_string()));
 }
 
