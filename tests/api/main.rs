@@ -34,4 +34,5 @@ mod tokens;
 mod webhook_events;
 mod webhook_instances;
 mod webhook_retention;
+mod webhook_rollback;
 mod webhooks;
