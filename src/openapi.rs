@@ -254,3 +254,31 @@ pub fn documented_routes() -> Vec<(String, Vec<String>)> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{json, Value};
+
+    use crate::webhooks::EVENT_TYPES;
+
+    #[test]
+    fn every_event_type_has_its_body_schema_and_can_be_subscribed_to() {
+        let spec: Value = serde_json::from_str(&super::SPEC_JSON).unwrap();
+        let schemas = spec["components"]["schemas"].as_object().unwrap();
+        for event_type in EVENT_TYPES {
+            let bodies: Vec<&String> = schemas
+                .iter()
+                .filter(|(_, s)| s["properties"]["type"]["enum"] == json!([event_type]))
+                .map(|(name, _)| name)
+                .collect();
+            assert_eq!(bodies.len(), 1, "{event_type}: {bodies:?}");
+            assert!(bodies[0].ends_with("Event"), "{}", bodies[0]);
+        }
+        let subscribable: Vec<&str> = std::iter::once("*").chain(EVENT_TYPES).collect();
+        assert_eq!(
+            schemas["WebhookEventType"]["enum"],
+            json!(subscribable),
+            "WebhookEventType is \"*\" and EVENT_TYPES, in order"
+        );
+    }
+}

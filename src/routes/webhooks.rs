@@ -187,7 +187,9 @@ pub async fn delete_webhook(
 }
 
 /// Replace the signing secret (`admin`). For 24 hours deliveries carry two signatures,
-/// one with each secret.
+/// one with each secret. Only one previous secret is kept: rotating again within those 24
+/// hours drops the oldest secret at once, and the overlap starts again for the one just
+/// replaced.
 #[utoipa::path(post, path = "/v1/admin/webhooks/{id}/rotate-secret", tag = "webhooks", operation_id = "rotateWebhookSecret",
     params(("id" = String, Path, description = "Webhook id")),
     security(("bearer" = [])),

@@ -83,6 +83,7 @@ pub struct PasswordChanged {
     pub kind: PasswordChangeKind,
     /// The user or API key that made the change (the user themself for `self` and `reset`);
     /// null for the command line.
+    #[schema(required)]
     pub actor_id: Option<String>,
 }
 
@@ -96,6 +97,7 @@ pub struct PasswordResetRequested {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct UserCreated {
     pub user_id: String,
+    #[schema(required)]
     pub actor_id: Option<String>,
 }
 
@@ -104,6 +106,7 @@ pub struct UserCreated {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct UserUpdated {
     pub user_id: String,
+    #[schema(required)]
     pub actor_id: Option<String>,
     pub changed: Vec<String>,
 }
@@ -112,6 +115,7 @@ pub struct UserUpdated {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct UserDisabled {
     pub user_id: String,
+    #[schema(required)]
     pub actor_id: Option<String>,
 }
 
@@ -131,6 +135,7 @@ pub struct UserLocked {
 /// `user.imported`: one per import request, with its counts.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct UsersImported {
+    #[schema(required)]
     pub actor_id: Option<String>,
     pub received: u64,
     pub created: u64,
@@ -142,6 +147,7 @@ pub struct UsersImported {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ApiKeyCreated {
     pub api_key_id: String,
+    #[schema(required)]
     pub actor_id: Option<String>,
     pub roles: Vec<String>,
 }
@@ -150,6 +156,7 @@ pub struct ApiKeyCreated {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ApiKeyRevoked {
     pub api_key_id: String,
+    #[schema(required)]
     pub actor_id: Option<String>,
 }
 
@@ -157,6 +164,14 @@ pub struct ApiKeyRevoked {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct WebhookTest {
     pub webhook_id: String,
+}
+
+fn type_schema(name: &str) -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some([name]))
+        .description(Some("The event type."))
+        .build()
 }
 
 macro_rules! event_types {
@@ -170,11 +185,19 @@ macro_rules! event_types {
             #[derive(Debug, Clone, Serialize, ToSchema)]
             pub struct $envelope {
                 #[serde(rename = "type")]
-                #[schema(example = $name, pattern = "^[a-z_]+\\.[a-z_]+$")]
+                #[schema(schema_with = $envelope::type_schema)]
                 pub event_type: String,
                 /// When the event happened.
                 pub timestamp: DateTime<Utc>,
                 pub data: $data,
+            }
+
+            impl $envelope {
+                /// `type` as a one-value enum, so a receiver's generated types can tell
+                /// the bodies apart by it.
+                fn type_schema() -> utoipa::openapi::Object {
+                    type_schema($name)
+                }
             }
         )*
     };

@@ -594,7 +594,9 @@ export interface paths {
         put?: never;
         /**
          * Replace the signing secret (`admin`). For 24 hours deliveries carry two signatures,
-         *     one with each secret.
+         *     one with each secret. Only one previous secret is kept: rotating again within those 24
+         *     hours drops the oldest secret at once, and the overlap starts again for the one just
+         *     replaced.
          */
         post: operations["rotateWebhookSecret"];
         delete?: never;
@@ -867,7 +869,7 @@ export interface components {
         };
         /** @description `api_key.created`. */
         ApiKeyCreated: {
-            actor_id?: string | null;
+            actor_id: string | null;
             api_key_id: string;
             roles: string[];
         };
@@ -878,15 +880,18 @@ export interface components {
              * @description When the event happened.
              */
             timestamp: string;
-            /** @example api_key.created */
-            type: string;
+            /**
+             * @description The event type.
+             * @enum {string}
+             */
+            type: "api_key.created";
         };
         ApiKeyList: {
             items: components["schemas"]["ApiKey"][];
         };
         /** @description `api_key.revoked`. */
         ApiKeyRevoked: {
-            actor_id?: string | null;
+            actor_id: string | null;
             api_key_id: string;
         };
         ApiKeyRevokedEvent: {
@@ -896,8 +901,11 @@ export interface components {
              * @description When the event happened.
              */
             timestamp: string;
-            /** @example api_key.revoked */
-            type: string;
+            /**
+             * @description The event type.
+             * @enum {string}
+             */
+            type: "api_key.revoked";
         };
         /**
          * @example {
@@ -1147,7 +1155,7 @@ export interface components {
         CreatedWebhook: {
             /** Format: date-time */
             created_at: string;
-            description?: string | null;
+            description: string | null;
             disabled: boolean;
             events: string[];
             id: string;
@@ -1182,7 +1190,7 @@ export interface components {
             attempted_at: string;
             /** Format: int64 */
             duration_ms: number;
-            error?: string | null;
+            error: string | null;
             /** @description The event's id: the `webhook-id` header, the same on every attempt. */
             event_id: string;
             event_type: string;
@@ -1191,13 +1199,13 @@ export interface components {
              * Format: date-time
              * @description When the next attempt is due; null when this one settled the delivery.
              */
-            next_attempt_at?: string | null;
+            next_attempt_at: string | null;
             /**
              * Format: int32
              * @description The receiver's status; null when none came (refused target, connection error,
              *     timeout).
              */
-            status_code?: number | null;
+            status_code: number | null;
         };
         DeliveryPage: {
             items: components["schemas"]["DeliveryAttempt"][];
@@ -1352,7 +1360,7 @@ export interface components {
              * @description The user or API key that made the change (the user themself for `self` and `reset`);
              *     null for the command line.
              */
-            actor_id?: string | null;
+            actor_id: string | null;
             kind: components["schemas"]["PasswordChangeKind"];
             user_id: string;
         };
@@ -1363,8 +1371,11 @@ export interface components {
              * @description When the event happened.
              */
             timestamp: string;
-            /** @example password.changed */
-            type: string;
+            /**
+             * @description The event type.
+             * @enum {string}
+             */
+            type: "password.changed";
         };
         /** @description `password.reset_requested`: sent only for real, enabled accounts. */
         PasswordResetRequested: {
@@ -1377,8 +1388,11 @@ export interface components {
              * @description When the event happened.
              */
             timestamp: string;
-            /** @example password.reset_requested */
-            type: string;
+            /**
+             * @description The event type.
+             * @enum {string}
+             */
+            type: "password.reset_requested";
         };
         /**
          * @description The rules in force, as published by `GET /v1/password-policy`.
@@ -1735,7 +1749,7 @@ export interface components {
         };
         /** @description `user.created`. */
         UserCreated: {
-            actor_id?: string | null;
+            actor_id: string | null;
             user_id: string;
         };
         UserCreatedEvent: {
@@ -1745,12 +1759,15 @@ export interface components {
              * @description When the event happened.
              */
             timestamp: string;
-            /** @example user.created */
-            type: string;
+            /**
+             * @description The event type.
+             * @enum {string}
+             */
+            type: "user.created";
         };
         /** @description `user.disabled` (sent besides `user.updated`). */
         UserDisabled: {
-            actor_id?: string | null;
+            actor_id: string | null;
             user_id: string;
         };
         UserDisabledEvent: {
@@ -1760,8 +1777,11 @@ export interface components {
              * @description When the event happened.
              */
             timestamp: string;
-            /** @example user.disabled */
-            type: string;
+            /**
+             * @description The event type.
+             * @enum {string}
+             */
+            type: "user.disabled";
         };
         UserImportedEvent: {
             data: components["schemas"]["UsersImported"];
@@ -1770,8 +1790,11 @@ export interface components {
              * @description When the event happened.
              */
             timestamp: string;
-            /** @example user.imported */
-            type: string;
+            /**
+             * @description The event type.
+             * @enum {string}
+             */
+            type: "user.imported";
         };
         /** @description `user.locked`: one source was locked out of the account after too many failures. */
         UserLocked: {
@@ -1799,8 +1822,11 @@ export interface components {
              * @description When the event happened.
              */
             timestamp: string;
-            /** @example user.locked */
-            type: string;
+            /**
+             * @description The event type.
+             * @enum {string}
+             */
+            type: "user.locked";
         };
         /** @description A page of users and the cursor of the next one. */
         UserPage: {
@@ -1813,7 +1839,7 @@ export interface components {
          *     never their values.
          */
         UserUpdated: {
-            actor_id?: string | null;
+            actor_id: string | null;
             changed: string[];
             user_id: string;
         };
@@ -1824,12 +1850,15 @@ export interface components {
              * @description When the event happened.
              */
             timestamp: string;
-            /** @example user.updated */
-            type: string;
+            /**
+             * @description The event type.
+             * @enum {string}
+             */
+            type: "user.updated";
         };
         /** @description `user.imported`: one per import request, with its counts. */
         UsersImported: {
-            actor_id?: string | null;
+            actor_id: string | null;
             /** Format: int64 */
             created: number;
             /** Format: int64 */
@@ -1858,7 +1887,7 @@ export interface components {
         Webhook: {
             /** Format: date-time */
             created_at: string;
-            description?: string | null;
+            description: string | null;
             /** @description Disabled endpoints get nothing (an endpoint answering `410 Gone` is disabled). */
             disabled: boolean;
             /** @description Event types delivered, or `["*"]` for all. */
@@ -1869,7 +1898,7 @@ export interface components {
              * @description While set and in the future, deliveries carry a second signature made with the
              *     secret replaced by the last rotation.
              */
-            previous_secret_expires_at?: string | null;
+            previous_secret_expires_at: string | null;
             /** Format: date-time */
             updated_at: string;
             url: string;
@@ -1893,8 +1922,11 @@ export interface components {
              * @description When the event happened.
              */
             timestamp: string;
-            /** @example webhook.test */
-            type: string;
+            /**
+             * @description The event type.
+             * @enum {string}
+             */
+            type: "webhook.test";
         };
     };
     responses: never;

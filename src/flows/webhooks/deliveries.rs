@@ -24,10 +24,13 @@ pub struct DeliveryAttempt {
     pub attempted_at: DateTime<Utc>,
     /// The receiver's status; null when none came (refused target, connection error,
     /// timeout).
+    #[schema(required)]
     pub status_code: Option<i32>,
     pub duration_ms: i64,
+    #[schema(required)]
     pub error: Option<String>,
     /// When the next attempt is due; null when this one settled the delivery.
+    #[schema(required)]
     pub next_attempt_at: Option<DateTime<Utc>>,
 }
 

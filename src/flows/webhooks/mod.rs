@@ -41,6 +41,7 @@ pub struct Webhook {
     pub url: String,
     /// Event types delivered, or `["*"]` for all.
     pub events: Vec<String>,
+    #[schema(required)]
     pub description: Option<String>,
     /// Disabled endpoints get nothing (an endpoint answering `410 Gone` is disabled).
     pub disabled: bool,
@@ -48,6 +49,7 @@ pub struct Webhook {
     pub updated_at: DateTime<Utc>,
     /// While set and in the future, deliveries carry a second signature made with the
     /// secret replaced by the last rotation.
+    #[schema(required)]
     pub previous_secret_expires_at: Option<DateTime<Utc>>,
 }
 
@@ -78,6 +80,7 @@ pub struct CreatedWebhook {
     pub id: String,
     pub url: String,
     pub events: Vec<String>,
+    #[schema(required)]
     pub description: Option<String>,
     pub disabled: bool,
     pub created_at: DateTime<Utc>,
