@@ -1,4 +1,5 @@
-//! The README's "Automating with passgate" example, run for real so it cannot rot.
+//! The README's "Automating with passgate" example, run for real so it cannot rot, and its
+//! webhook receiver, shown as the type-checked file it is.
 
 use std::process::Command;
 
@@ -21,6 +22,23 @@ fn the_readme_shows_the_script_as_it_is() {
     assert!(
         readme.contains(&script),
         "README.md must contain examples/bulk-reset-by-email.sh verbatim"
+    );
+}
+
+#[test]
+fn the_readme_shows_the_receiver_example_as_it_is() {
+    // The example is type-checked with the TypeScript client (`.ci/node-checks`), against
+    // the official verifier's own types.
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let example = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/clients/typescript/examples/webhook-receiver.ts"
+    ))
+    .unwrap();
+    assert!(
+        readme.contains(&format!("```ts\n{example}```\n")),
+        "README.md must contain clients/typescript/examples/webhook-receiver.ts verbatim"
     );
 }
 
