@@ -171,12 +171,22 @@ impl reqwest::dns::Resolve for CheckedResolver {
         let host = name.as_str().to_owned();
         Box::pin(async move {
             let found = tokio::net::lookup_host((host.as_str(), 0)).await?;
-            let allowed: Vec<SocketAddr> = found.filter(|a| !forbidden(a.ip())).collect();
-            if allowed.is_empty() {
-                return Err(Box::new(ForbiddenTarget) as Box<dyn std::error::Error + Send + Sync>);
-            }
+            let allowed = keep_public(found)?;
             Ok(Box::new(allowed.into_iter()) as reqwest::dns::Addrs)
         })
+    }
+}
+
+/// The addresses of a DNS answer the connector may try: the public ones, in their order;
+/// none is an error, so nothing is connected to.
+fn keep_public(
+    found: impl Iterator<Item = SocketAddr>,
+) -> Result<Vec<SocketAddr>, ForbiddenTarget> {
+    let allowed: Vec<SocketAddr> = found.filter(|a| !forbidden(a.ip())).collect();
+    if allowed.is_empty() {
+        Err(ForbiddenTarget)
+    } else {
+        Ok(allowed)
     }
 }
 
@@ -209,6 +219,29 @@ mod tests {
         for ip in ["8.8.8.8", "1.1.1.1", "2606:4700:4700::1111"] {
             assert!(!forbidden(ip.parse().unwrap()), "{ip}");
         }
+    }
+
+    #[test]
+    fn the_resolver_passes_on_only_the_public_addresses_of_an_answer() {
+        let answer = |ips: &[&str]| {
+            ips.iter()
+                .map(|ip| SocketAddr::new(ip.parse().unwrap(), 443))
+                .collect::<Vec<_>>()
+        };
+        let mixed = answer(&[
+            "127.0.0.1",
+            "93.184.215.14",
+            "::1",
+            "10.0.0.7",
+            "2606:4700::1",
+        ]);
+        assert_eq!(
+            keep_public(mixed.into_iter()).unwrap(),
+            answer(&["93.184.215.14", "2606:4700::1"])
+        );
+        let rebound = answer(&["127.0.0.1", "::ffff:127.0.0.1", "169.254.169.254"]);
+        assert!(keep_public(rebound.into_iter()).is_err());
+        assert!(keep_public(std::iter::empty()).is_err());
     }
 
     #[test]

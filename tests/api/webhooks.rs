@@ -364,34 +364,59 @@ async fn a_failed_delivery_is_retried_with_the_same_id_and_bytes() {
     let receiver = Receiver::start().await;
     let (id, secret) = create_hook(&app, &token, &receiver.url("/fail-once"), json!(["*"])).await;
     receiver.set_secrets(&[&secret]).await;
-    send_test(&app, &token, &id).await;
+    let first = send_test(&app, &token, &id).await;
     receiver.wait_for(1).await;
     poll_until("the failure to be recorded", async || {
         !attempts(&app, &token, &id).await.is_empty()
     })
     .await;
-    let first = attempts(&app, &token, &id).await;
-    assert_eq!(first[0]["status_code"], 500);
-    assert!(first[0]["next_attempt_at"].is_string(), "{first:?}");
-    // RETRY_BASE_SECS (5) later, and not before.
-    app.advance(Duration::from_secs(4));
-    tokio::task::yield_now().await;
-    assert_eq!(receiver.seen().len(), 1);
+    let log = attempts(&app, &token, &id).await;
+    assert_eq!(log[0]["status_code"], 500);
+    assert!(log[0]["next_attempt_at"].is_string(), "{log:?}");
+    // Not before RETRY_BASE_SECS (5): 2 s on, the endpoint's queue is worked again (a
+    // second event goes out) and the first event is not sent with it.
     app.advance(Duration::from_secs(2));
-    let got = receiver.wait_for(2).await;
-    assert_eq!(got[0]["webhook-id"], got[1]["webhook-id"]);
+    let second = send_test(&app, &token, &id).await;
+    poll_until("the second event's attempt", async || {
+        attempts(&app, &token, &id).await.len() == 2
+    })
+    .await;
+    let ids: Vec<Value> = receiver
+        .wait_for(2)
+        .await
+        .iter()
+        .map(|d| d["webhook-id"].clone())
+        .collect();
+    assert_eq!(ids, [json!(first), json!(second)], "no early retry");
+    // Past it, the first event is sent again.
+    app.advance(Duration::from_secs(3));
+    let of_first = || -> Vec<Value> {
+        receiver
+            .seen()
+            .into_iter()
+            .filter(|d| d["webhook-id"] == first.as_str())
+            .collect()
+    };
+    poll_until("the retry", async || of_first().len() == 2).await;
+    let got = of_first();
     assert_eq!(
         got[0]["body"], got[1]["body"],
         "the same bytes on every attempt"
     );
     assert_eq!(got[1]["verified"], json!([true]));
     poll_until("the retry to be recorded", async || {
-        attempts(&app, &token, &id).await.len() == 2
+        attempts(&app, &token, &id)
+            .await
+            .iter()
+            .any(|a| a["event_id"] == first.as_str() && a["attempt"] == 2)
     })
     .await;
     let log = attempts(&app, &token, &id).await;
-    assert_eq!(log[0]["attempt"], 2);
-    assert_eq!(log[0]["status_code"], 200);
+    let retry = log
+        .iter()
+        .find(|a| a["event_id"] == first.as_str() && a["attempt"] == 2)
+        .unwrap();
+    assert_eq!(retry["status_code"], 200);
 }
 
 #[tokio::test]
@@ -415,26 +440,75 @@ async fn a_410_disables_the_endpoint() {
     let log = attempts(&app, &token, &id).await;
     assert_eq!(log[0]["status_code"], 410);
     assert_eq!(log[0]["next_attempt_at"], Value::Null);
-    // Nothing further is queued for it.
-    app.create_user("new@example.com", STRONG, &["user"]).await;
+    // Nothing further is queued for it: an hour on, an event that reaches another endpoint
+    // (so it was fanned out, in one transaction for all endpoints) gave it no delivery, and
+    // its one delivery stays settled.
+    let (_, _) = create_hook(&app, &token, &receiver.url("/ok"), json!(["user.created"])).await;
     app.advance(Duration::from_secs(3600));
-    assert_eq!(receiver.seen().len(), 1);
+    let tokens = app.tokens("root@example.com", STRONG).await;
+    let token = tokens["access_token"].as_str().unwrap().to_owned();
+    app.create_user("new@example.com", STRONG, &["user"]).await;
+    poll_until("the event at the other endpoint", async || {
+        receiver.seen().iter().any(|d| d["path"] == "/ok")
+    })
+    .await;
+    let gone = id.clone();
+    let settled: Vec<bool> = app
+        .state
+        .db
+        .run(move |c| -> passgate::db::Result<_> {
+            use diesel::prelude::*;
+            use passgate::db::schema::webhook_deliveries::dsl as wd;
+            Ok(wd::webhook_deliveries
+                .filter(wd::webhook_id.eq(gone))
+                .select(wd::failed_at.is_not_null())
+                .load(c)?)
+        })
+        .await
+        .unwrap();
+    assert_eq!(settled, [true], "one delivery, settled");
+    assert_eq!(attempts(&app, &token, &id).await.len(), 1);
+    let to_gone = receiver
+        .seen()
+        .iter()
+        .filter(|d| d["path"] == "/gone")
+        .count();
+    assert_eq!(to_gone, 1);
 }
 
 #[tokio::test]
 async fn a_hanging_receiver_holds_only_its_own_queue() {
-    let app = hooks_app().await;
+    // A timeout long enough that everything below happens while the delivery hangs, even
+    // on a busy machine; the test waits for it only at the end.
+    let app = spawn_app_with(|s| {
+        s.webhooks.allow_insecure_targets = true;
+        s.webhooks.poll_interval_ms = 50;
+        s.webhooks.timeout_secs = 8;
+    })
+    .await;
     let (_, token) = app.admin().await;
     let slow = Receiver::start().await;
     let fast = Receiver::start().await;
     let (hang_id, _) = create_hook(&app, &token, &slow.url("/hang"), json!(["webhook.test"])).await;
     let (ok_id, _) = create_hook(&app, &token, &fast.url("/ok"), json!(["webhook.test"])).await;
+    app.create_user("mia@example.com", STRONG, &["user"]).await;
     send_test(&app, &token, &hang_id).await;
     slow.wait_for(1).await;
-    // While that delivery hangs, the other endpoint still gets its events, and the API answers.
+    // While that delivery hangs, the other endpoint still gets its events, the API answers
+    // and mail goes out.
     send_test(&app, &token, &ok_id).await;
     send_test(&app, &token, &ok_id).await;
     fast.wait_for(2).await;
+    let res = app
+        .post(
+            "/v1/password-resets",
+            json!({"email": "mia@example.com"}),
+            None,
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 202);
+    let mail = app.mail.wait_for("mia@example.com", 1).await;
+    assert!(mail[0].link().is_some(), "the reset mail arrived");
     assert!(
         attempts(&app, &token, &hang_id).await.is_empty(),
         "still hanging"
@@ -446,7 +520,7 @@ async fn a_hanging_receiver_holds_only_its_own_queue() {
             .as_u16(),
         200
     );
-    // The timeout (2 s here) ends it, as a failure to retry.
+    // The timeout ends it, as a failure to retry.
     poll_until("the hanging attempt to time out", async || {
         !attempts(&app, &token, &hang_id).await.is_empty()
     })
@@ -461,17 +535,22 @@ async fn a_hanging_receiver_holds_only_its_own_queue() {
 }
 
 #[tokio::test]
-async fn a_large_answer_is_read_only_in_part_and_still_succeeds() {
+async fn an_endless_answer_is_read_only_in_part_and_still_succeeds() {
     let app = hooks_app().await;
     let (_, token) = app.admin().await;
     let receiver = Receiver::start().await;
-    let (id, _) = create_hook(&app, &token, &receiver.url("/big"), json!(["*"])).await;
+    // 200, then a body that never ends: only the 64 KiB cap lets the attempt finish; read
+    // to its end, it would last until the timeout and be recorded as timed out.
+    let (id, _) = create_hook(&app, &token, &receiver.url("/endless"), json!(["*"])).await;
     send_test(&app, &token, &id).await;
     poll_until("the attempt", async || {
         !attempts(&app, &token, &id).await.is_empty()
     })
     .await;
-    assert_eq!(attempts(&app, &token, &id).await[0]["status_code"], 200);
+    let log = attempts(&app, &token, &id).await;
+    assert_eq!(log[0]["status_code"], 200, "{log:?}");
+    assert_eq!(log[0]["error"], Value::Null, "not a timeout: {log:?}");
+    assert_eq!(log[0]["next_attempt_at"], Value::Null, "delivered");
 }
 
 #[tokio::test]
@@ -524,51 +603,105 @@ async fn a_rotated_secret_signs_beside_the_new_one_for_a_day() {
 }
 
 #[tokio::test]
+async fn a_second_rotation_drops_the_first_secret_at_once() {
+    let app = hooks_app().await;
+    let (_, token) = app.admin().await;
+    let receiver = Receiver::start().await;
+    let (id, first) =
+        create_hook(&app, &token, &receiver.url("/ok"), json!(["webhook.test"])).await;
+    let mut secrets = vec![first];
+    for _ in 0..2 {
+        let rotated: Value = app
+            .post(
+                &format!("/v1/admin/webhooks/{id}/rotate-secret"),
+                json!({}),
+                Some(&token),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        secrets.push(rotated["secret"].as_str().unwrap().to_owned());
+    }
+    let all: Vec<&str> = secrets.iter().map(String::as_str).collect();
+    receiver.set_secrets(&all).await;
+    send_test(&app, &token, &id).await;
+    let got = receiver.wait_for(1).await;
+    assert_eq!(
+        got[0]["verified"],
+        json!([false, true, true]),
+        "only the newest secret and the one it replaced sign"
+    );
+}
+
+#[tokio::test]
 async fn a_name_that_resolves_to_loopback_is_refused_at_delivery() {
     let app = spawn_app_with(|s| s.webhooks.poll_interval_ms = 50).await;
     let (_, token) = app.admin().await;
-    let receiver = Receiver::start().await;
-    // Saved as it would have been while the name still resolved to a public address.
-    let id = uuid::Uuid::now_v7().to_string();
-    let now = app.state.clock.now();
-    let row = passgate::db::webhooks::WebhookRow {
-        secret: app
-            .state
-            .webhook_secrets
-            .seal(&id, &passgate::webhooks::signing::new_secret()),
-        id: id.clone(),
-        url: format!("https://localhost:{}/ok", receiver.port),
-        description: None,
-        events: r#"["*"]"#.into(),
-        disabled: false,
-        previous_secret: None,
-        previous_secret_expires_at: None,
-        created_at: now,
-        updated_at: now,
-    };
-    app.state
-        .db
-        .run(move |c| passgate::db::webhooks::insert(c, &row))
-        .await
-        .unwrap();
-    send_test(&app, &token, &id).await;
-    poll_until("the refusal to be recorded", async || {
-        !attempts(&app, &token, &id).await.is_empty()
-    })
-    .await;
-    let log = attempts(&app, &token, &id).await;
-    assert_eq!(log[0]["status_code"], Value::Null);
-    assert!(
-        log[0]["error"].as_str().unwrap().contains("non-public"),
-        "{log:?}"
-    );
-    assert!(
-        receiver.seen().is_empty(),
-        "nothing reached the loopback receiver"
+    // Counts every connection made to it: a refusal must come before any.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let connections = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let accepted = connections.clone();
+    tokio::spawn(async move {
+        while listener.accept().await.is_ok() {
+            accepted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+    });
+    // Saved as they would have been while the name still resolved to a public address, or
+    // past the save-time check some other way: only the delivery-time check stands.
+    for (url, why) in [
+        (
+            format!("https://localhost:{port}/ok"),
+            "resolves only to non-public",
+        ),
+        (
+            format!("https://127.0.0.1:{port}/ok"),
+            "not a public address",
+        ),
+    ] {
+        let id = uuid::Uuid::now_v7().to_string();
+        let now = app.state.clock.now();
+        let row = passgate::db::webhooks::WebhookRow {
+            secret: app
+                .state
+                .webhook_secrets
+                .seal(&id, &passgate::webhooks::signing::new_secret()),
+            id: id.clone(),
+            url: url.clone(),
+            description: None,
+            events: r#"["*"]"#.into(),
+            disabled: false,
+            previous_secret: None,
+            previous_secret_expires_at: None,
+            created_at: now,
+            updated_at: now,
+        };
+        app.state
+            .db
+            .run(move |c| passgate::db::webhooks::insert(c, &row))
+            .await
+            .unwrap();
+        send_test(&app, &token, &id).await;
+        poll_until("the refusal to be recorded", async || {
+            !attempts(&app, &token, &id).await.is_empty()
+        })
+        .await;
+        let log = attempts(&app, &token, &id).await;
+        assert_eq!(log[0]["status_code"], Value::Null, "{url}");
+        assert!(
+            log[0]["error"].as_str().unwrap().contains(why),
+            "{url}: {log:?}"
+        );
+    }
+    assert_eq!(
+        connections.load(std::sync::atomic::Ordering::SeqCst),
+        0,
+        "nothing connected to the loopback listener"
     );
     let metrics = app.metrics().await;
     assert!(
-        metrics.contains("passgate_webhook_deliveries_total{outcome=\"refused\"} 1"),
+        metrics.contains("passgate_webhook_deliveries_total{outcome=\"refused\"} 2"),
         "{metrics}"
     );
 }
@@ -624,6 +757,15 @@ async fn deliveries_come_in_cursor_pages() {
     assert!(metrics.contains("passgate_webhook_pending"), "{metrics}");
 }
 
+/// `passgate_webhook_pending` as the management listener's `/metrics` shows it.
+async fn pending_gauge(app: &TestApp) -> Option<i64> {
+    app.metrics()
+        .await
+        .lines()
+        .find_map(|l| l.strip_prefix("passgate_webhook_pending "))
+        .and_then(|v| v.trim().parse().ok())
+}
+
 #[tokio::test]
 async fn retries_double_and_stop_after_the_give_up_window() {
     let app = hooks_app().await;
@@ -648,6 +790,11 @@ async fn retries_double_and_stop_after_the_give_up_window() {
         (next - at).num_seconds()
     };
     assert_eq!(gap(&attempts(&app, &token, &id).await[0]), 5);
+    poll_until(
+        "passgate_webhook_pending 1 while it is retried",
+        async || pending_gauge(&app).await == Some(1),
+    )
+    .await;
     app.advance(Duration::from_secs(5));
     poll_until("the second attempt", async || {
         attempts(&app, &token, &id).await.len() == 2
@@ -665,6 +812,10 @@ async fn retries_double_and_stop_after_the_give_up_window() {
     let last = &attempts(&app, &token, &id).await[0];
     assert_eq!(last["status_code"], 500);
     assert_eq!(last["next_attempt_at"], Value::Null, "given up");
+    poll_until("passgate_webhook_pending 0 once given up", async || {
+        pending_gauge(&app).await == Some(0)
+    })
+    .await;
     app.advance(Duration::from_secs(10 * 259_200));
     let metrics = app.metrics().await;
     assert!(

@@ -8,7 +8,8 @@
 //   /redirect   302 to /ok (the sender must not follow it)
 //   /gone       410
 //   /hang       never answers (the sender's timeout must end it)
-//   /big        200 with a 1 MiB body (the sender reads at most 64 KiB)
+//   /endless    200, then a body that never ends (the sender reads at most 64 KiB and
+//               stops; without that cap it would read until its timeout)
 // The test registers secrets with POST /__secrets {"secrets": [...]}; the first line on
 // stdout is {"port": N}.
 import http from "node:http";
@@ -65,9 +66,15 @@ const server = http.createServer((req, res) => {
     };
     process.stdout.write(JSON.stringify(report) + "\n");
     if (status === 0) return; // hang: never answer
-    if (req.url === "/big") {
+    if (req.url === "/endless") {
       res.writeHead(200, { "content-type": "text/plain" });
-      res.end("x".repeat(1024 * 1024));
+      const chunk = "x".repeat(16 * 1024);
+      // As fast as the sender reads, until it hangs up.
+      const pump = () => {
+        while (!res.destroyed && res.write(chunk)) {}
+        if (!res.destroyed) res.once("drain", pump);
+      };
+      pump();
       return;
     }
     if (status === 302) {

@@ -1,7 +1,7 @@
 //! A webhook receiver on 127.0.0.1 that checks every delivery with the official Standard
 //! Webhooks verifier: `tests/webhooks/receiver.mjs` (Node, npm `standardwebhooks` from that
 //! folder's package-lock.json), started per test. Its path picks the answer (`/ok`,
-//! `/fail-once`, `/gone`, `/hang`, `/big`); each delivery it saw is a JSON value here.
+//! `/fail-once`, `/gone`, `/hang`, `/endless`); each delivery it saw is a JSON value here.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
