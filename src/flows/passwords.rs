@@ -192,7 +192,7 @@ pub fn apply(
     }
     // Only passgate's own argon2id goes to the history: a hash imported from another
     // system is never kept past the change that replaces it.
-    let own = |phc: &str| crate::password::legacy::parse(phc).is_ok_and(|l| l.is_own_format());
+    let own = crate::password::own::is_own_hash;
     if let Some(old) = user.password_hash.as_deref().filter(|old| own(old)) {
         db::password_history::push(conn, &user.id, old, state_history, change.now)?;
     }

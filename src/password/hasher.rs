@@ -24,6 +24,7 @@ use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::oneshot;
 
 use super::legacy;
+use super::own::{needs_rehash, own_hash};
 use crate::metrics::Metrics;
 
 #[derive(Debug, thiserror::Error)]
@@ -243,35 +244,34 @@ fn check(
     params: &Params,
     memory: &mut Vec<Block>,
 ) -> Verification {
-    let no_match = Verification {
-        matches: false,
-        needs_rehash: true,
-        legacy_scheme: None,
-    };
-    let legacy = match legacy::parse(stored) {
-        Ok(legacy) => legacy,
-        Err(_) => return no_match,
-    };
-    if !legacy.is_own_format() {
+    // passgate's own argon2id, whatever its parameters (the configured ones, or those it
+    // wrote with before a setting changed), is verified as it is: the import bounds of
+    // `legacy` are for hashes of other systems, and holding the service's own settings to
+    // them would lock every account out when a setting is above a bound.
+    if let Some(parsed) = own_hash(stored) {
+        let needs_rehash = needs_rehash(&parsed, params);
         return Verification {
+            matches: verify_phc(
+                &parsed,
+                normalized.expose_secret().as_bytes(),
+                params,
+                memory,
+            ),
+            needs_rehash,
+            legacy_scheme: needs_rehash.then_some("argon2id"),
+        };
+    }
+    match legacy::parse(stored) {
+        Ok(legacy) if !legacy.is_own_format() => Verification {
             matches: legacy.verify(as_typed.expose_secret().as_bytes()),
             needs_rehash: true,
             legacy_scheme: Some(legacy.scheme),
-        };
-    }
-    let Ok(parsed) = PasswordHash::new(stored) else {
-        return no_match;
-    };
-    let needs_rehash = needs_rehash(&parsed, params);
-    Verification {
-        matches: verify_phc(
-            &parsed,
-            normalized.expose_secret().as_bytes(),
-            params,
-            memory,
-        ),
-        needs_rehash,
-        legacy_scheme: needs_rehash.then_some(legacy.scheme),
+        },
+        _ => Verification {
+            matches: false,
+            needs_rehash: true,
+            legacy_scheme: None,
+        },
     }
 }
 
@@ -323,7 +323,8 @@ fn verify_phc(
     let Ok(salt) = salt.decode_b64(&mut salt_buf) else {
         return false;
     };
-    // `legacy::parse` has bounded m_cost already (an imported hash).
+    // An imported argon2id was held to the bounds at import (`legacy::bounds`), unless it
+    // had the configured parameters; passgate's own have the parameters it was set to.
     let Ok(params) = Params::new(
         params.m_cost(),
         params.t_cost(),
@@ -363,20 +364,6 @@ pub fn unmatchable_phc(params: &Params) -> Result<String, HashError> {
         hash: Some(Output::new(&output).map_err(failed)?),
     };
     Ok(phc.to_string())
-}
-
-fn needs_rehash(hash: &PasswordHash<'_>, params: &Params) -> bool {
-    if hash.algorithm.as_str() != "argon2id" || hash.version != Some(Version::V0x13 as u32) {
-        return true;
-    }
-    match Params::try_from(hash) {
-        Ok(p) => {
-            p.m_cost() != params.m_cost()
-                || p.t_cost() != params.t_cost()
-                || p.p_cost() != params.p_cost()
-        }
-        Err(_) => true,
-    }
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ pub mod digest;
 pub mod generator;
 pub mod hasher;
 pub mod legacy;
+pub mod own;
 pub mod policy;
 
 pub use generator::generate_temporary_password;

@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 use crate::domain::{DisplayName, Email, LanguageTag, Parsed, RoleSet};
 use crate::error::{ApiError, FieldError};
 use crate::flows::{accept, passwords};
-use crate::password::legacy;
+use crate::password::{legacy, own};
 use crate::state::AppState;
 
 /// One user, one line of `application/x-ndjson` (the export writes the same form).
@@ -119,7 +119,7 @@ pub fn parse(state: &AppState, line: u64, text: &[u8]) -> Result<Record, ApiErro
             ));
             Secret::None
         }
-        (Some(hash), None) => match stored_form(&hash) {
+        (Some(hash), None) => match stored_form(state, &hash) {
             Ok((stored, scheme)) => Secret::Hash { stored, scheme },
             Err(why) => {
                 errors.push(FieldError::new("password_hash", "unsupported_hash", why.0));
@@ -156,7 +156,10 @@ pub fn parse(state: &AppState, line: u64, text: &[u8]) -> Result<Record, ApiErro
 
 /// The text stored for a given hash (a Keycloak object in its canonical form), and its
 /// scheme, or why it is refused.
-fn stored_form(hash: &serde_json::Value) -> Result<(String, &'static str), legacy::Unsupported> {
+fn stored_form(
+    state: &AppState,
+    hash: &serde_json::Value,
+) -> Result<(String, &'static str), legacy::Unsupported> {
     let stored = match hash {
         serde_json::Value::String(s) => s.clone(),
         object @ serde_json::Value::Object(_) => legacy::canonical_credential(object)?,
@@ -166,6 +169,15 @@ fn stored_form(hash: &serde_json::Value) -> Result<(String, &'static str), legac
             ))
         }
     };
+    // An argon2id with the parameters configured here (another passgate's export with the
+    // same settings) costs what every sign-in here costs already: the bounds, which keep
+    // an import from making sign-ins costlier, have nothing to refuse in it.
+    let h = &state.settings.hashing;
+    if stored.len() <= legacy::bounds::MAX_HASH_LEN
+        && own::has_params(&stored, h.memory_kib, h.iterations, h.parallelism)
+    {
+        return Ok((stored, "argon2id"));
+    }
     let scheme = legacy::parse(&stored)?.scheme;
     Ok((stored, scheme))
 }

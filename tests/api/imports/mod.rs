@@ -3,6 +3,7 @@
 //! replaced at first use; the route's rules; export and the round trip.
 
 mod legacy_sign_in;
+mod own_settings;
 mod raw;
 mod round_trip;
 mod route;
