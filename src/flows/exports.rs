@@ -7,6 +7,7 @@
 //! created or changed while the export runs may or may not be in it.
 
 use bytes::Bytes;
+use chrono::{DateTime, NaiveDateTime, Utc};
 use futures_util::Stream;
 use serde::Serialize;
 
@@ -28,15 +29,24 @@ struct ExportLine<'a> {
     display_name: Option<&'a str>,
     roles: Vec<&'static str>,
     disabled: bool,
-    /// As stored: a string, or a Keycloak credential object.
+    /// As stored: a string, or a Keycloak credential object. Absent when there is none, or
+    /// when it was a temporary password that has expired (only a reset link opens such an
+    /// account, here as there).
     #[serde(skip_serializing_if = "Option::is_none")]
     password_hash: Option<serde_json::Value>,
+    /// A temporary password's expiry, so that it ends there when it ends here.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    password_expires_at: Option<DateTime<Utc>>,
     require_change_on_next_sign_in: bool,
     locale: Option<&'a str>,
 }
 
-fn line(row: &UserRow) -> Vec<u8> {
-    let password_hash = row.password_hash.as_deref().map(|stored| {
+fn line(row: &UserRow, now: NaiveDateTime) -> Vec<u8> {
+    // An expired temporary password opens nothing here; exported without its expiry it
+    // would open the account there again.
+    let expired = row.password_expires_at.is_some_and(|t| t <= now);
+    let stored = row.password_hash.as_deref().filter(|_| !expired);
+    let password_hash = stored.map(|stored| {
         // A Keycloak credential is stored as its JSON text and given back as the object.
         if stored.starts_with("{\"") {
             serde_json::from_str(stored).unwrap_or_else(|_| stored.into())
@@ -50,6 +60,10 @@ fn line(row: &UserRow) -> Vec<u8> {
         roles: RoleSet::from_db(&row.roles).names(),
         disabled: row.disabled,
         password_hash,
+        password_expires_at: row
+            .password_expires_at
+            .filter(|_| stored.is_some())
+            .map(|t| t.and_utc()),
         require_change_on_next_sign_in: row.password_change_required,
         locale: row.locale.as_deref(),
     };
@@ -87,10 +101,12 @@ pub async fn export(
         })
         .await?;
     let db = state.db.clone();
+    let clock = state.clock.clone();
     Ok(futures_util::stream::try_unfold(
         Some(None::<String>),
         move |cursor| {
             let db = db.clone();
+            let clock = clock.clone();
             async move {
                 let Some(after_id) = cursor else {
                     return Ok(None);
@@ -105,8 +121,9 @@ pub async fn export(
                 rows.truncate(PAGE_SIZE as usize);
                 let next = rows.last().map(|r| r.id.to_string()).filter(|_| more);
                 let mut chunk = Vec::with_capacity(rows.len() * 256);
+                let now = clock.now();
                 for row in &rows {
-                    chunk.extend(line(row));
+                    chunk.extend(line(row, now));
                 }
                 Ok::<_, ApiError>(Some((Bytes::from(chunk), next.map(Some))))
             }

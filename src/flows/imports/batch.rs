@@ -108,8 +108,8 @@ fn create(c: &mut DbConn, cx: &Context<'_>, ready: &Ready) -> Result<Outcome, Ap
         display_name: r.display_name.as_ref().map(|d| d.as_str().to_owned()),
         roles: roles.to_db(),
         password_changed_at: hash.as_ref().map(|_| cx.now),
+        password_expires_at: hash.as_ref().and(r.expires_at),
         password_hash: hash,
-        password_expires_at: None,
         security_version: 1,
         password_change_required: r.require_change.unwrap_or(false),
         disabled: r.disabled.unwrap_or(false),
@@ -191,7 +191,7 @@ fn update(
         let change = db::users::PasswordChange {
             new_hash: Some(hash),
             change_required: require,
-            expires_at: None,
+            expires_at: r.expires_at,
             now: cx.now,
         };
         passwords::apply(c, cx.history, &row, row.password_hash.as_deref(), &change)?;

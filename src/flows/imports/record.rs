@@ -1,6 +1,7 @@
 //! One line of an import: read as JSON, every field parsed into its domain type, the hash
 //! checked against the schemes and bounds of `password::legacy` — no hashing here.
 
+use chrono::{DateTime, NaiveDateTime, Utc};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Deserializer};
 use utoipa::ToSchema;
@@ -41,6 +42,13 @@ pub struct ImportLine {
     #[schema(value_type = Option<String>, max_length = 256)]
     #[serde(default)]
     pub password: Option<SecretString>,
+    /// When the password (`password_hash` or `password`) stops opening the account, RFC
+    /// 3339: a temporary password's expiry, as the export writes it (an extension of the
+    /// format; absent: it does not expire). Only with `password_hash` or `password`; an
+    /// upsert takes it with a new hash.
+    #[schema(value_type = Option<String>, format = DateTime)]
+    #[serde(default)]
+    pub password_expires_at: Option<DateTime<Utc>>,
     /// Default false.
     #[serde(default)]
     pub require_change_on_next_sign_in: Option<bool>,
@@ -75,6 +83,8 @@ pub struct Record {
     pub roles: Option<RoleSet>,
     pub disabled: Option<bool>,
     pub secret: Secret,
+    /// When the secret stops opening the account (only with one).
+    pub expires_at: Option<NaiveDateTime>,
     pub require_change: Option<bool>,
     /// `Some(None)`: clear it.
     pub locale: Option<Option<LanguageTag>>,
@@ -139,6 +149,13 @@ pub fn parse(state: &AppState, line: u64, text: &[u8]) -> Result<Record, ApiErro
         }
         (None, None) => Secret::None,
     };
+    if raw.password_expires_at.is_some() && matches!(secret, Secret::None) && errors.is_empty() {
+        errors.push(FieldError::new(
+            "password_expires_at",
+            "missing_password",
+            "password_expires_at goes with password_hash or password",
+        ));
+    }
     match email {
         Some(email) if errors.is_empty() => Ok(Record {
             line,
@@ -147,6 +164,7 @@ pub fn parse(state: &AppState, line: u64, text: &[u8]) -> Result<Record, ApiErro
             roles,
             disabled: raw.disabled,
             secret,
+            expires_at: raw.password_expires_at.map(|t| t.naive_utc()),
             require_change: raw.require_change_on_next_sign_in,
             locale,
         }),

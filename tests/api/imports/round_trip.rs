@@ -174,3 +174,132 @@ async fn the_command_line_imports_and_exports_with_progress_on_stderr() {
         .unwrap();
     assert!(!missing.status.success());
 }
+
+/// A temporary password (an admin's `generate` reset) keeps its expiry through the round
+/// trip, so it stops opening the account there when it would have here; one that has
+/// expired already is exported without its hash: only a reset link opens that account,
+/// there as here.
+#[tokio::test]
+async fn temporary_passwords_keep_their_expiry_and_an_expired_one_opens_nothing() {
+    let ttl = |s: &mut passgate::config::Settings| s.admin.temporary_password_ttl_secs = 600;
+    let source = spawn_app_with(ttl).await;
+    let (_, token) = source.admin().await;
+    let generate = async |email: &str| {
+        let id = source.create_user(email, STRONG, &["user"]).await;
+        let res = source
+            .post(
+                &format!("/v1/admin/users/{id}/password-reset"),
+                json!({"mode": "generate", "notify_user": false}),
+                Some(&token),
+            )
+            .await;
+        assert_eq!(res.status(), 200);
+        let body: Value = res.json().await.unwrap();
+        let expires = body["temporary_password_expires_at"].as_str().unwrap();
+        let expires = chrono::DateTime::parse_from_rfc3339(expires).unwrap();
+        (
+            body["temporary_password"].as_str().unwrap().to_owned(),
+            expires,
+        )
+    };
+    let (expired, _) = generate("expired@example.com").await;
+    source.advance(std::time::Duration::from_secs(601));
+    let (temporary, expires) = generate("temporary@example.com").await;
+
+    let exported = export(&source, &token).await;
+    let line = |email: &str| exported.iter().find(|l| l["email"] == email).unwrap();
+    let gone = line("expired@example.com");
+    assert!(gone.get("password_hash").is_none(), "{gone}");
+    assert!(gone.get("password_expires_at").is_none(), "{gone}");
+    let kept = line("temporary@example.com");
+    assert!(kept["password_hash"].is_string(), "{kept}");
+    let written = kept["password_expires_at"].as_str().expect("an expiry");
+    let written = chrono::DateTime::parse_from_rfc3339(written).unwrap();
+    assert!(
+        (written - expires).num_seconds().abs() < 1,
+        "{written} {expires}"
+    );
+
+    let target = spawn_app_with(ttl).await;
+    target
+        .create_user("target-admin@example.com", STRONG, &["admin"])
+        .await;
+    let target_token = target.tokens("target-admin@example.com", STRONG).await;
+    let target_token = target_token["access_token"].as_str().unwrap();
+    let report = imported(&target, target_token, "?mode=upsert", ndjson(&exported)).await;
+    assert_eq!(report["summary"]["failed"], 0, "{report}");
+    assert_eq!(
+        target
+            .sign_in("expired@example.com", &expired)
+            .await
+            .status(),
+        401
+    );
+    assert_eq!(
+        target
+            .sign_in("temporary@example.com", &temporary)
+            .await
+            .status(),
+        200
+    );
+    // The expiry is the source's instant: past it (the source's clock ran 601 s ahead of
+    // the target's), the temporary password opens nothing there either.
+    target.advance(std::time::Duration::from_secs(601 + 601));
+    assert_eq!(
+        target
+            .sign_in("temporary@example.com", &temporary)
+            .await
+            .status(),
+        401
+    );
+}
+
+/// An import line may carry `password_expires_at` itself; without a password it is refused.
+#[tokio::test]
+async fn an_import_line_sets_the_expiry_of_its_password() {
+    let app = spawn_app().await;
+    let (_, token) = app.admin().await;
+    let soon = (chrono::Utc::now() + chrono::Duration::seconds(300)).to_rfc3339();
+    let body = ndjson(&[
+        json!({"email": "soon@example.com", "password": STRONG, "password_expires_at": soon}),
+        json!({"email": "none@example.com", "password_expires_at": soon}),
+        json!({"email": "bad@example.com", "password": STRONG, "password_expires_at": "tomorrow"}),
+    ]);
+    let report = imported(&app, &token, "", body).await;
+    assert_eq!(report["summary"]["created"], 1, "{report}");
+    let failures = report["failures"].as_array().unwrap();
+    assert_eq!(failures[0]["line"], 2);
+    assert_eq!(
+        failures[0]["error"]["errors"][0]["field"],
+        "password_expires_at"
+    );
+    assert_eq!(failures[1]["line"], 3);
+    assert_eq!(failures[1]["error"]["code"], "malformed_request");
+    assert_eq!(app.sign_in("soon@example.com", STRONG).await.status(), 200);
+    app.advance(std::time::Duration::from_secs(301));
+    assert_eq!(app.sign_in("soon@example.com", STRONG).await.status(), 401);
+}
+
+/// The export reads its users in pages of 1,000: more than one page comes out whole, each
+/// user once.
+#[tokio::test]
+async fn an_export_of_more_than_one_page_is_complete() {
+    let app = spawn_app().await;
+    let (_, token) = app.admin().await;
+    let lines: Vec<Value> = (0..2_345)
+        .map(|i| json!({"email": format!("user{i}@example.com")}))
+        .collect();
+    let report = imported(&app, &token, "", ndjson(&lines)).await;
+    assert_eq!(report["summary"]["created"], 2_345, "{report}");
+    let exported = export(&app, &token).await;
+    assert_eq!(
+        exported.len(),
+        2_345 + 1,
+        "every imported user and the admin"
+    );
+    let emails: std::collections::HashSet<&str> = exported
+        .iter()
+        .map(|l| l["email"].as_str().unwrap())
+        .collect();
+    assert_eq!(emails.len(), exported.len(), "each user once");
+}
