@@ -21,6 +21,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::db::write_tx;
+use crate::domain::Email;
 use crate::error::{ApiError, FieldError};
 use crate::state::AppState;
 use crate::webhooks;
@@ -192,7 +193,14 @@ impl Import<'_> {
         let record = match record::parse(self.state, self.line, &text) {
             Ok(record) => record,
             Err(e) => {
-                self.fail(self.line, record::email_of(&text), e);
+                let email = record::email_of(&text);
+                // The email is taken even though its line failed: a later line with it is
+                // a `conflict` all the same (contract), whatever broke this one.
+                if let Some(parsed) = email.as_deref().and_then(|e| Email::parse(e).ok()) {
+                    self.seen
+                        .insert(self.digest_key.hash_one(parsed.normalized()));
+                }
+                self.fail(self.line, email, e);
                 return Ok(false);
             }
         };

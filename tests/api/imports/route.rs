@@ -91,6 +91,44 @@ async fn each_line_succeeds_or_fails_alone_and_is_reported_by_number() {
     assert!(j.disabled);
 }
 
+/// A line that fails for any reason of its own still takes its email: the address on a
+/// later line is a `conflict`, never a second chance (contract: "Import and export").
+#[tokio::test]
+async fn an_email_of_a_failed_line_is_a_conflict_on_every_later_line() {
+    let app = spawn_app().await;
+    let (_, token) = app.admin().await;
+    let body = [
+        json!({"email": "hash@example.com", "password_hash": "md5$salt$0123456789abcdef"}),
+        json!({"email": "role@example.com", "roles": ["user", "emperor"]}),
+        json!({"email": "field@example.com", "shoe_size": 9}),
+        json!({"email": "both@example.com", "password": STRONG, "password_hash": "x"}),
+        json!({"email": "Hash@Example.com", "password": STRONG}),
+        json!({"email": "role@example.com"}),
+        json!({"email": "field@example.com", "password": STRONG}),
+        json!({"email": "both@example.com"}),
+        json!({"email": "role@example.com", "password": STRONG}),
+    ];
+    let report = imported(&app, &token, "", ndjson(&body)).await;
+    assert_eq!(
+        report["summary"],
+        json!({"received": 9, "created": 0, "updated": 0, "failed": 9}),
+        "{report}"
+    );
+    for line in 5..=9 {
+        assert_eq!(
+            failure(&report, line)["error"]["code"],
+            "conflict",
+            "{report}"
+        );
+    }
+    for email in ["hash", "role", "field", "both"] {
+        assert_eq!(
+            stored_hash(&app, &format!("{email}@example.com")).await,
+            None
+        );
+    }
+}
+
 #[tokio::test]
 async fn an_empty_body_imports_nothing() {
     let app = spawn_app().await;
