@@ -55,7 +55,15 @@ pub struct HashingSettings {
     pub max_concurrent: usize,
     /// Jobs allowed to wait for a hashing thread; 0 means 64 per hashing thread.
     pub queue: usize,
+    /// A failed credential check is answered no sooner than this many milliseconds after it
+    /// began (0: off), so that an imported hash costlier than one argon2id verification does
+    /// not tell, by its slower failures, that its address exists (SECURITY.md).
+    pub failure_floor_ms: u64,
 }
+
+/// The highest `failure_floor_ms` start-up accepts: ten seconds is past the costliest
+/// scheme the import bounds let in, so a larger value can only be a mistake.
+pub const MAX_FAILURE_FLOOR_MS: u64 = 10_000;
 
 impl Default for HashingSettings {
     fn default() -> Self {
@@ -65,6 +73,7 @@ impl Default for HashingSettings {
             parallelism: 1,
             max_concurrent: 0,
             queue: 0,
+            failure_floor_ms: 0,
         }
     }
 }

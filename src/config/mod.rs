@@ -339,4 +339,14 @@ mod tests {
         s.server.body_timeout_secs = 0;
         assert!(s.validate().is_err());
     }
+
+    #[test]
+    fn a_failure_floor_over_ten_seconds_is_refused() {
+        let mut s = Settings::default();
+        s.hashing.failure_floor_ms = 10_000;
+        s.validate().unwrap();
+        s.hashing.failure_floor_ms = 10_001;
+        let e = s.validate().unwrap_err().to_string();
+        assert!(e.contains("PASSGATE__HASHING__FAILURE_FLOOR_MS"), "{e}");
+    }
 }

@@ -122,6 +122,15 @@ impl Settings {
                 &format!("not valid argon2id parameters ({e})"),
             );
         }
+        if self.hashing.failure_floor_ms > super::credentials::MAX_FAILURE_FLOOR_MS {
+            return fail(
+                "HASHING__FAILURE_FLOOR_MS",
+                &format!(
+                    "must be at most {} (milliseconds)",
+                    super::credentials::MAX_FAILURE_FLOOR_MS
+                ),
+            );
+        }
         if self.policy.min_length == 0 || self.policy.max_length < self.policy.min_length {
             return fail(
                 "POLICY__MIN_LENGTH / PASSGATE__POLICY__MAX_LENGTH",

@@ -9,7 +9,9 @@
 //! The stored hash may be one imported from another system (`password::legacy`): it is
 //! verified here too, on the same pool, and `Verified::legacy_scheme` tells the caller to
 //! replace it.
-//! The answer and the work done do not tell whether the account exists.
+//! The answer and the work done do not tell whether the account exists; with
+//! `PASSGATE__HASHING__FAILURE_FLOOR_MS`, neither does the time a failure takes when some
+//! imported hashes cost more than the stand-in.
 
 use chrono::NaiveDateTime;
 use secrecy::SecretString;
@@ -78,6 +80,7 @@ pub async fn check(
     origin: &ClientAddress,
     now: NaiveDateTime,
 ) -> Result<Verified, ApiError> {
+    let began = tokio::time::Instant::now();
     passwords::refuse_too_long(state, field, presented, Presented::Current)?;
     let password = password::normalize(presented);
     // Whoever the account, a full hashing queue answers the same 503 before any lookup.
@@ -195,6 +198,13 @@ pub async fn check(
             })
         })
         .await?;
+    // An imported hash costlier than one argon2id verification fails slower than an unknown
+    // address (checked against the stand-in): with the floor set, every failure waits until
+    // the costliest has had its time. On a timer, so the wait holds no hashing thread.
+    let floor = state.settings.hashing.failure_floor_ms;
+    if floor > 0 {
+        tokio::time::sleep_until(began + std::time::Duration::from_millis(floor)).await;
+    }
     Err(purpose.wrong())
 }
 

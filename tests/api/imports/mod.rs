@@ -7,6 +7,7 @@ mod own_settings;
 mod raw;
 mod round_trip;
 mod route;
+mod timing;
 
 use reqwest::Response;
 use serde_json::Value;
