@@ -197,6 +197,19 @@ async fn import_file(
 ) -> anyhow::Result<()> {
     use passgate::flows::imports::{self, Actor, Mode, Options};
     use std::io::{Read, Write};
+    let max_bytes = state.settings.import.max_body_bytes;
+    let too_large = || {
+        anyhow::anyhow!(
+            "{}: larger than PASSGATE__IMPORT__MAX_BODY_BYTES ({max_bytes} bytes); raise it or \
+             split the file",
+            file.display()
+        )
+    };
+    // A file's size is known: one over the limit is refused before anything is written
+    // (standard input is counted as it is read, like a chunked body).
+    if std::fs::metadata(file).is_ok_and(|m| m.is_file() && m.len() > max_bytes) {
+        return Err(too_large());
+    }
     let reader: Box<dyn Read> = if file.as_os_str() == "-" {
         Box::new(std::io::stdin())
     } else {
@@ -223,8 +236,9 @@ async fn import_file(
             ImportMode::Upsert => Mode::Upsert,
         },
         dry_run,
-        // A file is read at the operator's own pace: no body limit applies.
-        max_bytes: u64::MAX,
+        // The same limit as the route's: what an import holds grows with its lines (the
+        // emails already read, see `imports`), so a file is bounded like a body.
+        max_bytes,
         origin: Default::default(),
     };
     let started = std::time::Instant::now();
@@ -239,7 +253,10 @@ async fn import_file(
         );
     })
     .await
-    .map_err(|e| anyhow::anyhow!("{}", e.reported().problem().detail_with_errors()))?;
+    .map_err(|e| match e {
+        passgate::error::ApiError::PayloadTooLarge => too_large(),
+        e => anyhow::anyhow!("{}", e.reported().problem().detail_with_errors()),
+    })?;
     eprintln!(
         "{}",
         if dry_run {

@@ -303,3 +303,44 @@ async fn an_export_of_more_than_one_page_is_complete() {
         .collect();
     assert_eq!(emails.len(), exported.len(), "each user once");
 }
+
+/// `passgate import` holds a file to `PASSGATE__IMPORT__MAX_BODY_BYTES` like a body: what
+/// an import keeps grows with its lines (the emails read), so a file is not unbounded.
+#[tokio::test]
+async fn the_command_line_import_has_the_body_limit_too() {
+    let (url, _db) = crate::helpers::fresh_database();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("users.ndjson");
+    let lines: Vec<Value> = (0..100)
+        .map(|i| json!({"email": format!("cli{i}@example.com")}))
+        .collect();
+    std::fs::write(&file, ndjson(&lines)).unwrap();
+    let over = crate::helpers::passgate(&url)
+        .env("PASSGATE__IMPORT__MAX_BODY_BYTES", "1024")
+        .args(["import", file.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(!over.status.success());
+    let stderr = String::from_utf8_lossy(&over.stderr);
+    assert!(
+        stderr.contains("larger than PASSGATE__IMPORT__MAX_BODY_BYTES"),
+        "{stderr}"
+    );
+    let via_stdin = crate::helpers::passgate(&url)
+        .env("PASSGATE__IMPORT__MAX_BODY_BYTES", "1024")
+        .args(["import", "-"])
+        .stdin(std::fs::File::open(&file).unwrap())
+        .output()
+        .unwrap();
+    assert!(!via_stdin.status.success());
+    let stderr = String::from_utf8_lossy(&via_stdin.stderr);
+    assert!(
+        stderr.contains("larger than PASSGATE__IMPORT__MAX_BODY_BYTES"),
+        "{stderr}"
+    );
+    let within = crate::helpers::passgate(&url)
+        .args(["import", file.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(within.status.success());
+}
