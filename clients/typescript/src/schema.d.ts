@@ -393,7 +393,9 @@ export interface paths {
          * Export every user (`admin`; audited `users.exported`) as `application/x-ndjson` in the
          *     import format, `password_hash` included as stored (a string, or a Keycloak credential
          *     object), so that importing it with `mode=upsert` restores the same accounts and
-         *     passwords. Streamed in id order; sent `no-store`.
+         *     passwords. A temporary password comes with its `password_expires_at`; one that has
+         *     expired is left out (the account is then entered through a reset link). Streamed in id
+         *     order; sent `no-store`.
          */
         get: operations["exportUsers"];
         put?: never;
@@ -422,7 +424,10 @@ export interface paths {
          *     bad line fails alone. The body is streamed: any size up to
          *     `PASSGATE__IMPORT__MAX_BODY_BYTES` (1 GiB), no longer than
          *     `PASSGATE__SERVER__BODY_TIMEOUT_SECS` between two chunks; lines of at most 16 KiB. An
-         *     email given on an earlier line is a `conflict` on every later one.
+         *     email given on an earlier line (even one that failed) is a `conflict` on every later
+         *     one. Memory: one line and one batch, plus the set of emails read, 10–21 bytes a line
+         *     (1.5 times that while it grows): 72 MiB for 1 GiB of lines with hashes, 576 MiB at
+         *     worst (1 GiB of the shortest lines); the body limit bounds it.
          */
         post: operations["importUsers"];
         delete?: never;
@@ -1264,11 +1269,14 @@ export interface components {
              */
             password?: string | null;
             /**
-             * @description A hash in one of the accepted formats (a string, at most 2048 characters), or a
-             *     Keycloak password credential as a realm export holds it (an object). Verified at the
-             *     next sign-in, then replaced with argon2id. Not with `password`.
+             * Format: date-time
+             * @description When the password (`password_hash` or `password`) stops opening the account, RFC
+             *     3339: a temporary password's expiry, as the export writes it (an extension of the
+             *     format; absent: it does not expire). Only with `password_hash` or `password`; an
+             *     upsert takes it with a new hash.
              */
-            password_hash?: Record<string, never> | null;
+            password_expires_at?: string | null;
+            password_hash?: null | components["schemas"]["PasswordHash"];
             /** @description Default false. */
             require_change_on_next_sign_in?: boolean | null;
             /** @description Default `["user"]`; `user` is always included. */
@@ -1335,6 +1343,25 @@ export interface components {
             code: string;
             detail: string;
         };
+        /**
+         * @description A Keycloak password credential exactly as a realm export holds it; other members of
+         *     the export (`id`, `createdDate`, `priority`, …) are allowed and not kept.
+         * @example {
+         *       "credentialData": "{\"hashIterations\":27500,\"algorithm\":\"pbkdf2-sha256\",\"additionalParameters\":{}}",
+         *       "secretData": "{\"value\":\"…base64…\",\"salt\":\"…base64…\",\"additionalParameters\":{}}",
+         *       "type": "password"
+         *     }
+         */
+        KeycloakCredential: {
+            /**
+             * @description JSON text: `algorithm` (`pbkdf2`, `pbkdf2-sha256`, `pbkdf2-sha512`, `argon2`),
+             *     `hashIterations` and `additionalParameters` (Keycloak's defaults where absent).
+             */
+            credentialData: string;
+            /** @description JSON text: `value` and `salt`, base64. */
+            secretData: string;
+            type: string;
+        };
         /** @description A BCP 47 language tag (`da`, `en-GB`); any well-formed tag is kept, and mail uses the closest language served, else the default. */
         LanguageTag: string;
         /** @description Why one line failed: the problem the line would have been answered with alone. */
@@ -1377,6 +1404,7 @@ export interface components {
              */
             type: "password.changed";
         };
+        PasswordHash: string | components["schemas"]["KeycloakCredential"];
         /** @description `password.reset_requested`: sent only for real, enabled accounts. */
         PasswordResetRequested: {
             user_id: string;

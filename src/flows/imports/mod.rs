@@ -14,6 +14,7 @@
 mod batch;
 mod lines;
 mod record;
+mod schema;
 
 use std::collections::HashSet;
 use std::hash::BuildHasher;

@@ -33,8 +33,10 @@ pub struct ImportLine {
     pub disabled: Option<bool>,
     /// A hash in one of the accepted formats (a string, at most 2048 characters), or a
     /// Keycloak password credential as a realm export holds it (an object). Verified at the
-    /// next sign-in, then replaced with argon2id. Not with `password`.
-    #[schema(value_type = Option<Object>)]
+    /// next sign-in, then replaced with argon2id. Not with `password`. The export leaves it
+    /// out when the account has no password, or only a temporary one that has expired:
+    /// such an account is entered through a reset link, there as here.
+    #[schema(value_type = Option<super::schema::PasswordHash>)]
     #[serde(default)]
     pub password_hash: Option<serde_json::Value>,
     /// The user's current password in plain text, hashed at import (the policy is not
