@@ -230,7 +230,7 @@ fn a_keycloak_credential_keeps_only_what_verification_needs() {
 }
 
 /// The fixtures at their ecosystems' default PBKDF2 iterations (every one also parses in
-/// the tests above; the benchmark `legacy_hashes` times them in an optimised build). Each
+/// the tests above; `cargo run --release --example legacy_costs` times them). Each
 /// takes up to a few seconds in a test build, so they verify side by side.
 #[test]
 fn heavy_fixtures_verify() {
@@ -242,6 +242,62 @@ fn heavy_fixtures_verify() {
                 let legacy = parse(&stored(f)).unwrap();
                 assert!(legacy.verify(f.password.as_bytes()), "{}", f.source);
             });
+        }
+    });
+}
+
+/// A credential whose `credentialData` lacks `hashIterations` and `additionalParameters`
+/// (older Keycloak exports, hand-made ones) is read with Keycloak's defaults: each
+/// fixture made at those defaults, stripped, reads as the same hash and still verifies.
+#[test]
+fn a_keycloak_credential_without_its_parameters_takes_keycloaks_defaults() {
+    let defaults = [
+        ("keycloak-pbkdf2", "1300000"),
+        ("keycloak-pbkdf2-sha256", "600000"),
+        ("keycloak-pbkdf2-sha512", "210000"),
+        ("keycloak-argon2", "5"),
+    ];
+    let all = fixtures();
+    std::thread::scope(|s| {
+        for (scheme, iterations) in defaults {
+            let f = all
+                .iter()
+                .find(|f| {
+                    f.scheme == scheme
+                        && f.hash["credentialData"]
+                            .as_str()
+                            .unwrap()
+                            .contains(&format!("\"hashIterations\":{iterations},"))
+                })
+                .unwrap_or_else(|| panic!("a {scheme} fixture at Keycloak's defaults"));
+            let data: Value =
+                serde_json::from_str(f.hash["credentialData"].as_str().unwrap()).unwrap();
+            let mut stripped = f.hash.clone();
+            stripped["credentialData"] = serde_json::json!({"algorithm": data["algorithm"]})
+                .to_string()
+                .into();
+            let bare = parse(&canonical_credential(&stripped).unwrap()).unwrap();
+            assert_eq!(bare, parse(&stored(f)).unwrap(), "{scheme}");
+            if scheme == "keycloak-argon2" {
+                assert!(matches!(
+                    bare.kind,
+                    Kind::Argon2 {
+                        variant: Argon2Variant::Id,
+                        version: 0x13,
+                        memory_kib: 7168,
+                        iterations: 5,
+                        lanes: 1,
+                        ..
+                    }
+                ));
+            } else {
+                let expected: u32 = iterations.parse().unwrap();
+                assert!(
+                    matches!(bare.kind, Kind::Pbkdf2 { iterations, .. } if iterations == expected),
+                    "{scheme}"
+                );
+            }
+            s.spawn(move || assert!(bare.verify(f.password.as_bytes()), "{scheme}"));
         }
     });
 }
