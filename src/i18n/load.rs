@@ -100,9 +100,9 @@ pub fn read(directory: Option<&Path>) -> Result<Vec<Source>, LoadError> {
     }
     languages.sort();
     for (name, path) in languages {
-        let tag = LanguageTag::parse(&name).map_err(|_| {
+        let tag = language_of(&name).ok_or_else(|| {
             LoadError(format!(
-                "PASSGATE__I18N__DIRECTORY: {}: `{name}` is not a language tag (BCP 47, e.g. `da` or `pt-BR`)",
+                "PASSGATE__I18N__DIRECTORY: {}: `{name}` is not a language tag (BCP 47 with an ISO 639 language of 2 or 3 letters, e.g. `da` or `pt-BR`)",
                 path.display()
             ))
         })?;
@@ -125,6 +125,15 @@ pub fn read(directory: Option<&Path>) -> Result<Vec<Source>, LoadError> {
         }
     }
     Ok(sources)
+}
+
+/// A directory's name as the language it serves: a well-formed tag whose language is an ISO
+/// 639 code of 2 or 3 letters. A user's `locale` may be any well-formed tag, but a directory
+/// named `dansk` or `norsk` is a mistake that would serve a language no client asks for.
+fn language_of(name: &str) -> Option<LanguageTag> {
+    let tag = LanguageTag::parse(name).ok()?;
+    let primary = tag.primary();
+    (2..=3).contains(&primary.len()).then_some(tag)
 }
 
 /// Every `*.ftl` file of one language directory, in name order (a later file wins per id).
@@ -207,6 +216,16 @@ mod tests {
             "{e}"
         );
         assert!(!e.contains('\n'), "one line: {e}");
+    }
+
+    #[test]
+    fn a_directory_is_named_by_an_iso_639_language() {
+        for good in ["da", "en-GB", "pt-BR", "fil", "sr-Latn-RS", "DA"] {
+            assert!(language_of(good).is_some(), "{good}");
+        }
+        for bad in ["dansk", "danish", "norsk", "d", "da_DK", "", "1a"] {
+            assert!(language_of(bad).is_none(), "{bad}");
+        }
     }
 
     #[test]

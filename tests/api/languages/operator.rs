@@ -105,7 +105,7 @@ async fn an_override_changes_one_text_and_an_added_language_is_served() {
 
 #[test]
 fn a_broken_file_or_directory_stops_start_up_naming_it() {
-    let cases: [(&str, &str, &str, &str); 3] = [
+    let cases: [(&str, &str, &str, &str); 6] = [
         // (language directory, file, text, what the line says)
         (
             "da",
@@ -124,6 +124,25 @@ fn a_broken_file_or_directory_stops_start_up_naming_it() {
             "passgate.ftl",
             "page-forgot-title = x\n",
             "`xx-` is not a language tag",
+        ),
+        // Well-formed, but no ISO 639 language (2 or 3 letters): a language's own name.
+        (
+            "dansk",
+            "passgate.ftl",
+            "page-forgot-title = x\n",
+            "`dansk` is not a language tag",
+        ),
+        (
+            "danish",
+            "passgate.ftl",
+            "page-forgot-title = x\n",
+            "`danish` is not a language tag",
+        ),
+        (
+            "norsk",
+            "passgate.ftl",
+            "page-forgot-title = x\n",
+            "`norsk` is not a language tag",
         ),
     ];
     for (lang, file, text, why) in cases {
