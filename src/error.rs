@@ -9,8 +9,12 @@ mod render;
 pub use localized::{field_message, speaking};
 pub use render::{chain, in_request_language, report, Problem};
 
+use std::fmt;
+
 use serde::Serialize;
 use utoipa::ToSchema;
+
+use crate::i18n::{ids, Arg, Id};
 
 /// One broken rule of a request field.
 #[derive(Debug, Clone, Serialize, ToSchema, PartialEq, Eq)]
@@ -21,13 +25,18 @@ pub struct FieldError {
     pub code: String,
     /// In the language of `Accept-Language` when one served matches (else the default);
     /// `code` is what programs read.
-    #[schema(example = "is not a valid email address")]
+    #[schema(example = "is not an email address (name@example.com; ASCII, no spaces)")]
     pub message: String,
     /// The values the message names (`min` of `too_short`), for rendering it in another
     /// language (`field-<code>` of the message files).
     #[serde(skip)]
     #[schema(ignore)]
     pub args: Vec<(&'static str, crate::i18n::Arg<'static>)>,
+    /// The message id, where a code's rules differ in wording (`length`, `too_long` of an
+    /// import line); else `field-<code>`.
+    #[serde(skip)]
+    #[schema(ignore)]
+    pub id: Option<Id>,
 }
 
 impl FieldError {
@@ -37,6 +46,21 @@ impl FieldError {
             code: code.into(),
             message: message.into(),
             args: Vec::new(),
+            id: None,
+        }
+    }
+
+    /// A broken rule worded by its message, `field-<code>` (with the values [`Self::with_arg`]
+    /// adds): no English copy in the code to drift from the message files.
+    pub fn coded(field: &str, code: &str) -> Self {
+        Self::new(field, code, String::new())
+    }
+
+    /// A broken rule worded by message `id` rather than `field-<code>`.
+    pub fn worded(field: &str, code: &str, id: Id) -> Self {
+        Self {
+            id: Some(id),
+            ..Self::coded(field, code)
         }
     }
 
@@ -51,10 +75,72 @@ impl FieldError {
     }
 }
 
+/// Why a request is `malformed_request`, `forbidden` or `conflict`: a message id and the
+/// values it names (a parser's own words, which stay English), or a text of its own.
+#[derive(Debug, Clone)]
+pub struct Why {
+    id: Option<Id>,
+    args: Vec<(&'static str, Arg<'static>)>,
+    text: String,
+}
+
+impl Why {
+    /// The detail worded by message `id` (its English is the shipped file's).
+    pub fn id(id: Id) -> Self {
+        Self {
+            id: Some(id),
+            args: Vec::new(),
+            text: String::new(),
+        }
+    }
+
+    /// A value the message names (`{ $why }`).
+    pub fn with(mut self, name: &'static str, value: impl Into<Arg<'static>>) -> Self {
+        self.args.push((name, value.into()));
+        self
+    }
+
+    fn message(&self) -> Option<(Id, &[(&'static str, Arg<'static>)])> {
+        self.id.map(|id| (id, self.args.as_slice()))
+    }
+}
+
+impl From<&str> for Why {
+    fn from(text: &str) -> Self {
+        Self::from(text.to_owned())
+    }
+}
+
+impl From<String> for Why {
+    fn from(text: String) -> Self {
+        Self {
+            id: None,
+            args: Vec::new(),
+            text,
+        }
+    }
+}
+
+impl From<Id> for Why {
+    fn from(id: Id) -> Self {
+        Self::id(id)
+    }
+}
+
+/// The English detail (logs, `ApiError`'s `Display`).
+impl fmt::Display for Why {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.message() {
+            Some((id, args)) => f.write_str(&localized::english(id, args)),
+            None => f.write_str(&self.text),
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     #[error("malformed request: {0}")]
-    Malformed(String),
+    Malformed(Why),
     #[error("unsupported media type")]
     UnsupportedMediaType,
     #[error("payload too large")]
@@ -74,13 +160,13 @@ pub enum ApiError {
     #[error("password change required")]
     PasswordChangeRequired,
     #[error("forbidden: {0}")]
-    Forbidden(String),
+    Forbidden(Why),
     #[error("not found")]
     NotFound,
     #[error("method not allowed")]
     MethodNotAllowed,
     #[error("conflict: {0}")]
-    Conflict(String),
+    Conflict(Why),
     #[error("reset token invalid")]
     ResetTokenInvalid,
     #[error("rate limited")]
@@ -173,7 +259,7 @@ impl ApiError {
     /// The English detail, where the message files have none.
     fn detail(&self) -> String {
         match self {
-            Self::Malformed(why) => why.clone(),
+            Self::Malformed(why) => why.to_string(),
             Self::UnsupportedMediaType => {
                 "Send the body as application/json, without a Content-Encoding.".into()
             }
@@ -191,10 +277,10 @@ impl ApiError {
             Self::PasswordChangeRequired => {
                 "This token only allows changing the password (POST /v1/me/password).".into()
             }
-            Self::Forbidden(why) => why.clone(),
+            Self::Forbidden(why) => why.to_string(),
             Self::NotFound => "No such resource.".into(),
             Self::MethodNotAllowed => "This method is not allowed on this resource.".into(),
-            Self::Conflict(why) => why.clone(),
+            Self::Conflict(why) => why.to_string(),
             Self::ResetTokenInvalid => {
                 "The reset token is unknown, expired or already used.".into()
             }
@@ -232,9 +318,7 @@ impl From<crate::db::Error> for ApiError {
         use crate::db::Error;
         match e {
             Error::NotFound => Self::NotFound,
-            Error::Unique { .. } => {
-                Self::Conflict("A resource with these unique values already exists.".into())
-            }
+            Error::Unique { .. } => Self::Conflict(ids::PROBLEM_DETAIL_UNIQUE.into()),
             // Both pass: the client retries shortly.
             Error::Unavailable { .. } | Error::Busy { .. } => Self::Unavailable,
             other @ Error::Other { .. } => Self::internal(other),
@@ -248,14 +332,19 @@ pub fn json_error(err: actix_web::error::JsonPayloadError) -> ApiError {
     match err {
         E::ContentType => ApiError::UnsupportedMediaType,
         E::Overflow { .. } | E::OverflowKnownLength { .. } => ApiError::PayloadTooLarge,
-        E::Deserialize(e) => ApiError::Malformed(format!("The JSON body could not be read: {e}")),
+        // The parser's own words stay English, inside a sentence in the client's language.
+        E::Deserialize(e) => ApiError::Malformed(
+            Why::id(ids::PROBLEM_DETAIL_JSON_UNREADABLE).with("why", e.to_string()),
+        ),
         E::Payload(actix_web::error::PayloadError::Overflow) => ApiError::PayloadTooLarge,
-        other => ApiError::Malformed(format!("The body could not be read: {other}")),
+        other => ApiError::Malformed(
+            Why::id(ids::PROBLEM_DETAIL_BODY_UNREADABLE_WHY).with("why", other.to_string()),
+        ),
     }
 }
 
 pub fn query_error(err: actix_web::error::QueryPayloadError) -> ApiError {
-    ApiError::Malformed(format!("The query string could not be read: {err}"))
+    ApiError::Malformed(Why::id(ids::PROBLEM_DETAIL_QUERY_UNREADABLE).with("why", err.to_string()))
 }
 
 pub fn path_error(_err: actix_web::error::PathError) -> ApiError {

@@ -228,7 +228,7 @@ async fn import_file(
         }
     });
     let chunks = futures_util::StreamExt::map(chunks, |c| {
-        c.map_err(|e| passgate::error::ApiError::Malformed(format!("reading the file: {e}")))
+        c.map_err(|e| passgate::error::ApiError::Malformed(format!("reading the file: {e}").into()))
     });
     let options = Options {
         mode: match mode {

@@ -24,7 +24,10 @@ Every error is `application/problem+json` (RFC 9457) with a stable `code`. \
 Send `Accept-Language` to have a problem's `title`, `detail` and `errors[].message` (and the \
 `message`s of `POST /v1/password-policy/check`) in your language: English (`en`), Danish (`da`) \
 and any language the operator added, best match by weight, else the configured default; the \
-`code`s never change, so programs read those. The hosted pages also take `?lang=`.\n\n\
+`code`s never change, so programs read those. A parser's own explanation (a JSON or query \
+string that could not be read, a password hash that cannot be imported) is quoted in English \
+inside the translated sentence. The hosted pages also take `?lang=` (and their forms a `lang` \
+field).\n\n\
 Token, password and reset responses carry `Cache-Control: no-store`; every response carries \
 `X-Content-Type-Options: nosniff`, `Referrer-Policy: no-referrer` and `X-Request-Id`.\n\n\
 **Who may reset whom** (admin routes): `admin` may reset anyone but themself; `password_admin` may \

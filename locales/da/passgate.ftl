@@ -96,14 +96,31 @@ field-breached = er kendt fra et datalæk; vælg en anden
 field-contains_user_info = må ikke indeholde din e-mailadresse eller dit navn
 field-too_weak = er for let at gætte; en længere sætning af ord, der ikke hænger sammen, er bedre
 field-reused = skal være en anden end din nuværende og dine seneste adgangskoder
-field-invalid_email = er ikke en gyldig e-mailadresse
+field-invalid_email =
+    { $reason ->
+        [empty] må ikke være tom
+        [too_long] må højst være på 254 tegn
+       *[not_an_address] er ikke en e-mailadresse (navn@example.com; kun ASCII-tegn og ingen mellemrum)
+    }
 field-invalid_display_name = skal være på 1 til 200 tegn, uden kontroltegn og uden mellemrum i starten eller slutningen
 field-invalid_locale = skal være en sprogkode som `da` eller `en-GB` (BCP 47, højst 35 tegn)
 field-conflicting_fields = angiv password_hash eller password, ikke begge
+field-invalid_role = ukendt rolle `{ $role }`
+field-invalid_name = skal være på 1 til 100 tegn, uden kontrol- eller formateringstegn og uden mellemrum i starten eller slutningen
+field-required = skal angives, når mode er `{ $mode }`
+field-not_allowed = kan kun angives, når mode er `{ $mode }`
+field-empty = angiv mindst én bruger
+field-exactly_one_of = angiv præcis ét af felterne `{ $first }` og `{ $second }`
+field-out_of_range = skal være mellem { $min } og { $max }
+field-invalid_cursor = er ikke en cursor, som dette API har returneret
+field-invalid_timestamp = skal være et tidspunkt i RFC 3339-format
+field-unsupported_hash = er ikke en adgangskode-hash, som passgate kan importere: { $why }
+field-length = skal være på { $min } til { $max } tegn
+field-invalid_event = "*" skal stå alene: Det betyder alle hændelser
+field-unknown_event = indeholder en hændelsestype, som passgate ikke sender
+field-line-too-long = en linje må højst være på { $max } byte
 field-text-not-empty = må ikke være tom
 field-text-events-length = skal angive 1 til 20 hændelsestyper eller ["*"]
-field-text-events-star = "*" skal stå alene: Det betyder alle hændelser
-field-text-unknown-event = nævner en hændelsestype, som passgate ikke sender
 field-text-url-absolute = skal være en fuld URL-adresse
 field-text-url-host = skal indeholde et værtsnavn
 field-text-url-credentials = må ikke indeholde brugernavn eller adgangskode (signaturen viser, at det er passgate, der sender)
@@ -168,7 +185,13 @@ problem-detail-unique = Der findes allerede en ressource med disse unikke værdi
 problem-detail-unreadable = Forespørgslen kunne ikke læses.
 problem-detail-not-allowed = Ikke tilladt.
 problem-detail-body-unreadable = Indholdet kunne ikke læses.
-problem-detail-webhooks-full = Der er allerede så mange webhooks, som passgate gemmer (1000).
+problem-detail-webhooks-full = Der kan højst være { $max } webhooks. Slet en, før du opretter en ny.
+problem-detail-not-served = Forespørgslen kunne ikke behandles.
+problem-detail-email-twice = E-mailadressen står allerede på en tidligere linje i importen.
+problem-detail-json-unreadable = JSON-indholdet kunne ikke læses: { $why }
+problem-detail-query-unreadable = Forespørgselsstrengen kunne ikke læses: { $why }
+problem-detail-body-unreadable-why = Indholdet kunne ikke læses: { $why }
+problem-detail-line-not-a-user = Linje { $line } er ikke et brugerobjekt: { $why }
 
 ## Mail (ren tekst). $product er PASSGATE__MAIL__PRODUCT_NAME, $email kontoens adresse.
 
@@ -189,6 +212,9 @@ mail-notice-subject-admin = Din adgangskode til { $product } er blevet nulstille
 mail-notice-body-self = Adgangskoden til din { $product }-konto { $email } blev ændret den { $when }.
 mail-notice-body-reset-link = Adgangskoden til din { $product }-konto { $email } blev nulstillet via et link i en e-mail den { $when }.
 mail-notice-body-admin = Adgangskoden til din { $product }-konto { $email } blev nulstillet af en administrator den { $when }.
+mail-notice-how-self = ændret
+mail-notice-how-reset-link = nulstillet via et link i en e-mail
+mail-notice-how-admin = nulstillet af en administrator
 mail-notice-from = Ændringen kom fra adressen { $address }.
 mail-notice-advice = Hvis det var dig, skal du ikke gøre noget. Hvis det ikke var dig, så nulstil din adgangskode med det samme, og giv din administrator besked.
 

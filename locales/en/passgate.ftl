@@ -102,15 +102,34 @@ field-breached = appears in a known data breach; choose another
 field-contains_user_info = must not contain your email address or name
 field-too_weak = is too easy to guess; a longer passphrase of unrelated words helps
 field-reused = must differ from your current and recent passwords
-field-invalid_email = is not a valid email address
+field-invalid_email =
+    { $reason ->
+        [empty] must not be empty
+        [too_long] must be at most 254 characters
+       *[not_an_address] is not an email address (name@example.com; ASCII, no spaces)
+    }
 field-invalid_display_name = must be 1 to 200 characters, without control characters or spaces at either end
 field-invalid_locale = must be a language tag such as `da` or `en-GB` (BCP 47, at most 35 characters)
 field-conflicting_fields = give password_hash or password, not both
+field-invalid_role = unknown role `{ $role }`
+field-invalid_name = must be 1 to 100 characters, without control or format characters or white space at either end
+field-required = is required in mode `{ $mode }`
+field-not_allowed = is only taken in mode `{ $mode }`
+field-empty = name at least one user
+field-exactly_one_of = give exactly one of `{ $first }` and `{ $second }`
+field-out_of_range = must be between { $min } and { $max }
+field-invalid_cursor = is not a cursor returned by this API
+field-invalid_timestamp = must be an RFC 3339 timestamp
+# $why is the hash format's own explanation; it stays English in every language.
+field-unsupported_hash = is not a password hash passgate can import: { $why }
+field-length = must be { $min } to { $max } characters
+field-invalid_event = "*" stands alone: it means every event
+field-unknown_event = names an event type passgate does not send
+# An import line over the limit (bytes, not characters).
+field-line-too-long = a line is at most { $max } bytes
 # Field rules whose code is shared, by their English text (src/error/localized.rs).
 field-text-not-empty = must not be empty
 field-text-events-length = must list 1 to 20 event types, or ["*"]
-field-text-events-star = "*" stands alone: it means every event
-field-text-unknown-event = names an event type passgate does not send
 field-text-url-absolute = must be an absolute URL
 field-text-url-host = must name a host
 field-text-url-credentials = must not carry credentials (the signature authenticates passgate)
@@ -176,7 +195,14 @@ problem-detail-unique = A resource with these unique values already exists.
 problem-detail-unreadable = The request could not be read.
 problem-detail-not-allowed = Not allowed.
 problem-detail-body-unreadable = The body could not be read.
-problem-detail-webhooks-full = There are as many webhooks as passgate keeps (1000).
+problem-detail-webhooks-full = passgate keeps at most { $max } webhooks; delete one before adding another.
+problem-detail-not-served = The request could not be served.
+problem-detail-email-twice = This email appears on an earlier line of this import.
+# $why is the parser's own explanation; it stays English in every language.
+problem-detail-json-unreadable = The JSON body could not be read: { $why }
+problem-detail-query-unreadable = The query string could not be read: { $why }
+problem-detail-body-unreadable-why = The body could not be read: { $why }
+problem-detail-line-not-a-user = Line { $line } is not a user object: { $why }
 
 ## Mail (plain text). $product is PASSGATE__MAIL__PRODUCT_NAME, $email the account's address.
 
@@ -198,6 +224,10 @@ mail-notice-subject-admin = Your { $product } password was reset by an administr
 mail-notice-body-self = The password of your { $product } account { $email } was changed on { $when }.
 mail-notice-body-reset-link = The password of your { $product } account { $email } was reset through an emailed link on { $when }.
 mail-notice-body-admin = The password of your { $product } account { $email } was reset by an administrator on { $when }.
+# {how} in PASSGATE__MAIL__NOTICE_SUBJECT ("Your password was {how}").
+mail-notice-how-self = changed
+mail-notice-how-reset-link = reset through an emailed link
+mail-notice-how-admin = reset by an administrator
 mail-notice-from = The change came from the address { $address }.
 mail-notice-advice = If this was you, there is nothing to do. If it was not, reset your password now and tell your administrator.
 

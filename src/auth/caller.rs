@@ -106,7 +106,9 @@ pub fn authorize<R: Requirement>(caller: Caller) -> Result<Authenticated<R>, Api
         return Err(ApiError::PasswordChangeRequired);
     }
     if !R::permits(&caller.roles) {
-        return Err(ApiError::Forbidden("Your role does not allow this.".into()));
+        return Err(ApiError::Forbidden(
+            crate::i18n::ids::PROBLEM_DETAIL_ROLE.into(),
+        ));
     }
     Ok(Authenticated(caller, PhantomData))
 }

@@ -25,8 +25,9 @@ pub struct MailSettings {
     /// default): the message files' `mail-reset-subject`, in the recipient's language.
     pub reset_subject: String,
     /// Subject of password-change notices in every language; `{product}` and `{how}`
-    /// ("changed", "reset by an administrator", …) are replaced. Empty (the default): the
-    /// message files' `mail-notice-subject-…`.
+    /// ("changed", "reset by an administrator", …, in the recipient's language:
+    /// `mail-notice-how-…`) are replaced. Empty (the default): the message files'
+    /// `mail-notice-subject-…`.
     pub notice_subject: String,
     /// Email users a notice whenever their password changes.
     pub notify_password_changes: bool,

@@ -2,7 +2,7 @@ use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::openapi::{RefOr, Schema};
 use utoipa::{PartialSchema, ToSchema};
 
-use super::field::Field;
+use super::field::{Field, Refusal};
 use super::patterns::{DISPLAY_NAME, DISPLAY_NAME_MAX_LEN, DISPLAY_NAME_RE};
 
 /// A display name matching `patterns::DISPLAY_NAME`: 1–200 characters, no control,
@@ -34,8 +34,8 @@ impl DisplayName {
 impl Field for DisplayName {
     type Raw = String;
     const INVALID: &'static str = "invalid_display_name";
-    fn from_raw(raw: String) -> Result<Self, String> {
-        Self::parse(&raw).map_err(String::from)
+    fn from_raw(raw: String) -> Result<Self, Refusal> {
+        Self::parse(&raw).map_err(Refusal::from)
     }
 }
 

@@ -4,7 +4,7 @@ use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::openapi::{RefOr, Schema};
 use utoipa::{PartialSchema, ToSchema};
 
-use super::field::Field;
+use super::field::{Field, Refusal};
 use super::patterns::{EMAIL, EMAIL_MAX_LEN, EMAIL_RE};
 
 /// An email address matching `patterns::EMAIL` (at most 254 characters). `normalized()` is
@@ -13,15 +13,15 @@ use super::patterns::{EMAIL, EMAIL_MAX_LEN, EMAIL_RE};
 pub struct Email(String);
 
 impl Email {
-    pub fn parse(raw: &str) -> Result<Self, &'static str> {
+    pub fn parse(raw: &str) -> Result<Self, EmailRefusal> {
         if raw.is_empty() {
-            return Err("must not be empty");
+            return Err(EmailRefusal::Empty);
         }
         if raw.len() > EMAIL_MAX_LEN {
-            return Err("must be at most 254 characters");
+            return Err(EmailRefusal::TooLong);
         }
         if !EMAIL_RE.is_match(raw) {
-            return Err("is not an email address (name@example.com; ASCII, no spaces)");
+            return Err(EmailRefusal::NotAnAddress);
         }
         Ok(Self(raw.to_owned()))
     }
@@ -40,6 +40,46 @@ impl Email {
     }
 }
 
+/// Why an address is refused; `reason` is what the message files select on
+/// (`field-invalid_email`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EmailRefusal {
+    Empty,
+    TooLong,
+    NotAnAddress,
+}
+
+impl EmailRefusal {
+    pub fn reason(self) -> &'static str {
+        match self {
+            Self::Empty => "empty",
+            Self::TooLong => "too_long",
+            Self::NotAnAddress => "not_an_address",
+        }
+    }
+
+    /// The English `errors[].message`.
+    pub fn message(self) -> &'static str {
+        match self {
+            Self::Empty => "must not be empty",
+            Self::TooLong => "must be at most 254 characters",
+            Self::NotAnAddress => "is not an email address (name@example.com; ASCII, no spaces)",
+        }
+    }
+}
+
+impl From<EmailRefusal> for Refusal {
+    fn from(why: EmailRefusal) -> Self {
+        Self::from(why.message()).with("reason", why.reason())
+    }
+}
+
+impl fmt::Display for EmailRefusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.message())
+    }
+}
+
 impl fmt::Display for Email {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
@@ -49,8 +89,8 @@ impl fmt::Display for Email {
 impl Field for Email {
     type Raw = String;
     const INVALID: &'static str = "invalid_email";
-    fn from_raw(raw: String) -> Result<Self, String> {
-        Self::parse(&raw).map_err(String::from)
+    fn from_raw(raw: String) -> Result<Self, Refusal> {
+        Self::parse(&raw).map_err(Refusal::from)
     }
 }
 

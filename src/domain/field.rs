@@ -12,7 +12,39 @@ pub trait Field: Sized {
     /// The `errors[].code` under which a refused value is reported.
     const INVALID: &'static str;
     /// The type's parser; the error is the `errors[].message`.
-    fn from_raw(raw: Self::Raw) -> Result<Self, String>;
+    fn from_raw(raw: Self::Raw) -> Result<Self, Refusal>;
+}
+
+/// A parser's refusal: its English `errors[].message`, and the values the message files
+/// need to say the same in another language (`field-invalid_email` selects on `$reason`,
+/// `field-invalid_role` names `$role`), rather than a generic text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub message: String,
+    pub args: Vec<(&'static str, String)>,
+}
+
+impl Refusal {
+    /// A value the message names.
+    pub fn with(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.args.push((name, value.into()));
+        self
+    }
+}
+
+impl From<&str> for Refusal {
+    fn from(message: &str) -> Self {
+        Self::from(message.to_owned())
+    }
+}
+
+impl From<String> for Refusal {
+    fn from(message: String) -> Self {
+        Self {
+            message,
+            args: Vec::new(),
+        }
+    }
 }
 
 /// A request field read as `T`, or the parser's refusal. The refusal is kept rather than
@@ -20,7 +52,7 @@ pub trait Field: Sized {
 /// `validation_failed` with one entry per field); JSON of the wrong type (a number for an
 /// email) still fails the body, as `malformed_request`.
 #[derive(Debug)]
-pub struct Parsed<T>(Result<T, String>);
+pub struct Parsed<T>(Result<T, Refusal>);
 
 impl<T: Field> Parsed<T> {
     /// The same parse for a value that did not come as JSON (a form field, the command line).
@@ -30,7 +62,7 @@ impl<T: Field> Parsed<T> {
 }
 
 impl<T> Parsed<T> {
-    pub fn into_result(self) -> Result<T, String> {
+    pub fn into_result(self) -> Result<T, Refusal> {
         self.0
     }
 }

@@ -4,7 +4,7 @@ use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::openapi::{RefOr, Schema};
 use utoipa::{PartialSchema, ToSchema};
 
-use super::field::Field;
+use super::field::{Field, Refusal};
 use super::patterns::{KEY_NAME, KEY_NAME_MAX_LEN, KEY_NAME_RE};
 
 /// A key name matching `patterns::KEY_NAME`: 1–100 characters, no control or format
@@ -40,8 +40,8 @@ impl KeyName {
 impl Field for KeyName {
     type Raw = String;
     const INVALID: &'static str = "invalid_name";
-    fn from_raw(raw: String) -> Result<Self, String> {
-        Self::parse(&raw).map_err(String::from)
+    fn from_raw(raw: String) -> Result<Self, Refusal> {
+        Self::parse(&raw).map_err(Refusal::from)
     }
 }
 

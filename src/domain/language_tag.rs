@@ -5,7 +5,7 @@ use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::openapi::{RefOr, Schema};
 use utoipa::{PartialSchema, ToSchema};
 
-use super::field::Field;
+use super::field::{Field, Refusal};
 use super::patterns::{LANGUAGE_TAG, LANGUAGE_TAG_MAX_LEN, LANGUAGE_TAG_RE};
 
 /// A well-formed BCP 47 language tag (`da`, `en-GB`, `sr-Latn-RS`): a primary language of
@@ -70,8 +70,8 @@ impl std::fmt::Display for LanguageTag {
 impl Field for LanguageTag {
     type Raw = String;
     const INVALID: &'static str = "invalid_locale";
-    fn from_raw(raw: String) -> Result<Self, String> {
-        Self::parse(&raw).map_err(String::from)
+    fn from_raw(raw: String) -> Result<Self, Refusal> {
+        Self::parse(&raw).map_err(Refusal::from)
     }
 }
 

@@ -12,8 +12,8 @@ mod role;
 mod user_id;
 
 pub use display_name::DisplayName;
-pub use email::Email;
-pub use field::{Field, Parsed};
+pub use email::{Email, EmailRefusal};
+pub use field::{Field, Parsed, Refusal};
 pub use key_name::KeyName;
 pub use language_tag::LanguageTag;
 pub use role::{may_reset, Role, RoleSet};

@@ -1,7 +1,7 @@
 use std::collections::BTreeSet;
 use std::fmt;
 
-use super::field::Field;
+use super::field::{Field, Refusal};
 
 /// A role. The order is rank: a caller may act on a user only when no role of the target
 /// ranks above every role of the caller (see `may_reset`).
@@ -50,11 +50,13 @@ impl RoleSet {
     }
 
     /// Parses role names; the error names the first unknown one.
-    pub fn parse<S: AsRef<str>>(names: &[S]) -> Result<Self, String> {
+    pub fn parse<S: AsRef<str>>(names: &[S]) -> Result<Self, Refusal> {
         let mut roles = Vec::with_capacity(names.len());
         for name in names {
             let name = name.as_ref();
-            roles.push(Role::parse(name).ok_or_else(|| format!("unknown role `{name}`"))?);
+            roles.push(Role::parse(name).ok_or_else(|| {
+                Refusal::from(format!("unknown role `{name}`")).with("role", name)
+            })?);
         }
         Ok(Self::from_roles(roles))
     }
@@ -107,7 +109,7 @@ pub fn may_reset(caller: &RoleSet, target: &RoleSet, is_self: bool) -> bool {
 impl Field for RoleSet {
     type Raw = Vec<String>;
     const INVALID: &'static str = "invalid_role";
-    fn from_raw(raw: Vec<String>) -> Result<Self, String> {
+    fn from_raw(raw: Vec<String>) -> Result<Self, Refusal> {
         Self::parse(&raw)
     }
 }

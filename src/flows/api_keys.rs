@@ -106,11 +106,15 @@ pub async fn create(
     let name = accept("name", name, &mut errors);
     let roles = accept("roles", roles, &mut errors);
     if expires_in_days == Some(0) || expires_in_days.is_some_and(|d| d > 3650) {
-        errors.push(FieldError::new(
-            "expires_in_days",
-            "out_of_range",
-            "must be between 1 and 3650",
-        ));
+        errors.push(
+            FieldError::new(
+                "expires_in_days",
+                "out_of_range",
+                "must be between 1 and 3650",
+            )
+            .with_arg("min", 1)
+            .with_arg("max", 3650),
+        );
     }
     let (Some(name), Some(roles)) = (name, roles.filter(|_| errors.is_empty())) else {
         return Err(ApiError::Validation(errors));
@@ -119,7 +123,7 @@ pub async fn create(
         Creator::Caller(caller) => {
             if !roles.within_rank_of(&caller.roles) {
                 return Err(ApiError::Forbidden(
-                    "A key cannot hold a role that outranks its creator's.".into(),
+                    crate::i18n::ids::PROBLEM_DETAIL_KEY_OUTRANKS.into(),
                 ));
             }
             Some(caller.clone())

@@ -28,7 +28,7 @@ pub struct BreakGlassReset {
 
 pub async fn reset_password(state: &AppState, email: &str) -> Result<BreakGlassReset, ApiError> {
     let normalized = Email::parse(email)
-        .map_err(|why| ApiError::validation("email", "invalid_email", why))?
+        .map_err(|why| crate::flows::invalid_email("email", why))?
         .normalized();
     let temporary = generate_temporary_password();
     let hash = state

@@ -21,7 +21,7 @@ pub mod unlock;
 pub mod users;
 pub mod webhooks;
 
-use crate::domain::{Field, Parsed};
+use crate::domain::{Field, Parsed, Refusal};
 use crate::error::{ApiError, FieldError};
 use crate::password::HashError;
 
@@ -45,6 +45,20 @@ pub fn hash_error(e: HashError) -> ApiError {
 pub fn accept<T: Field>(field: &str, value: Parsed<T>, errors: &mut Vec<FieldError>) -> Option<T> {
     value
         .into_result()
-        .map_err(|why| errors.push(FieldError::new(field, T::INVALID, why)))
+        .map_err(|why| errors.push(refused(field, T::INVALID, why)))
         .ok()
+}
+
+/// A parser's refusal as a field error, with the reason its message selects on.
+pub fn refused(field: &str, code: &str, why: Refusal) -> FieldError {
+    let mut error = FieldError::new(field, code, why.message);
+    for (name, value) in why.args {
+        error = error.with_arg(name, value);
+    }
+    error
+}
+
+/// An address refused as `invalid_email`, as one answer.
+pub fn invalid_email(field: &str, why: crate::domain::EmailRefusal) -> ApiError {
+    ApiError::Validation(vec![refused(field, "invalid_email", why.into())])
 }

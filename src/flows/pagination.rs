@@ -4,17 +4,19 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chrono::{DateTime, NaiveDateTime, Utc};
 
-use crate::error::ApiError;
+use crate::error::{ApiError, FieldError};
 
 /// Page size: 1 to 200, 50 when absent.
 pub fn parse_limit(limit: Option<i64>) -> Result<i64, ApiError> {
     match limit.unwrap_or(50) {
         n @ 1..=200 => Ok(n),
-        _ => Err(ApiError::validation(
+        _ => Err(ApiError::Validation(vec![FieldError::new(
             "limit",
             "out_of_range",
             "must be between 1 and 200",
-        )),
+        )
+        .with_arg("min", 1)
+        .with_arg("max", 200)])),
     }
 }
 

@@ -95,11 +95,7 @@ pub async fn check_new_password(
         errors.extend(breached_error(state, field, new.expose_secret()).await?);
     }
     if errors.iter().all(|e| e.code != "too_long") && is_reused(state, user, new).await? {
-        errors.push(FieldError::new(
-            field,
-            "reused",
-            "must differ from your current and recent passwords",
-        ));
+        errors.push(FieldError::coded(field, "reused"));
     }
     if errors.is_empty() {
         Ok(())

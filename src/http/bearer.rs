@@ -56,7 +56,7 @@ impl<R: Requirement + 'static> FromRequest for Authenticated<R> {
                 };
                 if !R::ALLOWS_API_KEY {
                     return Err(ApiError::Forbidden(
-                        "An API key is not a person: /v1/me is for signed-in users.".into(),
+                        crate::i18n::ids::PROBLEM_DETAIL_API_KEY_NOT_A_PERSON.into(),
                     ));
                 }
                 return authorize::<R>(Caller {

@@ -58,6 +58,12 @@ fn every_message_renders_in_every_shipped_language_without_isolation_marks() {
         "failed",
         "sources",
         "reason",
+        "role",
+        "mode",
+        "first",
+        "second",
+        "why",
+        "line",
     ]
     .into_iter()
     .map(|n| (n, Arg::Number(2)))

@@ -75,19 +75,21 @@ pub fn notice(
         ChangeKind::SelfService => (
             ids::MAIL_NOTICE_SUBJECT_SELF,
             ids::MAIL_NOTICE_BODY_SELF,
-            "changed",
+            ids::MAIL_NOTICE_HOW_SELF,
         ),
         ChangeKind::ResetLink => (
             ids::MAIL_NOTICE_SUBJECT_RESET_LINK,
             ids::MAIL_NOTICE_BODY_RESET_LINK,
-            "reset through an emailed link",
+            ids::MAIL_NOTICE_HOW_RESET_LINK,
         ),
         ChangeKind::Admin => (
             ids::MAIL_NOTICE_SUBJECT_ADMIN,
             ids::MAIL_NOTICE_BODY_ADMIN,
-            "reset by an administrator",
+            ids::MAIL_NOTICE_HOW_ADMIN,
         ),
     };
+    // `{how}` of the operator's subject, in the recipient's language like the rest.
+    let how = i18n.message(lang, how, &[]);
     let when = i18n.datetime(lang, at);
     let what = i18n.message(
         lang,
@@ -112,7 +114,7 @@ pub fn notice(
         subject(
             &settings.mail.notice_subject,
             default_subject,
-            &[("{product}", product), ("{how}", how)],
+            &[("{product}", product), ("{how}", how.as_str())],
         ),
         format!("{what}{from}\n\n{advice}\n\n-- \n{product}\n"),
     )
@@ -221,5 +223,18 @@ mod configurable {
         );
         assert_eq!(subject, "[Acme ID] your password was changed");
         assert!(body.contains("Acme ID"));
+        // `{how}` is in the recipient's language, like the rest of the mail.
+        let da = i18n.for_locale(Some("da"));
+        s.mail.notice_subject = "[{product}] {how}".into();
+        let subject = |kind| notice(&s, &i18n, da, "a@example.com", kind, at, None).0;
+        assert_eq!(subject(ChangeKind::SelfService), "[Acme ID] ændret");
+        assert_eq!(
+            subject(ChangeKind::ResetLink),
+            "[Acme ID] nulstillet via et link i en e-mail"
+        );
+        assert_eq!(
+            subject(ChangeKind::Admin),
+            "[Acme ID] nulstillet af en administrator"
+        );
     }
 }

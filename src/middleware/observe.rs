@@ -13,6 +13,7 @@ use actix_web::{web, Error, ResponseError};
 use tracing::Instrument;
 
 use crate::error::ApiError;
+use crate::i18n::ids;
 use crate::state::AppState;
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -154,9 +155,9 @@ fn ensure_problem(res: ServiceResponse<BoxBody>) -> ServiceResponse<BoxBody> {
         return res;
     }
     let error = match res.status() {
-        StatusCode::BAD_REQUEST => ApiError::Malformed("The request could not be read.".into()),
+        StatusCode::BAD_REQUEST => ApiError::Malformed(ids::PROBLEM_DETAIL_UNREADABLE.into()),
         StatusCode::UNAUTHORIZED => ApiError::InvalidToken,
-        StatusCode::FORBIDDEN => ApiError::Forbidden("Not allowed.".into()),
+        StatusCode::FORBIDDEN => ApiError::Forbidden(ids::PROBLEM_DETAIL_NOT_ALLOWED.into()),
         StatusCode::NOT_FOUND => ApiError::NotFound,
         StatusCode::METHOD_NOT_ALLOWED => ApiError::MethodNotAllowed,
         StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge,
@@ -164,7 +165,7 @@ fn ensure_problem(res: ServiceResponse<BoxBody>) -> ServiceResponse<BoxBody> {
         StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::UnsupportedMediaType,
         StatusCode::SERVICE_UNAVAILABLE => ApiError::Unavailable,
         status if status.is_client_error() => {
-            ApiError::Malformed("The request could not be served.".into())
+            ApiError::Malformed(ids::PROBLEM_DETAIL_NOT_SERVED.into())
         }
         status => ApiError::internal(anyhow::anyhow!("unhandled error response {status}")),
     };

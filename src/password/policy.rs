@@ -81,20 +81,12 @@ impl Policy {
     }
 
     pub fn breached_error(field: &str) -> FieldError {
-        FieldError::new(
-            field,
-            "breached",
-            "appears in a known data breach; choose another",
-        )
+        // Worded by `field-<code>` of the message files, in every language (English too).
+        FieldError::coded(field, "breached")
     }
 
     pub fn too_long_error(&self, field: &str) -> FieldError {
-        FieldError::new(
-            field,
-            "too_long",
-            format!("must be at most {} characters", self.max_length),
-        )
-        .with_arg("max", self.max_length)
+        FieldError::coded(field, "too_long").with_arg("max", self.max_length)
     }
 
     /// Runs every rule but history on a new password.
@@ -109,24 +101,13 @@ impl Policy {
         }
         let mut errors = Vec::new();
         if input.password.chars().count() < self.min_length {
-            errors.push(
-                FieldError::new(
-                    field,
-                    "too_short",
-                    format!("must be at least {} characters", self.min_length),
-                )
-                .with_arg("min", self.min_length),
-            );
+            errors.push(FieldError::coded(field, "too_short").with_arg("min", self.min_length));
         }
 
         let lowered = input.password.to_lowercase();
         let user_info = user_info_terms(input.email, input.display_name);
         if user_info.iter().any(|term| lowered.contains(term.as_str())) {
-            errors.push(FieldError::new(
-                field,
-                "contains_user_info",
-                "must not contain your email address or name",
-            ));
+            errors.push(FieldError::coded(field, "contains_user_info"));
         }
 
         let mut strength = 0;
@@ -141,18 +122,10 @@ impl Policy {
             if scored.len() == input.password.len()
                 && is_common(estimate.sequence(), input.password)
             {
-                errors.push(FieldError::new(
-                    field,
-                    "common",
-                    "is a commonly used password; choose another",
-                ));
+                errors.push(FieldError::coded(field, "common"));
             }
             if strength < self.min_strength {
-                errors.push(FieldError::new(
-                    field,
-                    "too_weak",
-                    "is too easy to guess; a longer passphrase of unrelated words helps",
-                ));
+                errors.push(FieldError::coded(field, "too_weak"));
             }
         }
         PolicyReport { errors, strength }

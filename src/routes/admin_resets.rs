@@ -161,7 +161,9 @@ pub async fn reset_many(
                 "user_ids",
                 "exactly_one_of",
                 "give exactly one of `user_ids` and `emails`",
-            )]))
+            )
+            .with_arg("first", "user_ids")
+            .with_arg("second", "emails")]))
         }
     };
     let options = ResetOptions {

@@ -18,6 +18,7 @@ use actix_web::web;
 use validator::Validate;
 
 use crate::error::{ApiError, FieldError};
+use crate::i18n::ids;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(health::healthz)
@@ -72,7 +73,11 @@ where
 pub fn required_password(field: &str, value: &secrecy::SecretString) -> Result<(), ApiError> {
     use secrecy::ExposeSecret;
     if value.expose_secret().is_empty() {
-        Err(ApiError::validation(field, "length", "must not be empty"))
+        Err(ApiError::Validation(vec![FieldError::worded(
+            field,
+            "length",
+            ids::FIELD_TEXT_NOT_EMPTY,
+        )]))
     } else {
         Ok(())
     }
@@ -91,7 +96,13 @@ pub fn validated<T: Validate>(body: T) -> Result<T, ApiError> {
                         .as_ref()
                         .map(|m| m.to_string())
                         .unwrap_or_else(|| format!("breaks the rule `{}`", e.code));
-                    FieldError::new(&field, &e.code, message)
+                    // `length(min, max)` is worded by `field-length` with its bounds.
+                    let bound = |name| e.params.get(name).and_then(serde_json::Value::as_i64);
+                    let error = FieldError::new(&field, &e.code, message);
+                    match (bound("min"), bound("max")) {
+                        (Some(min), Some(max)) => error.with_arg("min", min).with_arg("max", max),
+                        _ => error,
+                    }
                 })
             })
             .collect();

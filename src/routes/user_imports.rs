@@ -11,6 +11,7 @@ use crate::error::ApiError;
 use crate::flows::exports;
 use crate::flows::imports::{self, Actor, ImportReport, Mode, Options};
 use crate::http::client_address;
+use crate::i18n::ids;
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -82,8 +83,9 @@ pub async fn import_users(
         max_bytes,
         origin: client_address(&req, &state),
     };
-    let body = body
-        .map(|chunk| chunk.map_err(|_| ApiError::Malformed("The body could not be read.".into())));
+    let body = body.map(|chunk| {
+        chunk.map_err(|_| ApiError::Malformed(ids::PROBLEM_DETAIL_BODY_UNREADABLE.into()))
+    });
     let actor = Actor::Caller(caller.0);
     let report: ImportReport = imports::run(&state, actor, options, body, |_| {}).await?;
     Ok(HttpResponse::Ok().json(report))

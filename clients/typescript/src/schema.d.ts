@@ -979,6 +979,8 @@ export interface components {
             confirm_password: string;
             current_password: string;
             email: string;
+            /** @description The page's language (the form keeps the language of the page it came from). */
+            lang?: string | null;
             new_password: string;
         };
         /**
@@ -1226,13 +1228,15 @@ export interface components {
             /**
              * @description In the language of `Accept-Language` when one served matches (else the default);
              *     `code` is what programs read.
-             * @example is not a valid email address
+             * @example is not an email address (name@example.com; ASCII, no spaces)
              */
             message: string;
         };
         /** @description The forgot-password form (`application/x-www-form-urlencoded`). */
         ForgotForm: {
             email: string;
+            /** @description The page's language (the form keeps the language of the page it came from). */
+            lang?: string | null;
         };
         ImportFailure: {
             email?: string | null;
@@ -1294,7 +1298,7 @@ export interface components {
          *               {
          *                 "code": "unsupported_hash",
          *                 "field": "password_hash",
-         *                 "message": "bcrypt: the cost must be 4 to 14"
+         *                 "message": "is not a password hash passgate can import: bcrypt: the cost must be 4 to 14"
          *               }
          *             ]
          *           },
@@ -1546,6 +1550,8 @@ export interface components {
         /** @description The new-password form of the reset link page. */
         ResetForm: {
             confirm_password: string;
+            /** @description The page's language (the form keeps the language of the page it came from). */
+            lang?: string | null;
             new_password: string;
             token: string;
         };
@@ -2497,7 +2503,10 @@ export interface operations {
     };
     changePasswordPage: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description The page's language */
+                lang?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -2604,7 +2613,10 @@ export interface operations {
     };
     forgotPasswordPage: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description The page's language */
+                lang?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -2774,6 +2786,8 @@ export interface operations {
             query?: {
                 /** @description The token from the emailed link */
                 token?: string;
+                /** @description The page's language */
+                lang?: string;
             };
             header?: never;
             path?: never;

@@ -117,11 +117,12 @@ pub struct BulkResetResult {
 /// the policy; other modes take none.
 pub async fn check_options(state: &AppState, options: &ResetOptions) -> Result<(), ApiError> {
     match (options.mode, &options.password) {
-        (ResetMode::Set, None) => Err(ApiError::validation(
+        (ResetMode::Set, None) => Err(ApiError::Validation(vec![FieldError::new(
             "password",
             "required",
             "is required in mode `set`",
-        )),
+        )
+        .with_arg("mode", "set")])),
         (ResetMode::Set, Some(pw)) => {
             passwords::refuse_too_long(state, "password", pw.expose_secret(), Presented::New)?;
             let normalized = password::normalize(pw.expose_secret());
@@ -135,11 +136,12 @@ pub async fn check_options(state: &AppState, options: &ResetOptions) -> Result<(
             )
             .await
         }
-        (_, Some(_)) => Err(ApiError::validation(
+        (_, Some(_)) => Err(ApiError::Validation(vec![FieldError::new(
             "password",
             "not_allowed",
             "is only taken in mode `set`",
-        )),
+        )
+        .with_arg("mode", "set")])),
         (_, None) => Ok(()),
     }
 }

@@ -162,9 +162,9 @@ pub fn may_reset_account(caller: &Caller, id: UserId, roles: &RoleSet) -> Result
         return Ok(());
     }
     Err(ApiError::Forbidden(if own {
-        "Nobody resets their own password here; use POST /v1/me/password.".into()
+        crate::i18n::ids::PROBLEM_DETAIL_OWN_RESET.into()
     } else {
-        "This user's roles outrank yours.".into()
+        crate::i18n::ids::PROBLEM_DETAIL_OUTRANKED.into()
     }))
 }
 
@@ -176,7 +176,7 @@ async fn find_target(state: &AppState, target: &Target) -> Result<UserRow, ApiEr
         }
         Target::Email(raw) => {
             let email = Email::parse(raw)
-                .map_err(|why| ApiError::validation("emails", "invalid_email", why))?
+                .map_err(|why| crate::flows::invalid_email("emails", why))?
                 .normalized();
             state
                 .db

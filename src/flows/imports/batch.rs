@@ -65,7 +65,7 @@ pub fn apply(c: &mut DbConn, cx: &Context<'_>, batch: &[Ready]) -> Result<Vec<Ou
 }
 
 fn taken() -> ApiError {
-    ApiError::Conflict("A user with this email already exists.".into())
+    ApiError::Conflict(crate::i18n::ids::PROBLEM_DETAIL_EMAIL_TAKEN.into())
 }
 
 fn stored_hash(secret: &Secret) -> Option<(&str, &'static str)> {
@@ -145,7 +145,7 @@ fn update(
     let own = matches!(cx.actor, Actor::Caller(caller) if caller.user_id() == Some(row.id));
     if own && (roles_changed || disabled_changed) {
         return Ok(Outcome::Failed(ApiError::Forbidden(
-            "You cannot change your own roles or disable yourself.".into(),
+            crate::i18n::ids::PROBLEM_DETAIL_OWN_ROLES.into(),
         )));
     }
     let is_enabled_admin = !row.disabled && current_roles.contains(crate::domain::Role::Admin);
@@ -158,7 +158,7 @@ fn update(
     // the authority lock): the count includes every earlier record's change.
     if is_enabled_admin && !stays_enabled_admin && db::users::count_enabled_admins(c)? <= 1 {
         return Ok(Outcome::Failed(ApiError::Conflict(
-            "This change would leave no enabled admin.".into(),
+            crate::i18n::ids::PROBLEM_DETAIL_LAST_ADMIN.into(),
         )));
     }
     let new_hash = stored_hash(&r.secret).filter(|(h, _)| row.password_hash.as_deref() != Some(*h));

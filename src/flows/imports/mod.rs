@@ -27,6 +27,7 @@ use utoipa::ToSchema;
 use crate::db::write_tx;
 use crate::domain::Email;
 use crate::error::{ApiError, FieldError};
+use crate::i18n::ids;
 use crate::state::AppState;
 use crate::webhooks;
 
@@ -90,7 +91,7 @@ pub struct ImportFailure {
 #[schema(example = json!({"summary": {"received": 3, "created": 1, "updated": 1, "failed": 1},
     "failures": [{"line": 3, "email": "eve@example.com", "error": {"code": "validation_failed",
     "detail": "One or more fields break a rule; see `errors`.", "errors": [{"field": "password_hash",
-    "code": "unsupported_hash", "message": "bcrypt: the cost must be 4 to 14"}]}}]}))]
+    "code": "unsupported_hash", "message": "is not a password hash passgate can import: bcrypt: the cost must be 4 to 14"}]}}]}))]
 pub struct ImportReport {
     /// With `dry_run`: what would be created and updated.
     pub summary: ImportSummary,
@@ -184,12 +185,9 @@ impl Import<'_> {
             Line::Text(text) => text,
             Line::TooLong => {
                 self.report.summary.received += 1;
-                let why = format!("a line is at most {MAX_LINE_BYTES} bytes");
-                self.fail(
-                    self.line,
-                    None,
-                    ApiError::validation("line", "too_long", why),
-                );
+                let too_long = FieldError::worded("line", "too_long", ids::FIELD_LINE_TOO_LONG)
+                    .with_arg("max", MAX_LINE_BYTES);
+                self.fail(self.line, None, ApiError::Validation(vec![too_long]));
                 return Ok(false);
             }
         };
@@ -213,8 +211,8 @@ impl Import<'_> {
             .insert(self.digest_key.hash_one(record.email.normalized()))
         {
             let email = Some(record.email.as_str().to_owned());
-            let why = "This email appears on an earlier line of this import.";
-            self.fail(self.line, email, ApiError::Conflict(why.into()));
+            let twice = ApiError::Conflict(ids::PROBLEM_DETAIL_EMAIL_TWICE.into());
+            self.fail(self.line, email, twice);
             return Ok(false);
         }
         self.batch.push(record);

@@ -7,8 +7,9 @@ use serde::{Deserialize, Deserializer};
 use utoipa::ToSchema;
 
 use crate::domain::{DisplayName, Email, LanguageTag, Parsed, RoleSet};
-use crate::error::{ApiError, FieldError};
+use crate::error::{ApiError, FieldError, Why};
 use crate::flows::{accept, passwords};
+use crate::i18n::ids;
 use crate::password::{legacy, own};
 use crate::state::AppState;
 
@@ -108,10 +109,14 @@ pub fn email_of(text: &[u8]) -> Option<String> {
 /// `validation_failed` with every broken field).
 pub fn parse(state: &AppState, line: u64, text: &[u8]) -> Result<Record, ApiError> {
     let raw: ImportLine = serde_json::from_slice(text).map_err(|e| {
-        ApiError::Malformed(format!(
-            "Line {line} is not a user object: {}",
-            e.to_string().split(" at line").next().unwrap_or_default()
-        ))
+        // serde's own words stay English, inside the localised sentence.
+        let why = e.to_string();
+        let why = why.split(" at line").next().unwrap_or_default().to_owned();
+        ApiError::Malformed(
+            Why::id(ids::PROBLEM_DETAIL_LINE_NOT_A_USER)
+                .with("line", line)
+                .with("why", why),
+        )
     })?;
     let mut errors = Vec::new();
     let email = accept("email", raw.email, &mut errors);
@@ -134,7 +139,12 @@ pub fn parse(state: &AppState, line: u64, text: &[u8]) -> Result<Record, ApiErro
         (Some(hash), None) => match stored_form(state, &hash) {
             Ok((stored, scheme)) => Secret::Hash { stored, scheme },
             Err(why) => {
-                errors.push(FieldError::new("password_hash", "unsupported_hash", why.0));
+                // The hash format's own words stay English, inside the localised sentence.
+                let message = format!("is not a password hash passgate can import: {}", why.0);
+                errors.push(
+                    FieldError::new("password_hash", "unsupported_hash", message)
+                        .with_arg("why", why.0),
+                );
                 Secret::None
             }
         },

@@ -207,8 +207,7 @@ pub async fn create_or_promote_admin(
     email: &str,
     password: Option<SecretString>,
 ) -> Result<(CreatedUser, bool), ApiError> {
-    let parsed =
-        Email::parse(email).map_err(|why| ApiError::validation("email", "invalid_email", why))?;
+    let parsed = Email::parse(email).map_err(|why| crate::flows::invalid_email("email", why))?;
     let normalized = parsed.normalized();
     let existing = state
         .db
@@ -260,5 +259,5 @@ pub async fn create_or_promote_admin(
 }
 
 fn email_taken() -> ApiError {
-    ApiError::Conflict("A user with this email already exists.".into())
+    ApiError::Conflict(crate::i18n::ids::PROBLEM_DETAIL_EMAIL_TAKEN.into())
 }

@@ -130,7 +130,12 @@ pub async fn list(state: &AppState, query: ListQuery) -> Result<UserPage, ApiErr
         Some(name) => Some(
             Role::parse(name)
                 .ok_or_else(|| {
-                    ApiError::validation("role", "invalid_role", format!("unknown role `{name}`"))
+                    ApiError::Validation(vec![crate::error::FieldError::new(
+                        "role",
+                        "invalid_role",
+                        format!("unknown role `{name}`"),
+                    )
+                    .with_arg("role", name.to_owned())])
                 })?
                 .as_str(),
         ),

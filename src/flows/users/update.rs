@@ -73,7 +73,7 @@ pub async fn update(
                     .is_some_and(|a| a.user_id() == Some(current.id));
                 if own && (roles_changed || disabled_changed) {
                     return Err(ApiError::Forbidden(
-                        "You cannot change your own roles or disable yourself.".into(),
+                        crate::i18n::ids::PROBLEM_DETAIL_OWN_ROLES.into(),
                     ));
                 }
                 let change = db::users::ProfileChange {
@@ -94,7 +94,7 @@ pub async fn update(
                 }
                 if takes_authority && db::users::count_enabled_admins(c)? == 0 {
                     return Err(ApiError::Conflict(
-                        "This change would leave no enabled admin.".into(),
+                        crate::i18n::ids::PROBLEM_DETAIL_LAST_ADMIN.into(),
                     ));
                 }
                 pauses.point_blocking("users.update.checked");

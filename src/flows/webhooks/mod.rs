@@ -13,7 +13,8 @@ use utoipa::ToSchema;
 
 use crate::auth::{self, Caller};
 use crate::db::{self, audit::NewEvent, webhooks::WebhookRow, write_tx};
-use crate::error::ApiError;
+use crate::error::{ApiError, Why};
+use crate::i18n::ids;
 use crate::state::AppState;
 use crate::webhooks::{self, events, signing, Event};
 
@@ -157,7 +158,7 @@ pub async fn create(
             write_tx(c, |c| -> Result<_, ApiError> {
                 auth::still_authorized(c, &caller, now)?;
                 if db::webhooks::count(c)? >= db::webhooks::MAX_ENDPOINTS {
-                    return Err(ApiError::Conflict("There are as many webhooks as passgate keeps (1000).".into()));
+                    return Err(ApiError::Conflict(Why::id(ids::PROBLEM_DETAIL_WEBHOOKS_FULL).with("max", db::webhooks::MAX_ENDPOINTS)));
                 }
                 db::webhooks::insert(c, &stored)?;
                 let details = serde_json::json!({ "webhook_id": stored.id, "url": stored.url, "events": events });

@@ -22,6 +22,8 @@ pub struct ChangeForm {
     current_password: String,
     new_password: String,
     confirm_password: String,
+    /// The page's language (the form keeps the language of the page it came from).
+    lang: Option<String>,
 }
 
 struct ChangeErrors {
@@ -70,6 +72,7 @@ fn change_page(
 
 /// The change-password page (email, current or temporary password, new password).
 #[utoipa::path(get, path = "/change-password", tag = "hosted pages", operation_id = "changePasswordPage", security(()),
+    params(("lang" = Option<String>, Query, description = "The page's language")),
     responses((status = 200, description = "The form", body = String, content_type = "text/html")))]
 pub async fn change_form(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
     let ui = Ui::new(&state, &req, None);

@@ -20,6 +20,8 @@ use super::{alert, input, trouble, Input};
 #[allow(dead_code)]
 pub struct ForgotForm {
     email: String,
+    /// The page's language (the form keeps the language of the page it came from).
+    lang: Option<String>,
 }
 
 fn forgot_page(
@@ -46,6 +48,7 @@ fn forgot_page(
 
 /// The forgot-password page (HTML form: email).
 #[utoipa::path(get, path = "/forgot-password", tag = "hosted pages", operation_id = "forgotPasswordPage", security(()),
+    params(("lang" = Option<String>, Query, description = "The page's language")),
     responses((status = 200, description = "The form", body = String, content_type = "text/html")))]
 pub async fn forgot_form(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
     forgot_page(

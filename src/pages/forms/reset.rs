@@ -22,6 +22,8 @@ pub struct ResetForm {
     token: String,
     new_password: String,
     confirm_password: String,
+    /// The page's language (the form keeps the language of the page it came from).
+    lang: Option<String>,
 }
 
 fn token_from_query(req: &HttpRequest) -> Option<String> {
@@ -77,7 +79,10 @@ fn link_page(token: &str) -> String {
 /// "this link no longer works". Opening it (GET, or HEAD as mail scanners do) never uses the
 /// token; only the form post does.
 #[utoipa::path(get, path = "/reset-password", tag = "hosted pages", operation_id = "resetPasswordPage", security(()),
-    params(("token" = Option<String>, Query, description = "The token from the emailed link")),
+    params(
+        ("token" = Option<String>, Query, description = "The token from the emailed link"),
+        ("lang" = Option<String>, Query, description = "The page's language"),
+    ),
     responses(
         (status = 200, description = "The form, or \"this link no longer works\"", body = String, content_type = "text/html"),
         (status = 503, description = "The service is busy", body = String, content_type = "text/html"),

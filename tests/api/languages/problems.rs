@@ -68,9 +68,10 @@ async fn field_messages_and_policy_rules_are_danish_for_a_danish_client() {
     let problem = assert_problem(res, 422, "validation_failed").await;
     assert_eq!(problem["title"], "Ugyldige felter");
     assert_eq!(problem["errors"][0]["code"], "invalid_email");
+    // Each of the address's reasons in its own words, not a generic text.
     assert_eq!(
         problem["errors"][0]["message"],
-        "er ikke en gyldig e-mailadresse"
+        "er ikke en e-mailadresse (navn@example.com; kun ASCII-tegn og ingen mellemrum)"
     );
     assert_eq!(problem["errors"][1]["code"], "invalid_locale");
 
@@ -199,5 +200,117 @@ async fn field_messages_and_policy_rules_are_danish_for_a_danish_client() {
     assert_eq!(
         url(&problem)["message"],
         "peger på 127.0.0.1, som er en loopback-, privat, link-local eller anden ikke-offentlig adresse"
+    );
+}
+
+/// The problems whose words come from elsewhere: a parser's (which stay English, inside a
+/// Danish sentence), the pagination rules, an import's lines.
+#[tokio::test]
+async fn parser_pagination_and_import_problems_are_danish_too() {
+    let app = spawn_app().await;
+    let (_, admin) = app.admin().await;
+    let danish = |path: &str| {
+        app.client
+            .get(app.url(path))
+            .header("accept-language", "da")
+            .bearer_auth(&admin)
+    };
+
+    // JSON that does not parse: serde's words, in a Danish sentence.
+    let res = app
+        .client
+        .post(app.url("/v1/admin/users"))
+        .header("accept-language", "da")
+        .header("content-type", "application/json")
+        .bearer_auth(&admin)
+        .body("{\"email\": ")
+        .send()
+        .await
+        .unwrap();
+    let problem = assert_problem(res, 400, "malformed_request").await;
+    assert_eq!(problem["title"], "Forespørgslen kunne ikke læses");
+    let detail = problem["detail"].as_str().unwrap();
+    assert!(
+        detail.starts_with("JSON-indholdet kunne ikke læses: ") && detail.contains("EOF"),
+        "{detail}"
+    );
+
+    // A query string that does not parse.
+    let res = danish("/v1/admin/users?limit=many").send().await.unwrap();
+    let problem = assert_problem(res, 400, "malformed_request").await;
+    let detail = problem["detail"].as_str().unwrap();
+    assert!(
+        detail.starts_with("Forespørgselsstrengen kunne ikke læses: "),
+        "{detail}"
+    );
+
+    // The pagination rules, with their bounds.
+    let res = danish("/v1/admin/users?limit=0").send().await.unwrap();
+    let problem = assert_problem(res, 422, "validation_failed").await;
+    assert_eq!(problem["errors"][0]["code"], "out_of_range");
+    assert_eq!(problem["errors"][0]["message"], "skal være mellem 1 og 200");
+    let res = danish("/v1/admin/users?cursor=bm90LWEtY3Vyc29y")
+        .send()
+        .await
+        .unwrap();
+    let problem = assert_problem(res, 422, "validation_failed").await;
+    assert_eq!(problem["errors"][0]["code"], "invalid_cursor");
+    assert_eq!(
+        problem["errors"][0]["message"],
+        "er ikke en cursor, som dette API har returneret"
+    );
+
+    // An import's failed lines: not a user object, an address given twice, a hash passgate
+    // cannot read (its format's words stay English).
+    let body = [
+        "[1, 2]".to_owned(),
+        json!({"email": "ida@example.dk"}).to_string(),
+        json!({"email": "IDA@example.dk"}).to_string(),
+        json!({"email": "ole@example.dk", "password_hash": "md5$salt$0123456789abcdef"})
+            .to_string(),
+    ]
+    .join("\n");
+    let res = app
+        .client
+        .post(app.url("/v1/admin/user-imports?dry_run=true"))
+        .header("accept-language", "da")
+        .header("content-type", "application/x-ndjson")
+        .bearer_auth(&admin)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let report: Value = res.json().await.unwrap();
+    let failure = |line: u64| {
+        report["failures"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["line"] == line)
+            .cloned()
+            .unwrap_or_else(|| panic!("no failure on line {line}: {report}"))
+    };
+    let line = failure(1);
+    assert_eq!(line["error"]["code"], "malformed_request");
+    let detail = line["error"]["detail"].as_str().unwrap();
+    assert!(
+        detail.starts_with("Linje 1 er ikke et brugerobjekt: invalid type"),
+        "{detail}"
+    );
+    let line = failure(3);
+    assert_eq!(line["error"]["code"], "conflict");
+    assert_eq!(
+        line["error"]["detail"],
+        "E-mailadressen står allerede på en tidligere linje i importen."
+    );
+    let line = failure(4);
+    assert_eq!(line["error"]["code"], "validation_failed");
+    let error = &line["error"]["errors"][0];
+    assert_eq!(error["code"], "unsupported_hash");
+    let message = error["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("er ikke en adgangskode-hash, som passgate kan importere: "),
+        "{message}"
     );
 }
