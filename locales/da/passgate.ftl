@@ -46,7 +46,7 @@ page-error-password = Adgangskoden { $rule }.
 page-too-large-title = Formularen var for stor
 page-too-large-body = Gå tilbage, og prøv igen med kortere indhold.
 page-cross-site-title = Formularen kom fra et andet websted
-page-cross-site-body = Der skete ikke noget: Formularen modtages kun fra dette websteds egen side. Åbn den via linket herunder, og send den igen.
+page-cross-site-body = Der skete ikke noget: Formularen kan kun sendes fra en side på dette websted. Åbn den via linket herunder, og send den igen.
 page-wrong-type-title = Formularen kunne ikke læses
 page-wrong-type-body = Der skete ikke noget. Åbn formularen via linket herunder, og send den igen.
 page-back-to-form = Tilbage til formularen
@@ -74,7 +74,7 @@ console-back = Tilbage til administrationen
 
 ## Reglerne for adgangskoder, som siderne viser dem
 
-policy-rule-length = Mindst { $min } tegn (højst { $max }). Mellemrum og alle slags tegn er velkomne: Et par ord, der ikke har noget med hinanden at gøre, giver en god adgangskode.
+policy-rule-length = Mindst { $min } tegn (højst { $max }). Du må gerne bruge mellemrum og alle slags tegn – et par tilfældige ord giver en god adgangskode.
 policy-rule-common = Ikke en af de mest brugte adgangskoder.
 policy-rule-user-info = Uden din e-mailadresse eller dit navn.
 policy-rule-breached = Ikke en adgangskode, der er kendt fra et datalæk.
@@ -83,7 +83,7 @@ policy-rule-history =
     { $history ->
         [0] Ikke din nuværende adgangskode.
         [1] Hverken din nuværende eller din forrige adgangskode.
-       *[other] Hverken din nuværende adgangskode eller en af dine seneste { $history }.
+       *[other] Hverken din nuværende eller nogen af dine seneste { $history } adgangskoder.
     }
 
 ## Brudte regler for et felt: errors[].message i API'et. Teksten følger feltets navn
@@ -94,7 +94,7 @@ field-too_long = må højst være på { $max } tegn
 field-common = er en af de mest brugte adgangskoder; vælg en anden
 field-breached = er kendt fra et datalæk; vælg en anden
 field-contains_user_info = må ikke indeholde din e-mailadresse eller dit navn
-field-too_weak = er for let at gætte; en længere sætning af ord, der ikke hænger sammen, er bedre
+field-too_weak = er for let at gætte; brug hellere flere tilfældige ord efter hinanden
 field-reused = skal være en anden end din nuværende og dine seneste adgangskoder
 field-invalid_email =
     { $reason ->
@@ -177,8 +177,8 @@ problem-detail-role = Din rolle giver ikke adgang til dette.
 problem-detail-api-key-not-a-person = En API-nøgle er ikke en person: /v1/me er til brugere, der er logget ind.
 problem-detail-own-roles = Du kan ikke ændre dine egne roller eller deaktivere dig selv.
 problem-detail-own-reset = Her kan man ikke nulstille sin egen adgangskode; brug POST /v1/me/password.
-problem-detail-outranked = Brugerens roller rangerer over dine.
-problem-detail-key-outranks = En nøgle kan ikke have en rolle, der rangerer over dens opretters.
+problem-detail-outranked = Brugeren har flere rettigheder end dig.
+problem-detail-key-outranks = En API-nøgle kan ikke få flere rettigheder end den, der opretter den.
 problem-detail-email-taken = Der findes allerede en bruger med denne e-mailadresse.
 problem-detail-last-admin = Efter ændringen ville der ikke være nogen aktiv administrator.
 problem-detail-unique = Der findes allerede en ressource med disse unikke værdier.
@@ -193,7 +193,7 @@ problem-detail-query-unreadable = Forespørgselsstrengen kunne ikke læses: { $w
 problem-detail-body-unreadable-why = Indholdet kunne ikke læses: { $why }
 problem-detail-line-not-a-user = Linje { $line } er ikke et brugerobjekt: { $why }
 
-## Mail (ren tekst). $product er PASSGATE__MAIL__PRODUCT_NAME, $email kontoens adresse.
+## E-mails (ren tekst). $product er PASSGATE__MAIL__PRODUCT_NAME, $email kontoens adresse.
 
 mail-reset-subject = Nulstil din adgangskode til { $product }
 mail-reset-opening-requested = Nogen (forhåbentlig dig) har bedt om at nulstille adgangskoden til din { $product }-konto { $email }.
@@ -203,8 +203,8 @@ mail-reset-instructions =
         [one] Åbn linket inden for et minut for at vælge en ny adgangskode. Det virker kun én gang.
        *[other] Åbn linket inden for { $minutes } minutter for at vælge en ny adgangskode. Det virker kun én gang.
     }
-mail-reset-closing-requested = Hvis det ikke var dig, kan du se bort fra denne mail. Din adgangskode forbliver den samme.
-mail-reset-closing-admin = Hvis du ikke havde ventet det, så kontakt din administrator.
+mail-reset-closing-requested = Hvis det ikke var dig, kan du se bort fra denne e-mail. Din adgangskode bliver ikke ændret.
+mail-reset-closing-admin = Hvis du ikke havde regnet med det, så kontakt din administrator.
 
 mail-notice-subject-self = Din adgangskode til { $product } er blevet ændret
 mail-notice-subject-reset-link = Din adgangskode til { $product } er blevet nulstillet
@@ -215,10 +215,10 @@ mail-notice-body-admin = Adgangskoden til din { $product }-konto { $email } blev
 mail-notice-how-self = ændret
 mail-notice-how-reset-link = nulstillet via et link i en e-mail
 mail-notice-how-admin = nulstillet af en administrator
-mail-notice-from = Ændringen kom fra adressen { $address }.
+mail-notice-from = Ændringen blev foretaget fra IP-adressen { $address }.
 mail-notice-advice = Hvis det var dig, skal du ikke gøre noget. Hvis det ikke var dig, så nulstil din adgangskode med det samme, og giv din administrator besked.
 
-## Datoer i mails, altid i UTC og med det skrevet.
+## Datoer i e-mails, altid i UTC og med det skrevet.
 
 mail-datetime = { $day }. { $month } { $year } kl. { $time } (UTC)
 month-1 = januar
@@ -273,7 +273,7 @@ console-reset-mode-set = Lad mig oprette adgangskoden
 console-reset-mode-link = Send et link til nulstilling i stedet
 console-reset-password-label = Adgangskode (kun ved »Lad mig oprette adgangskoden«)
 console-reset-require-change = Kræv, at brugeren skifter sin adgangskode, første gang vedkommende logger ind
-console-reset-notify = Send brugeren en mail om, at adgangskoden er nulstillet (aldrig selve adgangskoden)
+console-reset-notify = Send brugeren en e-mail om, at adgangskoden er nulstillet (aldrig selve adgangskoden)
 console-reset-output-legend = Resultat
 console-reset-output-page = Vis resultatet på næste side
 console-reset-output-csv = Hent resultatet som en CSV-fil
@@ -285,7 +285,7 @@ console-results-title = Resultat af nulstilling
 console-results-once = De midlertidige adgangskoder vises kun denne ene gang og kan ikke findes frem igen. Giv hver bruger sin adgangskode på en sikker måde.
 console-results-summary = { $succeeded } af { $requested } nulstillet, { $failed } mislykkedes.
 console-col-temporary = Midlertidig adgangskode
-console-result-link-sent = Et link til nulstilling er sendt pr. mail.
+console-result-link-sent = Et link til nulstilling er sendt pr. e-mail.
 console-result-set = Den adgangskode, du skrev, er gemt.
 console-result-expires = Virker indtil { $when }.
 console-result-authority-lost = Ikke nulstillet: Dine roller eller din konto blev ændret undervejs. Log ind igen.

@@ -186,7 +186,7 @@ mod tests {
         );
         assert_eq!(subject, "Din adgangskode til passgate er blevet ændret");
         assert!(
-            body.contains("blev ændret den 1. december 2026 kl. 15:30 (UTC). Ændringen kom fra adressen 203.0.113.9."),
+            body.contains("blev ændret den 1. december 2026 kl. 15:30 (UTC). Ændringen blev foretaget fra IP-adressen 203.0.113.9."),
             "{body}"
         );
         assert!(

@@ -102,7 +102,7 @@ async fn a_danish_user_gets_danish_mail_with_danish_dates_in_utc() {
         "{text}"
     );
     assert!(
-        text.contains("Ændringen kom fra adressen 127.0.0.1."),
+        text.contains("Ændringen blev foretaget fra IP-adressen 127.0.0.1."),
         "{text}"
     );
 }
@@ -134,8 +134,8 @@ async fn the_admin_link_mail_and_notices_follow_each_recipient() {
         assert!(mail.text().contains("An administrator reset the password"));
     }
 
-    // A self-service change notice for the Danish user, after their language changed to
-    // English: the language at the time of the change counts.
+    // The Danish user's language changed to English: the next mail to them is English
+    // (the language at the time of sending counts, not the one at creation).
     let res = app
         .patch(
             &format!("/v1/admin/users/{da}"),
@@ -144,6 +144,26 @@ async fn the_admin_link_mail_and_notices_follow_each_recipient() {
         )
         .await;
     assert_eq!(res.status(), StatusCode::OK);
+    let before = app.mail.to("anders@example.dk").len();
+    let res = app
+        .post(
+            "/v1/admin/password-resets",
+            json!({"user_ids": [da], "mode": "link"}),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    outbox_settled(&app.state.db).await;
+    let mails = app.mail.to("anders@example.dk");
+    assert!(mails.len() > before);
+    for english in &mails[before..] {
+        assert_eq!(english.subject_text(), "Reset your passgate password");
+        assert!(english.text().contains(
+            "An administrator reset the password of your passgate account anders@example.dk."
+        ));
+    }
+
+    // A self-service change notice follows its recipient's language the same way (Danish).
     let id = app.create_user("bo@example.dk", STRONG, &[]).await;
     app.patch(
         &format!("/v1/admin/users/{id}"),
