@@ -105,6 +105,7 @@ field-invalid_email =
 field-invalid_display_name = skal være på 1 til 200 tegn, uden kontroltegn og uden mellemrum i starten eller slutningen
 field-invalid_locale = skal være en sprogkode som `da` eller `en-GB` (BCP 47, højst 35 tegn)
 field-conflicting_fields = angiv password_hash eller password, ikke begge
+field-missing_password = kan kun angives sammen med password_hash eller password
 field-invalid_role = ukendt rolle `{ $role }`
 field-invalid_name = skal være på 1 til 100 tegn, uden kontrol- eller formateringstegn og uden mellemrum i starten eller slutningen
 field-required = skal angives, når mode er `{ $mode }`

@@ -111,6 +111,7 @@ field-invalid_email =
 field-invalid_display_name = must be 1 to 200 characters, without control characters or spaces at either end
 field-invalid_locale = must be a language tag such as `da` or `en-GB` (BCP 47, at most 35 characters)
 field-conflicting_fields = give password_hash or password, not both
+field-missing_password = goes with password_hash or password
 field-invalid_role = unknown role `{ $role }`
 field-invalid_name = must be 1 to 100 characters, without control or format characters or white space at either end
 field-required = is required in mode `{ $mode }`

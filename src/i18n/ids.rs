@@ -94,6 +94,7 @@ ids! {
     FIELD_INVALID_DISPLAY_NAME = "field-invalid_display_name",
     FIELD_INVALID_LOCALE = "field-invalid_locale",
     FIELD_CONFLICTING_FIELDS = "field-conflicting_fields",
+    FIELD_MISSING_PASSWORD = "field-missing_password",
     FIELD_INVALID_ROLE = "field-invalid_role",
     FIELD_INVALID_NAME = "field-invalid_name",
     FIELD_REQUIRED = "field-required",

@@ -165,7 +165,7 @@ pub fn parse(state: &AppState, line: u64, text: &[u8]) -> Result<Record, ApiErro
         errors.push(FieldError::new(
             "password_expires_at",
             "missing_password",
-            "password_expires_at goes with password_hash or password",
+            "goes with password_hash or password",
         ));
     }
     match email {
