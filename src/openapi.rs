@@ -14,6 +14,10 @@ use crate::password::Policy;
 use crate::routes;
 use crate::webhooks::events as ev;
 
+mod deliveries;
+
+use deliveries::Deliveries;
+
 #[derive(OpenApi)]
 #[openapi(
     info(
@@ -116,9 +120,9 @@ through the admin routes (use `POST /v1/me/password`)."
         ev::ApiKeyRevokedEvent, ev::WebhookTestEvent,
         crate::flows::imports::ImportLine, crate::flows::imports::ImportReport,
         crate::flows::imports::ImportSummary, crate::flows::imports::ImportFailure,
-        crate::flows::imports::LineError, crate::flows::imports::Mode,
+        crate::flows::imports::LineError,
     )),
-    modifiers(&BearerAuth, &CommonResponses),
+    modifiers(&BearerAuth, &CommonResponses, &Deliveries),
     tags(
         (name = "auth", description = "Sign-in and sessions"),
         (name = "self", description = "The signed-in user's own account"),
@@ -128,7 +132,7 @@ through the admin routes (use `POST /v1/me/password`)."
         (name = "api keys", description = "Credentials for scripts and services (`admin`)"),
         (name = "webhooks", description = "Signed event deliveries to other services, by the Standard Webhooks specification (`admin`). \
 Each delivery is a `POST` with `webhook-id`, `webhook-timestamp` and `webhook-signature` headers and a body `{type, timestamp, data}`; \
-the `…Event` schemas describe each event type's body"),
+the `…Event` schemas describe each event type's body, and the document's `webhooks` section describes each delivery"),
         (name = "hosted pages", description = "Server-rendered HTML forms (no JavaScript) for the reset link, a forgotten password and a temporary password; off with `PASSGATE__PAGES__ENABLED=false`"),
         (name = "admin console", description = "The admin console: server-rendered HTML pages (no JavaScript) under `/admin` for `admin` and `password_admin`, over the same flows, rules and audit as the admin API. \
 A session is a cookie (`passgate_console`: `HttpOnly`, `SameSite=Strict`, `Path=/admin`; with an https `PASSGATE__SERVER__PUBLIC_URL` it is `__Host-passgate_console`, `Secure`, `Path=/`, as browsers require of the `__Host-` prefix) naming a server-side session stored only as a SHA-256 hash; \
@@ -283,5 +287,48 @@ mod tests {
             json!(subscribable),
             "WebhookEventType is \"*\" and EVENT_TYPES, in order"
         );
+    }
+
+    #[test]
+    fn every_event_type_is_a_documented_delivery_of_its_body() {
+        let spec: Value = serde_json::from_str(&super::SPEC_JSON).unwrap();
+        let webhooks = spec["webhooks"]
+            .as_object()
+            .expect("a top-level webhooks section");
+        let mut documented: Vec<&str> = webhooks.keys().map(String::as_str).collect();
+        let mut sent = EVENT_TYPES.to_vec();
+        documented.sort_unstable();
+        sent.sort_unstable();
+        assert_eq!(documented, sent);
+        for event_type in EVENT_TYPES {
+            let post = &webhooks[event_type]["post"];
+            let body = post["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+                .as_str()
+                .unwrap();
+            let name = body.strip_prefix("#/components/schemas/").unwrap();
+            assert_eq!(
+                spec["components"]["schemas"][name]["properties"]["type"]["enum"],
+                json!([event_type]),
+                "{event_type} refers to its own body"
+            );
+            let headers: Vec<&str> = post["parameters"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| p["name"].as_str().unwrap())
+                .collect();
+            assert_eq!(
+                headers,
+                ["webhook-id", "webhook-timestamp", "webhook-signature"]
+            );
+            // The data schema's own description says when the event is sent.
+            assert!(
+                !post["description"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with(event_type),
+                "{event_type} has a description"
+            );
+        }
     }
 }

@@ -20,13 +20,23 @@ pub struct ImportParams {
     /// `create` (default): an existing email is a per-line `conflict`. `upsert`: it is
     /// updated (name, roles, disabled, locale, hash; a new hash revokes its sessions).
     #[serde(default)]
-    #[param(inline, default = "create")]
+    #[param(schema_with = mode_schema)]
     pub mode: Mode,
     /// Check every line and write nothing; the summary counts what would be created and
     /// updated.
     #[serde(default)]
     #[param(default = false)]
     pub dry_run: bool,
+}
+
+/// `mode` as a plain enum with its default: utoipa would wrap a referenced `Mode` in a
+/// one-item `oneOf` to give it a default.
+fn mode_schema() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some(["create", "upsert"]))
+        .default(Some(serde_json::json!("create")))
+        .build()
 }
 
 /// Import users (`admin`) from `application/x-ndjson`: one user per line (see

@@ -200,7 +200,23 @@ macro_rules! event_types {
                 }
             }
         )*
+
+        /// Each event type with the schema names of its body and of its `data`, in the
+        /// order of [`EVENT_TYPES`]: the spec's `webhooks` section is made from this.
+        pub const EVENT_SCHEMAS: [EventSchemas; EVENT_TYPES.len()] = [
+            $(EventSchemas { event_type: $name, body: stringify!($envelope), data: stringify!($data) },)*
+        ];
     };
+}
+
+/// Where one event type is described in the OpenAPI document.
+#[derive(Debug, Clone, Copy)]
+pub struct EventSchemas {
+    pub event_type: &'static str,
+    /// The component describing the whole delivery body.
+    pub body: &'static str,
+    /// The component describing its `data`, whose description says when it is sent.
+    pub data: &'static str,
 }
 
 event_types! {

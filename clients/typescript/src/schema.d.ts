@@ -826,7 +826,229 @@ export interface paths {
         trace?: never;
     };
 }
-export type webhooks = Record<string, never>;
+export interface webhooks {
+    "api_key.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A `api_key.created` delivery
+         * @description `api_key.created`.
+         *
+         *     Sent to every enabled webhook subscribed to `api_key.created` or `*`, by the Standard Webhooks specification: verify `webhook-signature` over `{webhook-id}.{webhook-timestamp}.{body}` with the webhook's secret (any one of the space-separated signatures may match while a rotated secret overlaps), and de-duplicate by `webhook-id`, which a retry repeats with the same body bytes.
+         */
+        post: operations["deliver_api_key_created"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "api_key.revoked": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A `api_key.revoked` delivery
+         * @description `api_key.revoked`.
+         *
+         *     Sent to every enabled webhook subscribed to `api_key.revoked` or `*`, by the Standard Webhooks specification: verify `webhook-signature` over `{webhook-id}.{webhook-timestamp}.{body}` with the webhook's secret (any one of the space-separated signatures may match while a rotated secret overlaps), and de-duplicate by `webhook-id`, which a retry repeats with the same body bytes.
+         */
+        post: operations["deliver_api_key_revoked"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "password.changed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A `password.changed` delivery
+         * @description `password.changed`.
+         *
+         *     Sent to every enabled webhook subscribed to `password.changed` or `*`, by the Standard Webhooks specification: verify `webhook-signature` over `{webhook-id}.{webhook-timestamp}.{body}` with the webhook's secret (any one of the space-separated signatures may match while a rotated secret overlaps), and de-duplicate by `webhook-id`, which a retry repeats with the same body bytes.
+         */
+        post: operations["deliver_password_changed"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "password.reset_requested": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A `password.reset_requested` delivery
+         * @description `password.reset_requested`: sent only for real, enabled accounts.
+         *
+         *     Sent to every enabled webhook subscribed to `password.reset_requested` or `*`, by the Standard Webhooks specification: verify `webhook-signature` over `{webhook-id}.{webhook-timestamp}.{body}` with the webhook's secret (any one of the space-separated signatures may match while a rotated secret overlaps), and de-duplicate by `webhook-id`, which a retry repeats with the same body bytes.
+         */
+        post: operations["deliver_password_reset_requested"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "user.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A `user.created` delivery
+         * @description `user.created`.
+         *
+         *     Sent to every enabled webhook subscribed to `user.created` or `*`, by the Standard Webhooks specification: verify `webhook-signature` over `{webhook-id}.{webhook-timestamp}.{body}` with the webhook's secret (any one of the space-separated signatures may match while a rotated secret overlaps), and de-duplicate by `webhook-id`, which a retry repeats with the same body bytes.
+         */
+        post: operations["deliver_user_created"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "user.disabled": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A `user.disabled` delivery
+         * @description `user.disabled` (sent besides `user.updated`).
+         *
+         *     Sent to every enabled webhook subscribed to `user.disabled` or `*`, by the Standard Webhooks specification: verify `webhook-signature` over `{webhook-id}.{webhook-timestamp}.{body}` with the webhook's secret (any one of the space-separated signatures may match while a rotated secret overlaps), and de-duplicate by `webhook-id`, which a retry repeats with the same body bytes.
+         */
+        post: operations["deliver_user_disabled"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "user.imported": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A `user.imported` delivery
+         * @description `user.imported`: one per import request, with its counts.
+         *
+         *     Sent to every enabled webhook subscribed to `user.imported` or `*`, by the Standard Webhooks specification: verify `webhook-signature` over `{webhook-id}.{webhook-timestamp}.{body}` with the webhook's secret (any one of the space-separated signatures may match while a rotated secret overlaps), and de-duplicate by `webhook-id`, which a retry repeats with the same body bytes.
+         */
+        post: operations["deliver_user_imported"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "user.locked": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A `user.locked` delivery
+         * @description `user.locked`: one source was locked out of the account after too many failures.
+         *
+         *     Sent to every enabled webhook subscribed to `user.locked` or `*`, by the Standard Webhooks specification: verify `webhook-signature` over `{webhook-id}.{webhook-timestamp}.{body}` with the webhook's secret (any one of the space-separated signatures may match while a rotated secret overlaps), and de-duplicate by `webhook-id`, which a retry repeats with the same body bytes.
+         */
+        post: operations["deliver_user_locked"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "user.updated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A `user.updated` delivery
+         * @description `user.updated`: which fields changed (`display_name`, `roles`, `disabled`, `locale`, …),
+         *     never their values.
+         *
+         *     Sent to every enabled webhook subscribed to `user.updated` or `*`, by the Standard Webhooks specification: verify `webhook-signature` over `{webhook-id}.{webhook-timestamp}.{body}` with the webhook's secret (any one of the space-separated signatures may match while a rotated secret overlaps), and de-duplicate by `webhook-id`, which a retry repeats with the same body bytes.
+         */
+        post: operations["deliver_user_updated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "webhook.test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A `webhook.test` delivery
+         * @description `webhook.test`: sent by `POST /v1/admin/webhooks/{id}/test`.
+         *
+         *     Sent to every enabled webhook subscribed to `webhook.test` or `*`, by the Standard Webhooks specification: verify `webhook-signature` over `{webhook-id}.{webhook-timestamp}.{body}` with the webhook's secret (any one of the space-separated signatures may match while a rotated secret overlaps), and de-duplicate by `webhook-id`, which a retry repeats with the same body bytes.
+         */
+        post: operations["deliver_webhook_test"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+}
 export interface components {
     schemas: {
         /**
@@ -1378,8 +1600,6 @@ export interface components {
             detail: string;
             errors?: components["schemas"]["FieldError"][] | null;
         };
-        /** @enum {string} */
-        Mode: "create" | "upsert";
         /**
          * @description How a password changed.
          * @enum {string}
@@ -3301,10 +3521,6 @@ export interface operations {
     importUsers: {
         parameters: {
             query?: {
-                /**
-                 * @description `create` (default): an existing email is a per-line `conflict`. `upsert`: it is
-                 *     updated (name, roles, disabled, locale, hash; a new hash revokes its sessions).
-                 */
                 mode?: "create" | "upsert";
                 /**
                  * @description Check every line and write nothing; the summary counts what would be created and
@@ -5118,6 +5334,436 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
+            };
+        };
+    };
+    deliver_api_key_created: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every retry of this event. */
+                "webhook-id": string;
+                /** @description When this attempt was signed, in Unix seconds. */
+                "webhook-timestamp": string;
+                /** @description `v1,<base64 HMAC-SHA256>`; two, space-separated, while a rotated secret also signs. */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ApiKeyCreatedEvent"];
+            };
+        };
+        responses: {
+            /** @description Gone: passgate disables this webhook and sends it nothing more. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Delivered: any 2xx answer settles it. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Anything else, a timeout or a refused connection: retried with exponential backoff (`PASSGATE__WEBHOOKS__RETRY_BASE_SECS`, doubling) until `PASSGATE__WEBHOOKS__GIVE_UP_AFTER_SECS`. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    deliver_api_key_revoked: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every retry of this event. */
+                "webhook-id": string;
+                /** @description When this attempt was signed, in Unix seconds. */
+                "webhook-timestamp": string;
+                /** @description `v1,<base64 HMAC-SHA256>`; two, space-separated, while a rotated secret also signs. */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ApiKeyRevokedEvent"];
+            };
+        };
+        responses: {
+            /** @description Gone: passgate disables this webhook and sends it nothing more. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Delivered: any 2xx answer settles it. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Anything else, a timeout or a refused connection: retried with exponential backoff (`PASSGATE__WEBHOOKS__RETRY_BASE_SECS`, doubling) until `PASSGATE__WEBHOOKS__GIVE_UP_AFTER_SECS`. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    deliver_password_changed: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every retry of this event. */
+                "webhook-id": string;
+                /** @description When this attempt was signed, in Unix seconds. */
+                "webhook-timestamp": string;
+                /** @description `v1,<base64 HMAC-SHA256>`; two, space-separated, while a rotated secret also signs. */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordChangedEvent"];
+            };
+        };
+        responses: {
+            /** @description Gone: passgate disables this webhook and sends it nothing more. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Delivered: any 2xx answer settles it. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Anything else, a timeout or a refused connection: retried with exponential backoff (`PASSGATE__WEBHOOKS__RETRY_BASE_SECS`, doubling) until `PASSGATE__WEBHOOKS__GIVE_UP_AFTER_SECS`. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    deliver_password_reset_requested: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every retry of this event. */
+                "webhook-id": string;
+                /** @description When this attempt was signed, in Unix seconds. */
+                "webhook-timestamp": string;
+                /** @description `v1,<base64 HMAC-SHA256>`; two, space-separated, while a rotated secret also signs. */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordResetRequestedEvent"];
+            };
+        };
+        responses: {
+            /** @description Gone: passgate disables this webhook and sends it nothing more. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Delivered: any 2xx answer settles it. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Anything else, a timeout or a refused connection: retried with exponential backoff (`PASSGATE__WEBHOOKS__RETRY_BASE_SECS`, doubling) until `PASSGATE__WEBHOOKS__GIVE_UP_AFTER_SECS`. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    deliver_user_created: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every retry of this event. */
+                "webhook-id": string;
+                /** @description When this attempt was signed, in Unix seconds. */
+                "webhook-timestamp": string;
+                /** @description `v1,<base64 HMAC-SHA256>`; two, space-separated, while a rotated secret also signs. */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UserCreatedEvent"];
+            };
+        };
+        responses: {
+            /** @description Gone: passgate disables this webhook and sends it nothing more. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Delivered: any 2xx answer settles it. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Anything else, a timeout or a refused connection: retried with exponential backoff (`PASSGATE__WEBHOOKS__RETRY_BASE_SECS`, doubling) until `PASSGATE__WEBHOOKS__GIVE_UP_AFTER_SECS`. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    deliver_user_disabled: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every retry of this event. */
+                "webhook-id": string;
+                /** @description When this attempt was signed, in Unix seconds. */
+                "webhook-timestamp": string;
+                /** @description `v1,<base64 HMAC-SHA256>`; two, space-separated, while a rotated secret also signs. */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UserDisabledEvent"];
+            };
+        };
+        responses: {
+            /** @description Gone: passgate disables this webhook and sends it nothing more. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Delivered: any 2xx answer settles it. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Anything else, a timeout or a refused connection: retried with exponential backoff (`PASSGATE__WEBHOOKS__RETRY_BASE_SECS`, doubling) until `PASSGATE__WEBHOOKS__GIVE_UP_AFTER_SECS`. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    deliver_user_imported: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every retry of this event. */
+                "webhook-id": string;
+                /** @description When this attempt was signed, in Unix seconds. */
+                "webhook-timestamp": string;
+                /** @description `v1,<base64 HMAC-SHA256>`; two, space-separated, while a rotated secret also signs. */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UserImportedEvent"];
+            };
+        };
+        responses: {
+            /** @description Gone: passgate disables this webhook and sends it nothing more. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Delivered: any 2xx answer settles it. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Anything else, a timeout or a refused connection: retried with exponential backoff (`PASSGATE__WEBHOOKS__RETRY_BASE_SECS`, doubling) until `PASSGATE__WEBHOOKS__GIVE_UP_AFTER_SECS`. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    deliver_user_locked: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every retry of this event. */
+                "webhook-id": string;
+                /** @description When this attempt was signed, in Unix seconds. */
+                "webhook-timestamp": string;
+                /** @description `v1,<base64 HMAC-SHA256>`; two, space-separated, while a rotated secret also signs. */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UserLockedEvent"];
+            };
+        };
+        responses: {
+            /** @description Gone: passgate disables this webhook and sends it nothing more. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Delivered: any 2xx answer settles it. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Anything else, a timeout or a refused connection: retried with exponential backoff (`PASSGATE__WEBHOOKS__RETRY_BASE_SECS`, doubling) until `PASSGATE__WEBHOOKS__GIVE_UP_AFTER_SECS`. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    deliver_user_updated: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every retry of this event. */
+                "webhook-id": string;
+                /** @description When this attempt was signed, in Unix seconds. */
+                "webhook-timestamp": string;
+                /** @description `v1,<base64 HMAC-SHA256>`; two, space-separated, while a rotated secret also signs. */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UserUpdatedEvent"];
+            };
+        };
+        responses: {
+            /** @description Gone: passgate disables this webhook and sends it nothing more. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Delivered: any 2xx answer settles it. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Anything else, a timeout or a refused connection: retried with exponential backoff (`PASSGATE__WEBHOOKS__RETRY_BASE_SECS`, doubling) until `PASSGATE__WEBHOOKS__GIVE_UP_AFTER_SECS`. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    deliver_webhook_test: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every retry of this event. */
+                "webhook-id": string;
+                /** @description When this attempt was signed, in Unix seconds. */
+                "webhook-timestamp": string;
+                /** @description `v1,<base64 HMAC-SHA256>`; two, space-separated, while a rotated secret also signs. */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookTestEvent"];
+            };
+        };
+        responses: {
+            /** @description Gone: passgate disables this webhook and sends it nothing more. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Delivered: any 2xx answer settles it. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Anything else, a timeout or a refused connection: retried with exponential backoff (`PASSGATE__WEBHOOKS__RETRY_BASE_SECS`, doubling) until `PASSGATE__WEBHOOKS__GIVE_UP_AFTER_SECS`. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };

@@ -48,7 +48,7 @@ pub const BATCH_SIZE: usize = 500;
 /// Failures listed in the answer; the summary counts all of them.
 pub const MAX_REPORTED_FAILURES: usize = 1000;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Mode {
     /// An existing email is a `conflict`.
