@@ -339,6 +339,11 @@ pub fn verify(kind: &Kind, password: &[u8]) -> bool {
             salt,
             expected,
         } => {
+            // Refused without hashing (the caller picked the length, so this says
+            // nothing they did not know); the pool's floor still pads the time.
+            if sha_crypt_work(*rounds, password.len()) > SHA_CRYPT_MAX_WORK {
+                return false;
+            }
             let rounds = *rounds as usize;
             let computed = if *sha512 {
                 sha_crypt::Sha512Params::new(rounds)

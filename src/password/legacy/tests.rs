@@ -301,3 +301,26 @@ fn a_keycloak_credential_without_its_parameters_takes_keycloaks_defaults() {
         }
     });
 }
+
+#[test]
+fn a_sha_crypt_verification_whose_password_would_make_it_too_dear_is_not_run() {
+    // Within the bound: passlib's default rounds with a long passphrase, the round bound
+    // with a 350-byte one.
+    assert!(bounds::sha_crypt_work(656_000, 570) <= bounds::SHA_CRYPT_MAX_WORK);
+    assert!(bounds::sha_crypt_work(1_000_000, 350) <= bounds::SHA_CRYPT_MAX_WORK);
+    assert!(bounds::sha_crypt_work(1_000_000, 351) > bounds::SHA_CRYPT_MAX_WORK);
+    // A real hash of the longest password passgate takes (256 four-byte characters) at
+    // 400,000 rounds: its own password fails, unhashed, rather than costing a second.
+    let longest = "\u{1F511}".repeat(256);
+    let salt = "saltsaltsaltsalt";
+    let params = sha_crypt::Sha512Params::new(400_000).unwrap();
+    let digest = sha_crypt::sha512_crypt_b64(longest.as_bytes(), salt.as_bytes(), &params).unwrap();
+    let stored = format!("$6$rounds=400000${salt}${digest}");
+    let parsed = parse(&stored).expect("within the round bound, so importable");
+    assert!(!parsed.verify(longest.as_bytes()));
+    // The same rounds with a short password are verified as usual.
+    let digest = sha_crypt::sha512_crypt_b64(b"short enough", salt.as_bytes(), &params).unwrap();
+    let parsed = parse(&format!("$6$rounds=400000${salt}${digest}")).unwrap();
+    assert!(parsed.verify(b"short enough"));
+    assert!(!parsed.verify(b"short enougH"));
+}
